@@ -1,0 +1,15 @@
+/**
+ * The `this` an exec step must be for `.exec()` to compile: itself when the state's timeout
+ * `failState` is one of its `.to(...)` targets (or it has no timeout), otherwise a sentence naming
+ * both, which the compiler reports at `.exec`.
+ *
+ * @example
+ * ```ts
+ * type Ok = FailStateIsTarget<'fetch', 'failed', 'parse' | 'failed', Step>;  // Step
+ * type Bad = FailStateIsTarget<'fetch', 'failed', 'parse', Step>;           // 'Timeout failState "failed" of state "fetch" must be one of its .to() targets'
+ * ```
+ * @public
+ */
+export type FailStateIsTarget<S extends string, F extends string, T extends string, Self> = [F] extends [T]
+  ? Self
+  : `Timeout failState "${F}" of state "${S}" must be one of its .to() targets`;

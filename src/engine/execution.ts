@@ -1,0 +1,258 @@
+import type { Graph } from '../graph/graph.js';
+import type { StatusListener } from '../status/state-status.js';
+import { StatusTracker } from '../status/status-tracker.js';
+import type { Store } from '../store/store.js';
+import type { KickRecord, StoreRecord, TransitionRecord } from '../store/store-record.js';
+import { applyRecord } from './apply-record.js';
+import { type AttemptOutcome, runAttempt } from './attempt.js';
+import { checkTransition } from './check-transition.js';
+import { Committer } from './committer.js';
+import type { ExecResult } from './exec-result.js';
+import type { Job } from './job.js';
+import { internalsOf, type Run, type RunInternals } from './run.js';
+import { StatePool } from './state-pool.js';
+import type { Kick, Transition } from './transition.js';
+
+/** What one `processor.exec` call works with. */
+export interface ExecutionContext {
+  readonly graph: Graph;
+  readonly ac: unknown;
+  readonly run: Run<unknown, unknown>;
+  readonly store: Store<unknown, unknown> | undefined;
+  readonly status: StatusListener | undefined;
+  readonly signal: AbortSignal | undefined;
+}
+
+/**
+ * One pass of a processor over a run: places the run's jobs in per-state pools, runs attempts as
+ * slots free up, records each completed transition (through the store when there is one) and
+ * resolves when every job is terminal or failed, when the outer signal aborts, or when the store
+ * fails.
+ */
+export class Execution {
+  readonly #ctx: ExecutionContext;
+  readonly #own: RunInternals<unknown>;
+  readonly #pools: StatePool[];
+  readonly #byName: Map<string, StatePool>;
+  readonly #status: StatusTracker;
+  readonly #committer: Committer<unknown> | undefined;
+  /** Aborted on an outer abort or a store failure; every attempt's signal follows it. */
+  readonly #controller = new AbortController();
+  #waiting = 0;
+  #executing = 0;
+  #transitions = 0;
+  #stopping = false;
+  #writeError: { error: unknown } | undefined;
+  #finish: (() => void) | undefined;
+
+  constructor(ctx: ExecutionContext) {
+    this.#ctx = ctx;
+    this.#own = internalsOf(ctx.run);
+    this.#pools = ctx.graph.states.map((node) => new StatePool(node));
+    this.#byName = new Map(this.#pools.map((p) => [p.name, p]));
+    this.#status = new StatusTracker(this.#pools, ctx.status);
+    this.#committer = ctx.store ? new Committer(ctx.store, (error, dropped) => this.#failStore(error, dropped)) : undefined;
+  }
+
+  async run(): Promise<ExecResult> {
+    for (const job of this.#own.jobs.values()) this.#place(job);
+    if (this.#ctx.store) await this.#ctx.store.checkpoint(this.#ctx.run);
+    const finished = new Promise<void>((resolve) => (this.#finish = resolve));
+    const outer = this.#ctx.signal;
+    const onAbort = () => this.#stop(outer?.reason);
+    outer?.addEventListener('abort', onAbort, { once: true });
+    this.#own.onAdd = (job) => this.#added(job);
+    try {
+      if (outer?.aborted) onAbort();
+      for (const pool of this.#pools) this.#pump(pool);
+      this.#status.flush();
+      this.#checkDone();
+      await finished;
+    } finally {
+      this.#own.onAdd = undefined;
+      outer?.removeEventListener('abort', onAbort);
+    }
+    return this.#close();
+  }
+
+  async #close(): Promise<ExecResult> {
+    await this.#committer?.drained();
+    if (this.#writeError) {
+      this.#status.flush();
+      throw this.#writeError.error;
+    }
+    if (this.#ctx.store) await this.#ctx.store.checkpoint(this.#ctx.run);
+    this.#status.flush();
+    let failed = 0;
+    for (const pool of this.#pools) failed += pool.failed;
+    const outcome = this.#waiting === 0 && !this.#controller.signal.aborted ? 'complete' : 'aborted';
+    return { outcome, transitions: this.#transitions, failed };
+  }
+
+  /** Counts a job where it is, queueing it when it has work to do. */
+  #place(job: Job<unknown>): void {
+    const pool = this.#byName.get(job.state) as StatePool; // states were checked before the execution
+    if (pool.terminal) {
+      pool.completed++;
+      return;
+    }
+    if (job.failed) {
+      pool.failed++;
+      return;
+    }
+    pool.waiting.push(job);
+    this.#waiting++;
+  }
+
+  #enqueue(job: Job<unknown>): void {
+    this.#place(job);
+    const pool = this.#byName.get(job.state) as StatePool;
+    if (!pool.terminal) this.#pump(pool);
+  }
+
+  #pump(pool: StatePool): void {
+    while (!this.#stopping && pool.hasFreeSlot()) {
+      const job = pool.waiting.shift() as Job<unknown>;
+      this.#waiting--;
+      pool.active++;
+      pool.executing++;
+      this.#executing++;
+      void (pool.queue as NonNullable<StatePool['queue']>).add(() => this.#attempt(pool, job));
+    }
+    this.#status.changed();
+  }
+
+  async #attempt(pool: StatePool, job: Job<unknown>): Promise<void> {
+    const { ac, run } = this.#ctx;
+    const args = { ac, oc: run.oc, jc: job.jc, job };
+    try {
+      await runAttempt(pool.node, args, this.#controller.signal, (outcome) => this.#settle(pool, job, outcome));
+    } finally {
+      pool.active--;
+      this.#pump(pool);
+    }
+  }
+
+  #settle(pool: StatePool, job: Job<unknown>, outcome: AttemptOutcome): void {
+    if (outcome.kind === 'aborted') return this.#requeue(pool, job);
+    if (this.#writeError) return this.#drop(pool);
+    const record = this.#recordFor(pool, job, outcome);
+    if (this.#committer) this.#committer.push(record, () => this.#apply(pool, record));
+    else this.#apply(pool, record);
+  }
+
+  /** After a store failure nothing more is recorded: the job stays where it was on disk. */
+  #drop(pool: StatePool): void {
+    pool.executing--;
+    this.#executing--;
+    this.#checkDone();
+  }
+
+  /** A shutdown interrupted the attempt: the job waits where it is for the next exec. */
+  #requeue(pool: StatePool, job: Job<unknown>): void {
+    pool.executing--;
+    this.#executing--;
+    pool.waiting.push(job);
+    this.#waiting++;
+    this.#status.changed();
+    this.#checkDone();
+  }
+
+  #recordFor(pool: StatePool, job: Job<unknown>, outcome: Exclude<AttemptOutcome, { kind: 'aborted' }>): TransitionRecord<unknown> {
+    const from = pool.name;
+    const at = Date.now();
+    if (outcome.kind === 'threw') return { type: 'transition', id: job.id, from, to: from, jc: job.jc, at, error: messageOf(outcome.error), failed: true };
+    if (outcome.kind === 'timed-out') {
+      const to = (pool.node.timeout as NonNullable<typeof pool.node.timeout>).failState;
+      return { type: 'transition', id: job.id, from, to, jc: job.jc, at, error: `timed out after ${outcome.ms}ms` };
+    }
+    const problem = checkTransition(pool.node, outcome.transition);
+    if (problem !== undefined) return { type: 'transition', id: job.id, from, to: from, jc: job.jc, at, error: problem, failed: true };
+    const t = outcome.transition;
+    const record: TransitionRecord<unknown> = { type: 'transition', id: job.id, from, to: t.state, jc: t.jc, at };
+    if (t.error === undefined && (t.kicks === undefined || t.kicks.length === 0)) return record;
+    return this.#withExtras(record, job, t);
+  }
+
+  #withExtras(record: TransitionRecord<unknown>, job: Job<unknown>, t: Transition<unknown>): TransitionRecord<unknown> {
+    const kicks = t.kicks && t.kicks.length > 0 ? this.#reserveKicks(job, t.kicks) : [];
+    return {
+      ...record,
+      ...(t.error !== undefined ? { error: messageOf(t.error) } : {}),
+      ...(kicks.length > 0 ? { kicks, kicked: this.#own.kickCounts.get(job.id) ?? 0 } : {}),
+    };
+  }
+
+  /** Gives each kick its id now, so two jobs kicking the same key at once still make one child. */
+  #reserveKicks(parent: Job<unknown>, kicks: readonly Kick<unknown>[]): KickRecord<unknown>[] {
+    const { kickCounts, kickKeys, jobs } = this.#own;
+    const records: KickRecord<unknown>[] = [];
+    let n = kickCounts.get(parent.id) ?? 0;
+    for (const kick of kicks) {
+      if (kick.key !== undefined) {
+        if (kickKeys.has(kick.key)) continue;
+        kickKeys.add(kick.key);
+      }
+      while (jobs.has(`${parent.id}->${n}`)) n++;
+      const id = `${parent.id}->${n++}`;
+      records.push(kick.key === undefined ? { id, state: kick.state, jc: kick.jc } : { id, state: kick.state, jc: kick.jc, key: kick.key });
+    }
+    kickCounts.set(parent.id, n);
+    return records;
+  }
+
+  #apply(pool: StatePool, record: TransitionRecord<unknown>): void {
+    const touched = applyRecord(this.#ctx.run, record);
+    pool.executing--;
+    this.#executing--;
+    this.#transitions++;
+    if (record.failed) pool.failed++;
+    else for (const job of touched) this.#enqueue(job);
+    this.#status.changed();
+    this.#checkDone();
+  }
+
+  /** A job added with `run.add` while running: store it, then queue it. */
+  #added(job: Job<unknown>): void {
+    const record: StoreRecord<unknown> = { type: 'add', job };
+    if (this.#committer && !this.#writeError) {
+      this.#executing++;
+      this.#committer.push(record, () => {
+        this.#executing--;
+        this.#enqueue(job);
+      });
+      return;
+    }
+    this.#enqueue(job);
+  }
+
+  #stop(reason: unknown): void {
+    this.#stopping = true;
+    if (!this.#controller.signal.aborted) this.#controller.abort(reason);
+    this.#status.changed();
+    this.#checkDone();
+  }
+
+  /** The store failed: take no new work, abort what runs, acknowledge nothing more. */
+  #failStore(error: unknown, dropped: number): void {
+    this.#writeError = { error };
+    this.#executing -= dropped;
+    this.#stop(error);
+  }
+
+  #checkDone(): void {
+    if (this.#executing > 0) return;
+    if (this.#waiting > 0 && !this.#stopping) return;
+    this.#finish?.();
+  }
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message || error.name;
+  if (typeof error === 'string') return error;
+  try {
+    return JSON.stringify(error) ?? String(error);
+  } catch {
+    return String(error);
+  }
+}

@@ -1,0 +1,101 @@
+import type { Graph } from '../graph/graph.js';
+import type { StatusListener } from '../status/state-status.js';
+import type { Store } from '../store/store.js';
+import type { ExecResult } from './exec-result.js';
+import { Execution } from './execution.js';
+import { internalsOf, type Run } from './run.js';
+import { RunError } from './run-error.js';
+import { UnknownStatesError } from './unknown-states-error.js';
+import type { Workflow } from './workflow.js';
+
+/**
+ * Options of a {@link Processor}.
+ *
+ * @example
+ * ```ts
+ * new Processor(crawl, ac, { store: new MemoryStore(), status: progressBars() });
+ * ```
+ * @public
+ */
+export interface ProcessorOptions<OC, JC> {
+  /** Where completed transitions are recorded; without one the run lives in memory only. */
+  readonly store?: Store<OC, JC>;
+  /** Receives per-state counts whenever they change. */
+  readonly status?: StatusListener;
+}
+
+/**
+ * Options of {@link Processor.exec}.
+ *
+ * @example
+ * ```ts
+ * const controller = new AbortController();
+ * process.once('SIGINT', () => controller.abort());
+ * await processor.exec(run, { signal: controller.signal });
+ * ```
+ * @public
+ */
+export interface ExecOptions {
+  /**
+   * Stops the run: no new exec starts, running execs see their `signal` abort, and `exec` resolves
+   * with outcome `aborted` once they settled and the store is flushed. Exec again to continue.
+   */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Runs a run through a workflow until every job is in a terminal state (or stopped, marked failed),
+ * with one pool per state at the state's concurrency.
+ *
+ * @example
+ * ```ts
+ * const processor = new Processor(crawl, { api }, { status: progressBars() });
+ * const result = await processor.exec(run);
+ * console.log(result.outcome, result.transitions);
+ * ```
+ * @public
+ */
+export class Processor<AC, OC, JC, S extends string = string> {
+  readonly #workflow: Workflow<AC, OC, JC, S>;
+  readonly #ac: AC;
+  readonly #options: ProcessorOptions<OC, JC>;
+
+  constructor(workflow: Workflow<AC, OC, JC, S>, ac: AC, options: ProcessorOptions<OC, JC> = {}) {
+    if (workflow === null || typeof workflow !== 'object' || workflow.graph === undefined) {
+      throw new TypeError('new Processor(workflow, ac, options): workflow must be a built workflow (call .build() on the builder)');
+    }
+    this.#workflow = workflow;
+    this.#ac = ac;
+    this.#options = options;
+  }
+
+  /**
+   * Runs `run` until every job is terminal or failed, or until `signal` aborts. Jobs in states the
+   * workflow does not declare are reported with an {@link UnknownStatesError} before anything runs.
+   * A store failure stops the run and rejects with the store's error; everything acknowledged
+   * before it is kept.
+   */
+  async exec(run: Run<OC, JC>, options: ExecOptions = {}): Promise<ExecResult> {
+    const graph = this.#workflow.graph;
+    const own = internalsOf<JC>(run);
+    const unknown = [...own.jobs.values()].filter((job) => graph.state(job.state) === undefined);
+    if (unknown.length > 0) {
+      throw new UnknownStatesError(graph.name, run.name, unknown.map(({ id, state }) => ({ id, state })), this.#workflow.states);
+    }
+    if (own.busy) throw new RunError(`Run "${run.name}" is already being executed by a processor`);
+    own.busy = true;
+    try {
+      const execution = new Execution({
+        graph: graph as unknown as Graph,
+        ac: this.#ac,
+        run: run as Run<unknown, unknown>,
+        store: this.#options.store as Store<unknown, unknown> | undefined,
+        status: this.#options.status,
+        signal: options.signal,
+      });
+      return await execution.run();
+    } finally {
+      own.busy = false;
+    }
+  }
+}

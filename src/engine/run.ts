@@ -1,0 +1,114 @@
+import type { Job } from './job.js';
+import { RunError } from './run-error.js';
+
+/**
+ * Options of {@link Run.add}.
+ *
+ * @example
+ * ```ts
+ * run.add({ url }, 'fetch', { id: url });
+ * ```
+ * @public
+ */
+export interface AddOptions {
+  /** The job's id; `"0"`, `"1"`, … by default. Must be unique within the run. */
+  readonly id?: string;
+}
+
+/** What the engine and the stores keep about a run beyond its jobs. */
+export interface RunInternals<JC> {
+  readonly jobs: Map<string, Job<JC>>;
+  nextId: number;
+  /** How many children each parent has kicked, for ids unique across the whole run. */
+  readonly kickCounts: Map<string, number>;
+  /** Kick keys already used in this run. */
+  readonly kickKeys: Set<string>;
+  /** The states this run may hold, when it was made by a workflow. */
+  states: ReadonlySet<string> | undefined;
+  /** True while a processor runs the run. */
+  busy: boolean;
+  /** Called for every job added while a processor runs the run. */
+  onAdd: ((job: Job<JC>) => void) | undefined;
+}
+
+const internals = new WeakMap<object, RunInternals<unknown>>();
+
+/** The bookkeeping of a run, for the engine and the stores. */
+export function internalsOf<JC>(run: Run<unknown, JC>): RunInternals<JC> {
+  const found = internals.get(run);
+  if (!found) throw new RunError('not a jorb-ts Run');
+  return found as RunInternals<JC>;
+}
+
+/** The error list every job starts with, shared until the first error is recorded. */
+export const NO_ERRORS: Record<string, string[]> = Object.freeze({}) as Record<string, string[]>;
+
+/**
+ * A named, serialisable group of jobs plus the overall context (OC). Restartable and reportable at
+ * any moment. Make one with `workflow.newRun(name, oc)` or load one from a store.
+ *
+ * @example
+ * ```ts
+ * const run = crawl.newRun('crawl', { outDir: 'out' }).add({ url: 'https://example.com' }, 'fetch');
+ * console.log(run.jobs.size); // 1
+ * ```
+ * @public
+ */
+export class Run<OC, JC, S extends string = string> {
+  /** The run's name. */
+  readonly name: string;
+  /** The overall context, persisted with the run. */
+  readonly oc: OC;
+
+  constructor(name: string, oc: OC) {
+    if (typeof name !== 'string' || name.length === 0) {
+      throw new RunError(`A run needs a non-empty name, got ${JSON.stringify(name)}`);
+    }
+    this.name = name;
+    this.oc = oc;
+    internals.set(this, { jobs: new Map(), nextId: 0, kickCounts: new Map(), kickKeys: new Set(), states: undefined, busy: false, onAdd: undefined });
+  }
+
+  /** Every job of the run by id, in the order they were added. */
+  get jobs(): ReadonlyMap<string, Readonly<Job<JC, S>>> {
+    return internalsOf<JC>(this as Run<unknown, JC>).jobs as Map<string, Job<JC, S>>;
+  }
+
+  /**
+   * Adds a job in `state` with job context `jc`. Ids are `"0"`, `"1"`, … unless given; a duplicate
+   * id, an unknown state or a missing job context throws a {@link RunError} and adds nothing.
+   *
+   * @example
+   * ```ts
+   * run.add({ url: 'https://example.com' }, 'fetch').add({ url: 'https://example.org' }, 'fetch');
+   * ```
+   */
+  add(jc: JC, state: S, options: AddOptions = {}): this {
+    const own = internalsOf<JC>(this as Run<unknown, JC>);
+    if (own.states && !own.states.has(state)) {
+      throw new RunError(
+        `Run "${this.name}": cannot add a job in state ${JSON.stringify(state)}: the workflow's states are ${[...own.states].join(', ')}`,
+      );
+    }
+    if (jc === undefined) throw new RunError(`Run "${this.name}": a job needs a job context (jc), got undefined`);
+    const id = options.id ?? nextFreeId(own);
+    if (typeof id !== 'string' || id.length === 0) throw new RunError(`Run "${this.name}": a job id must be a non-empty string, got ${JSON.stringify(id)}`);
+    if (own.jobs.has(id)) throw new RunError(`Run "${this.name}": a job with id "${id}" already exists`);
+    const job = newJob<JC>(id, state, jc, undefined, Date.now());
+    own.jobs.set(id, job);
+    own.onAdd?.(job);
+    return this;
+  }
+}
+
+function nextFreeId<JC>(own: RunInternals<JC>): string {
+  while (own.jobs.has(String(own.nextId))) own.nextId++;
+  return String(own.nextId++);
+}
+
+/** Makes a job with the shape every job shares, so the engine's hot paths stay monomorphic. */
+export function newJob<JC>(id: string, state: string, jc: JC, parentId: string | undefined, at: number): Job<JC> {
+  const history = [{ state, at }];
+  if (parentId === undefined) return { id, state, jc, errors: NO_ERRORS, history, updatedAt: at };
+  return { id, state, jc, parentId, errors: NO_ERRORS, history, updatedAt: at };
+}

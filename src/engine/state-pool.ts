@@ -1,0 +1,43 @@
+import PQueue from 'p-queue';
+import type { StateNode } from '../graph/graph.js';
+import type { StateCounts } from '../status/status-tracker.js';
+import { Fifo } from './fifo.js';
+import type { Job } from './job.js';
+
+/**
+ * The jobs of one state during an execution. Waiting jobs stay in our own FIFO and are handed to
+ * the state's p-queue only when a slot is free, so p-queue never holds more than `concurrency`
+ * tasks (feeding it every waiting job would cost a closure and a promise per job up front).
+ */
+export class StatePool implements StateCounts {
+  readonly node: StateNode;
+  readonly waiting = new Fifo<Job<unknown>>();
+  readonly queue: PQueue | undefined;
+  /** Attempts holding a slot (a timed-out exec that runs on still holds one). */
+  active = 0;
+  /** Jobs in an attempt whose outcome is not applied yet. */
+  executing = 0;
+  completed = 0;
+  failed = 0;
+
+  constructor(node: StateNode) {
+    this.node = node;
+    this.queue = node.terminal ? undefined : new PQueue({ concurrency: node.concurrency });
+  }
+
+  get name(): string {
+    return this.node.name;
+  }
+
+  get terminal(): boolean {
+    return this.node.terminal;
+  }
+
+  waitingCount(): number {
+    return this.waiting.length;
+  }
+
+  hasFreeSlot(): boolean {
+    return this.active < this.node.concurrency && this.waiting.length > 0;
+  }
+}

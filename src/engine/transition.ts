@@ -1,0 +1,79 @@
+import type { Job } from './job.js';
+
+/**
+ * A child job requested by an exec: it starts in `state` with job context `jc`.
+ *
+ * The child's id is `${parentId}->${n}`, with `n` unique per parent for the whole run. A kick with
+ * a `key` that an earlier kick of the same run already used is dropped, so a crawl can name each
+ * URL once and never fetch it twice.
+ *
+ * @example
+ * ```ts
+ * const kick: Kick<{ url: string }, 'fetch'> = { state: 'fetch', jc: { url }, key: url };
+ * ```
+ * @public
+ */
+export interface Kick<JC, K extends string = string> {
+  /** The state the child starts in; one of the parent state's `.spawns(...)`. */
+  readonly state: K;
+  /** The child's job context. */
+  readonly jc: JC;
+  /** Run-wide de-duplication key: a second kick with the same key is dropped. */
+  readonly key?: string | undefined;
+}
+
+/**
+ * What an exec returns: the next state, the updated job context, optional kicks and an optional
+ * error to record while still choosing the next state (jorb style).
+ *
+ * @example
+ * ```ts
+ * return { state: 'parse', jc: { ...jc, body }, kicks: [{ state: 'fetch', jc: { url } }] };
+ * ```
+ * @public
+ */
+export interface Transition<JC, T extends string = string, K extends string = string> {
+  /** The next state; one of this state's `.to(...)` targets. */
+  readonly state: T;
+  /** The updated job context. */
+  readonly jc: JC;
+  /** Child jobs to start. */
+  readonly kicks?: readonly Kick<JC, K>[] | undefined;
+  /** An error to record in `job.errors[state]` while moving on. */
+  readonly error?: string | Error | undefined;
+}
+
+/**
+ * What an exec receives.
+ *
+ * @example
+ * ```ts
+ * .exec(async ({ ac, oc, jc, job, signal }) => ({ state: 'done', jc }))
+ * ```
+ * @public
+ */
+export interface ExecArgs<AC, OC, JC> {
+  /** The app context: clients and handles, never persisted. */
+  readonly ac: AC;
+  /** The overall context of the run. */
+  readonly oc: OC;
+  /** This job's context. */
+  readonly jc: JC;
+  /** The job itself, read-only (id, parent, errors so far). */
+  readonly job: Readonly<Job<JC>>;
+  /** Aborted on shutdown and when the state's timeout expires: pass it to your I/O. */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * The function run for a job in a state.
+ *
+ * @example
+ * ```ts
+ * const exec: ExecFn<AC, OC, JC, 'done'> = ({ jc }) => ({ state: 'done', jc });
+ * ```
+ * @public
+ */
+export type ExecFn<AC, OC, JC, T extends string = string, K extends string = string> = (
+  args: ExecArgs<AC, OC, JC>,
+) => Transition<JC, T, K> | PromiseLike<Transition<JC, T, K>>;

@@ -1,0 +1,20 @@
+/**
+ * Thrown by `build()` when a workflow definition is invalid. `problems` holds one line per
+ * problem, each naming the state it is about; the message lists them all.
+ *
+ * @example
+ * ```ts
+ * try { builder.build(); } catch (e) { if (e instanceof WorkflowDefinitionError) console.error(e.problems); }
+ * ```
+ * @public
+ */
+export class WorkflowDefinitionError extends Error {
+  override readonly name = 'WorkflowDefinitionError';
+  /** One line per problem, each naming its state. */
+  readonly problems: readonly string[];
+
+  constructor(workflow: string, problems: readonly string[]) {
+    super(`Workflow "${workflow}" is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.problems = problems;
+  }
+}

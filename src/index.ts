@@ -1,0 +1,38 @@
+/**
+ * jorb-ts: concentrated computing for TypeScript. Jobs walk through the named states of a typed
+ * workflow, each state with its own concurrency and timeout, with child jobs, status updates and
+ * stores that make a run restartable.
+ *
+ * @packageDocumentation
+ */
+
+export { workflow } from '../dsl/workflow.js';
+export type { WorkflowBuilder, StateStep, TargetsStep, ExecStep } from '../dsl/types/workflow-builder.js';
+export type { NewStateName } from '../dsl/types/duplicate-state.js';
+export type { AllStatesDeclared, UndeclaredStateMessage } from '../dsl/types/undeclared-states.js';
+export type { FailStateIsTarget } from '../dsl/types/fail-state-target.js';
+
+export type { Workflow } from './engine/workflow.js';
+export { Run } from './engine/run.js';
+export type { AddOptions } from './engine/run.js';
+export { RunError } from './engine/run-error.js';
+export type { Job, HistoryEntry } from './engine/job.js';
+export type { Transition, Kick, ExecArgs, ExecFn } from './engine/transition.js';
+export { Processor } from './engine/processor.js';
+export type { ProcessorOptions, ExecOptions } from './engine/processor.js';
+export type { ExecResult } from './engine/exec-result.js';
+export { UnknownStatesError } from './engine/unknown-states-error.js';
+
+export type { Graph, StateNode, Edge, EdgeKind } from './graph/graph.js';
+export type { StateOptions, TimeoutOptions } from './graph/state-options.js';
+export { WorkflowDefinitionError } from './graph/workflow-definition-error.js';
+
+export type { Store } from './store/store.js';
+export type { StoreRecord, TransitionRecord, AddRecord, KickRecord } from './store/store-record.js';
+export { MemoryStore } from './store/memory-store.js';
+export { toSnapshot, fromSnapshot } from './store/run-snapshot.js';
+export type { RunSnapshot } from './store/run-snapshot.js';
+
+export type { StateStatus, StatusListener } from './status/state-status.js';
+export { progressBars, renderStatuses } from './status/progress-bars.js';
+export type { ProgressBarsOptions } from './status/progress-bars.js';

@@ -1,0 +1,36 @@
+/**
+ * How many jobs are where in one state. For a terminal state, `completed` counts the jobs that
+ * reached it; a non-terminal state's jobs are `waiting`, `executing`, or `failed` (stopped there).
+ *
+ * @example
+ * ```ts
+ * const s: StateStatus = { state: 'fetch', terminal: false, waiting: 90, executing: 10, completed: 0, failed: 0 };
+ * ```
+ * @public
+ */
+export interface StateStatus {
+  /** The state's name. */
+  readonly state: string;
+  /** Whether the state is terminal. */
+  readonly terminal: boolean;
+  /** Jobs waiting for a slot. */
+  readonly waiting: number;
+  /** Jobs whose exec is running (or whose transition is being stored). */
+  readonly executing: number;
+  /** Jobs that finished here (terminal states only). */
+  readonly completed: number;
+  /** Jobs that stopped here marked failed. */
+  readonly failed: number;
+}
+
+/**
+ * Receives the status of every state, in declared order, each time something changed. Updates are
+ * coalesced: at most one per turn of the event loop, never two equal ones in a row.
+ *
+ * @example
+ * ```ts
+ * const status: StatusListener = (states) => console.log(states.map((s) => `${s.state}:${s.waiting}`).join(' '));
+ * ```
+ * @public
+ */
+export type StatusListener = (statuses: readonly StateStatus[]) => void;

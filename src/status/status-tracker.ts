@@ -1,0 +1,67 @@
+import type { StateStatus, StatusListener } from './state-status.js';
+
+/** The live counts of one state, kept by the engine. */
+export interface StateCounts {
+  readonly name: string;
+  readonly terminal: boolean;
+  waitingCount(): number;
+  executing: number;
+  completed: number;
+  failed: number;
+}
+
+/**
+ * Turns the engine's live counts into status updates: coalesced to one per event-loop turn (a busy
+ * run changes counts thousands of times a second; listeners draw, they need not see each one) and
+ * never repeating the previous update.
+ */
+export class StatusTracker {
+  readonly #states: readonly StateCounts[];
+  readonly #listener: StatusListener | undefined;
+  #last: readonly StateStatus[] | undefined;
+  #scheduled: ReturnType<typeof setImmediate> | undefined;
+
+  constructor(states: readonly StateCounts[], listener: StatusListener | undefined) {
+    this.#states = states;
+    this.#listener = listener;
+  }
+
+  /** Something changed: send an update soon. */
+  changed(): void {
+    if (this.#listener === undefined || this.#scheduled !== undefined) return;
+    this.#scheduled = setImmediate(() => this.flush());
+  }
+
+  /** Sends an update now if anything changed since the last one. */
+  flush(): void {
+    if (this.#scheduled !== undefined) clearImmediate(this.#scheduled);
+    this.#scheduled = undefined;
+    if (this.#listener === undefined) return;
+    const next = this.snapshot();
+    if (this.#last !== undefined && sameStatuses(this.#last, next)) return;
+    this.#last = next;
+    try {
+      this.#listener(next);
+    } catch (error) {
+      process.emitWarning(`jorb-ts: the status listener threw: ${String(error)}`);
+    }
+  }
+
+  snapshot(): StateStatus[] {
+    return this.#states.map((s) => ({
+      state: s.name,
+      terminal: s.terminal,
+      waiting: s.waitingCount(),
+      executing: s.executing,
+      completed: s.completed,
+      failed: s.failed,
+    }));
+  }
+}
+
+function sameStatuses(a: readonly StateStatus[], b: readonly StateStatus[]): boolean {
+  return a.every((s, i) => {
+    const t = b[i];
+    return t !== undefined && s.waiting === t.waiting && s.executing === t.executing && s.completed === t.completed && s.failed === t.failed;
+  });
+}

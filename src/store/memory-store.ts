@@ -1,0 +1,56 @@
+import type { Run } from '../engine/run.js';
+import { replay } from './replay.js';
+import { fromSnapshot, type RunSnapshot, toSnapshot } from './run-snapshot.js';
+import type { Store } from './store.js';
+import type { StoreRecord } from './store-record.js';
+
+/**
+ * A store in memory: a snapshot plus the records appended since, copied on the way in and out so
+ * the stored run never shares objects with a live one. Useful in tests and as the reference the
+ * file store is compared with.
+ *
+ * @example
+ * ```ts
+ * const store = new MemoryStore<OC, JC>();
+ * await new Processor(wf, ac, { store }).exec(run);
+ * const again = await store.load(); // an equal, independent run
+ * ```
+ * @public
+ */
+export class MemoryStore<OC, JC> implements Store<OC, JC> {
+  #snapshot: RunSnapshot<OC, JC> | undefined;
+  #records: StoreRecord<JC>[] = [];
+  #closed = false;
+
+  async load(): Promise<Run<OC, JC> | undefined> {
+    this.#checkOpen('load');
+    if (this.#snapshot === undefined) return undefined;
+    const run = fromSnapshot<OC, JC>(structuredClone(this.#snapshot), 'memory store');
+    return replay(run, structuredClone(this.#records));
+  }
+
+  async append(records: readonly StoreRecord<JC>[]): Promise<void> {
+    this.#checkOpen('append');
+    if (this.#snapshot === undefined) throw new Error('MemoryStore: append before the first checkpoint: there is no run to append to');
+    for (const record of records) this.#records.push(structuredClone(record));
+  }
+
+  async checkpoint(run: Run<OC, JC>): Promise<void> {
+    this.#checkOpen('checkpoint');
+    this.#snapshot = structuredClone(toSnapshot(run));
+    this.#records = [];
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+
+  /** How many records were appended since the last checkpoint. */
+  get pendingRecords(): number {
+    return this.#records.length;
+  }
+
+  #checkOpen(what: string): void {
+    if (this.#closed) throw new Error(`MemoryStore: ${what} after close`);
+  }
+}

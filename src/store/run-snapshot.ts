@@ -1,0 +1,94 @@
+import type { Job } from '../engine/job.js';
+import { internalsOf, NO_ERRORS, Run } from '../engine/run.js';
+import { RunError } from '../engine/run-error.js';
+
+/**
+ * A whole run as plain JSON: what a store writes and reads back.
+ *
+ * @example
+ * ```ts
+ * const snapshot = toSnapshot(run);
+ * const copy = fromSnapshot<OC, JC>(JSON.parse(JSON.stringify(snapshot)));
+ * ```
+ * @public
+ */
+export interface RunSnapshot<OC, JC> {
+  readonly format: 'jorb-run';
+  readonly version: 1;
+  readonly name: string;
+  readonly oc: OC;
+  /** The next default id `run.add` tries. */
+  readonly nextId: number;
+  /** How many children each parent has kicked, by parent id. */
+  readonly kickCounts: Readonly<Record<string, number>>;
+  /** Kick keys used so far. */
+  readonly kickKeys: readonly string[];
+  readonly jobs: readonly Job<JC>[];
+}
+
+/**
+ * The run as a plain, JSON-serialisable snapshot (shares job contexts with the run: clone it before
+ * mutating either).
+ *
+ * @example
+ * ```ts
+ * fs.writeFileSync('run.json', JSON.stringify(toSnapshot(run)));
+ * ```
+ * @public
+ */
+export function toSnapshot<OC, JC>(run: Run<OC, JC>): RunSnapshot<OC, JC> {
+  const own = internalsOf<JC>(run);
+  return {
+    format: 'jorb-run',
+    version: 1,
+    name: run.name,
+    oc: run.oc,
+    nextId: own.nextId,
+    kickCounts: Object.fromEntries(own.kickCounts),
+    kickKeys: [...own.kickKeys],
+    jobs: [...own.jobs.values()],
+  };
+}
+
+/**
+ * A run from a snapshot. Throws a {@link RunError} naming `source` and what is wrong when the
+ * snapshot is not one.
+ *
+ * @example
+ * ```ts
+ * const run = fromSnapshot<OC, JC>(JSON.parse(fs.readFileSync('run.json', 'utf8')), 'run.json');
+ * ```
+ * @public
+ */
+export function fromSnapshot<OC, JC>(snapshot: RunSnapshot<OC, JC>, source = 'snapshot'): Run<OC, JC> {
+  if (snapshot === null || typeof snapshot !== 'object' || snapshot.format !== 'jorb-run') {
+    throw new RunError(`${source}: not a jorb-ts run snapshot (expected "format": "jorb-run")`);
+  }
+  if (snapshot.version !== 1) throw new RunError(`${source}: snapshot version ${String(snapshot.version)} is not supported (this jorb-ts reads version 1)`);
+  if (!Array.isArray(snapshot.jobs)) throw new RunError(`${source}: "jobs" must be an array`);
+  const run = new Run<OC, JC>(snapshot.name, snapshot.oc);
+  const own = internalsOf<JC>(run);
+  own.nextId = snapshot.nextId ?? 0;
+  for (const [id, n] of Object.entries(snapshot.kickCounts ?? {})) own.kickCounts.set(id, n);
+  for (const key of snapshot.kickKeys ?? []) own.kickKeys.add(key);
+  snapshot.jobs.forEach((job, i) => {
+    if (job === null || typeof job !== 'object' || typeof job.id !== 'string' || typeof job.state !== 'string') {
+      throw new RunError(`${source}: jobs[${i}] needs a string "id" and a string "state"`);
+    }
+    if (own.jobs.has(job.id)) throw new RunError(`${source}: jobs[${i}] repeats the id "${job.id}"`);
+    own.jobs.set(job.id, normaliseJob(job));
+  });
+  return run;
+}
+
+function normaliseJob<JC>(job: Job<JC>): Job<JC> {
+  const errors = job.errors && Object.keys(job.errors).length > 0 ? job.errors : NO_ERRORS;
+  const history = Array.isArray(job.history) ? job.history : [];
+  const updatedAt = job.updatedAt ?? 0;
+  const out: Job<JC> =
+    job.parentId === undefined
+      ? { id: job.id, state: job.state, jc: job.jc, errors, history, updatedAt }
+      : { id: job.id, state: job.state, jc: job.jc, parentId: job.parentId, errors, history, updatedAt };
+  if (job.failed) out.failed = true;
+  return out;
+}

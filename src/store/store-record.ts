@@ -1,0 +1,79 @@
+import type { Job } from '../engine/job.js';
+
+/**
+ * A child job created by a transition, as the store records it.
+ *
+ * @example
+ * ```ts
+ * const kick: KickRecord<{ url: string }> = { id: '0->0', state: 'fetch', jc: { url } };
+ * ```
+ * @public
+ */
+export interface KickRecord<JC> {
+  /** The child's id, `${parentId}->${n}`. */
+  readonly id: string;
+  /** The state it starts in. */
+  readonly state: string;
+  /** Its job context. */
+  readonly jc: JC;
+  /** Its de-duplication key, if the kick had one. */
+  readonly key?: string;
+}
+
+/**
+ * One completed transition of one job, as a store appends it. Replaying records in order on the
+ * run they were made from gives the run as the engine left it.
+ *
+ * @example
+ * ```ts
+ * const r: TransitionRecord<{ n: number }> = { type: 'transition', id: '0', from: 'start', to: 'done', jc: { n: 1 }, at: Date.now() };
+ * ```
+ * @public
+ */
+export interface TransitionRecord<JC> {
+  readonly type: 'transition';
+  /** The job's id. */
+  readonly id: string;
+  /** The state the job was in. */
+  readonly from: string;
+  /** The state it is in now (equal to `from` when it failed). */
+  readonly to: string;
+  /** Its job context now. */
+  readonly jc: JC;
+  /** When, in epoch milliseconds. */
+  readonly at: number;
+  /** An error recorded in `job.errors[from]`. */
+  readonly error?: string;
+  /** The job stopped in `from`, marked failed. */
+  readonly failed?: true;
+  /** Children it kicked. */
+  readonly kicks?: readonly KickRecord<JC>[];
+  /** How many children this job has kicked in the whole run, after this transition. */
+  readonly kicked?: number;
+}
+
+/**
+ * A job added to a run while a processor was running it.
+ *
+ * @example
+ * ```ts
+ * const r: AddRecord<{ n: number }> = { type: 'add', job };
+ * ```
+ * @public
+ */
+export interface AddRecord<JC> {
+  readonly type: 'add';
+  /** The job as it was added. */
+  readonly job: Job<JC>;
+}
+
+/**
+ * Anything a store appends.
+ *
+ * @example
+ * ```ts
+ * await store.append([{ type: 'add', job }]);
+ * ```
+ * @public
+ */
+export type StoreRecord<JC> = TransitionRecord<JC> | AddRecord<JC>;
