@@ -1,0 +1,44 @@
+// Guarantee: a state cannot be declared twice, whether by .state or by .terminal.
+import { expectError, expectType } from 'tsd';
+import { workflow, type NewStateName, type Workflow } from 'jorb-ts';
+
+type AC = { api: { get(url: string, signal: AbortSignal): Promise<string> } };
+type OC = { outDir: string };
+type JC = { url: string; body?: string };
+
+const crawl = workflow<AC, OC, JC>('crawl');
+const fetchDeclared = crawl
+  .state('fetch')
+  .to('parse', 'done')
+  .exec(({ jc }) => ({ state: 'parse', jc }));
+const doneDeclared = crawl.terminal('done');
+
+// Accepted: every name once.
+const wf = fetchDeclared
+  .state('parse')
+  .to('done')
+  .exec(({ jc }) => ({ state: 'done', jc }))
+  .terminal('done', 'fetch-failed')
+  .build();
+expectType<Workflow<AC, OC, JC, 'fetch' | 'parse' | 'done' | 'fetch-failed'>>(wf);
+
+// Rejected: .state twice.
+expectError(fetchDeclared.state('fetch'));
+
+// Rejected: .terminal after .state.
+expectError(fetchDeclared.terminal('fetch'));
+expectError(fetchDeclared.terminal('done', 'fetch'));
+
+// Rejected: .state after .terminal.
+expectError(doneDeclared.state('done'));
+
+// Rejected: .terminal twice.
+expectError(doneDeclared.terminal('done'));
+
+// Rejected: the same name twice in one .terminal(...) call (the runtime rejects it: 'State "done" is declared twice').
+expectError(crawl.terminal('done', 'done'));
+
+// The readable error: the parameter type of a name already declared is a sentence naming it.
+expectType<'State "fetch" is declared twice'>({} as NewStateName<'fetch', 'fetch' | 'parse'>);
+expectType<'parse'>({} as NewStateName<'parse', 'fetch'>);
+expectType<'done'>({} as NewStateName<'done', never>);

@@ -1,0 +1,55 @@
+// Guarantee: a timeout's failState must be one of that state's .to(...) targets; the error lands at .exec().
+import { expectError, expectType } from 'tsd';
+import { workflow, type ExecStep, type FailStateIsTarget, type Workflow } from 'jorb-ts';
+
+type AC = { api: { get(url: string, signal: AbortSignal): Promise<string> } };
+type OC = { outDir: string };
+type JC = { url: string; body?: string };
+
+const crawl = workflow<AC, OC, JC>('crawl');
+
+// Accepted: the failState is one of the targets (with or without .spawns, or no timeout at all).
+const wf = crawl
+  .state('fetch', { concurrency: 10, timeout: { ms: 30_000, failState: 'fetch-failed' } })
+  .to('parse', 'fetch-failed')
+  .exec(async ({ ac, jc, signal }) => ({ state: 'parse', jc: { ...jc, body: await ac.api.get(jc.url, signal) } }))
+  .state('parse', { timeout: { ms: 1_000, failState: 'done' } })
+  .to('done')
+  .spawns('fetch')
+  .exec(({ jc }) => ({ state: 'done', jc }))
+  .state('archive', { concurrency: 2 })
+  .to('done')
+  .exec(({ jc }) => ({ state: 'done', jc }))
+  .terminal('done', 'fetch-failed')
+  .build();
+expectType<Workflow<AC, OC, JC, 'fetch' | 'parse' | 'archive' | 'done' | 'fetch-failed'>>(wf);
+
+// Rejected: the failState is not a target. `.state(...).to(...)` still compiles; `.exec` is the error.
+const fetchStep = crawl.state('fetch', { timeout: { ms: 30_000, failState: 'fetch-failed' } }).to('parse');
+expectError(fetchStep.exec(({ jc }) => ({ state: 'parse', jc })));
+expectError(fetchStep.spawns('fetch').exec(({ jc }) => ({ state: 'parse', jc })));
+
+// Rejected: a failState that is another state's target, or the state itself.
+expectError(
+  crawl
+    .state('fetch', { timeout: { ms: 30_000, failState: 'done' } })
+    .to('parse')
+    .exec(({ jc }) => ({ state: 'parse', jc })),
+);
+expectError(
+  crawl
+    .state('fetch', { timeout: { ms: 30_000, failState: 'fetch' } })
+    .to('parse')
+    .exec(({ jc }) => ({ state: 'parse', jc })),
+);
+
+// The readable error: the `this` .exec requires names the failState and the state.
+type Step = ExecStep<AC, OC, JC, never, never, 'fetch', 'fetch-failed', 'parse', never>;
+expectType<'Timeout failState "fetch-failed" of state "fetch" must be one of its .to() targets'>(
+  {} as FailStateIsTarget<'fetch', 'fetch-failed', 'parse', Step>,
+);
+expectType<'Timeout failState "failed" of state "parse" must be one of its .to() targets'>(
+  {} as FailStateIsTarget<'parse', 'failed', 'done' | 'fetch', Step>,
+);
+expectType<Step>({} as FailStateIsTarget<'fetch', 'fetch-failed', 'parse' | 'fetch-failed', Step>);
+expectType<Step>({} as FailStateIsTarget<'fetch', never, 'parse', Step>);

@@ -1,0 +1,91 @@
+// build() validates what the types cannot see, and mirrors the type checks for untyped callers.
+import { describe, expect, it } from 'vitest';
+import { workflow, WorkflowDefinitionError } from '../src/index.js';
+
+type JC = { n: number };
+// The shape plain JavaScript sees: every method takes strings, nothing is checked at compile time.
+type Untyped = {
+  state(name: unknown, options?: unknown): Untyped;
+  to(...t: unknown[]): Untyped;
+  spawns(...t: unknown[]): Untyped;
+  exec(fn: unknown): Untyped;
+  terminal(...n: unknown[]): Untyped;
+  build(): unknown;
+};
+const untyped = (name = 'w') => workflow<object, object, JC>(name) as unknown as Untyped;
+const pass = ({ jc }: { jc: JC }) => ({ state: 'done', jc });
+
+function problemsOf(build: () => unknown): readonly string[] {
+  try {
+    build();
+  } catch (error) {
+    if (error instanceof WorkflowDefinitionError) return error.problems;
+    throw error;
+  }
+  throw new Error('build() did not throw');
+}
+
+describe('build() rejects an invalid definition, naming the state', () => {
+  it.each([
+    ['concurrency 0', () => untyped().state('a', { concurrency: 0 }).to('done').exec(pass).terminal('done').build(), 'State "a": concurrency must be a whole number from 1 up, got 0'],
+    ['fractional concurrency', () => untyped().state('a', { concurrency: 1.5 }).to('done').exec(pass).terminal('done').build(), 'State "a": concurrency must be a whole number from 1 up, got 1.5'],
+    ['no exec', () => untyped().state('a').to('done').terminal('done').build(), 'State "a" has no exec: call .exec(fn) after .to(...)'],
+    ['no targets', () => untyped().state('a').exec(pass).terminal('done').build(), 'State "a" has no .to(...) targets: an exec must have somewhere to go'],
+    [
+      'an undeclared target',
+      () => untyped().state('a').to('prase').exec(pass).terminal('done').build(),
+      'State "a" targets "prase", which is never declared with .state() or .terminal()',
+    ],
+    [
+      'an undeclared spawn',
+      () => untyped().state('a').to('done').spawns('b').exec(pass).terminal('done').build(),
+      'State "a" spawns into "b", which is never declared with .state() or .terminal()',
+    ],
+    ['a duplicate state', () => untyped().state('a').to('done').exec(pass).terminal('done', 'a').build(), 'State "a" is declared twice'],
+    [
+      'a negative timeout',
+      () => untyped().state('a', { timeout: { ms: -5, failState: 'done' } }).to('done').exec(pass).terminal('done').build(),
+      'State "a": timeout.ms must be a positive number of milliseconds, got -5',
+    ],
+    [
+      'a fail state that is not a target',
+      () => untyped().state('a', { timeout: { ms: 5, failState: 'failed' } }).to('done').exec(pass).terminal('done', 'failed').build(),
+      'State "a": timeout failState "failed" must be one of its .to() targets (done)',
+    ],
+    ['an empty state name', () => untyped().state('').to('done').exec(pass).terminal('done').build(), 'a state name must be a non-empty string, got ""'],
+    ['no states at all', () => untyped().build(), 'it declares no states: add one with .state(name, options)'],
+  ])('%s', (_, build, problem) => {
+    expect(problemsOf(build)).toEqual([problem]);
+  });
+
+  it('reports every problem at once, in a message that lists them', () => {
+    const build = () => untyped('crawl').state('a', { concurrency: -1 }).to('x').exec(pass).state('b').to('y').exec(pass).build();
+    expect(build).toThrow(
+      [
+        'Workflow "crawl" is invalid:',
+        '  - State "a": concurrency must be a whole number from 1 up, got -1',
+        '  - State "a" targets "x", which is never declared with .state() or .terminal()',
+        '  - State "b" targets "y", which is never declared with .state() or .terminal()',
+      ].join('\n'),
+    );
+  });
+
+  it('rejects builder calls out of order and non-function execs', () => {
+    expect(() => untyped().to('a')).toThrow('.to() must follow .state(name, options): it applies to the state just declared');
+    expect(() => untyped().state('a').to('done').exec('nope')).toThrow('State "a": .exec() needs a function, got string');
+    expect(() => untyped().state('a', 5)).toThrow('State "a": options must be an object, got 5');
+    expect(() => workflow('')).toThrow('workflow(name): name must be a non-empty string, got ""');
+  });
+});
+
+describe('builder values', () => {
+  it('can be continued and branched in later statements without seeing each other', () => {
+    const head = workflow<object, object, JC>('branch').state('a').to('b', 'c').exec(({ jc }) => ({ state: 'b', jc }));
+    const one = head.state('b').to('c').exec(({ jc }) => ({ state: 'c', jc })).terminal('c').build();
+    const two = head.terminal('b', 'c').build();
+    expect(one.states).toEqual(['a', 'b', 'c']);
+    expect(two.states).toEqual(['a', 'b', 'c']);
+    expect(one.graph.state('b')?.terminal).toBe(false);
+    expect(two.graph.state('b')?.terminal).toBe(true);
+  });
+});
