@@ -8,7 +8,7 @@
 
 export { workflow } from '../dsl/workflow.js';
 export type { WorkflowBuilder, StateStep, TargetsStep, ExecStep } from '../dsl/types/workflow-builder.js';
-export type { NewStateName } from '../dsl/types/duplicate-state.js';
+export type { NewStateName, OtherNames } from '../dsl/types/duplicate-state.js';
 export type { AllStatesDeclared, UndeclaredStateMessage } from '../dsl/types/undeclared-states.js';
 export type { FailStateIsTarget } from '../dsl/types/fail-state-target.js';
 

@@ -1,6 +1,6 @@
 // Guarantee: a timeout's failState must be one of that state's .to(...) targets; the error lands at .exec().
 import { expectError, expectType } from 'tsd';
-import { workflow, type ExecStep, type FailStateIsTarget, type Workflow } from 'jorb-ts';
+import { workflow, type ExecStep, type FailStateIsTarget, type StateOptions, type Workflow } from 'jorb-ts';
 
 type AC = { api: { get(url: string, signal: AbortSignal): Promise<string> } };
 type OC = { outDir: string };
@@ -53,3 +53,15 @@ expectType<'Timeout failState "failed" of state "parse" must be one of its .to()
 );
 expectType<Step>({} as FailStateIsTarget<'fetch', 'fetch-failed', 'parse' | 'fetch-failed', Step>);
 expectType<Step>({} as FailStateIsTarget<'fetch', never, 'parse', Step>);
+
+// Accepted: options shared through a variable typed StateOptions (no timeout), or StateOptions<'failed'>.
+const shared: StateOptions = { concurrency: 4 };
+const sharedTimed: StateOptions<'failed'> = { timeout: { ms: 5, failState: 'failed' } };
+crawl.state('a', shared).to('b').exec(({ jc }) => ({ state: 'b', jc }));
+crawl.state('a', sharedTimed).to('b', 'failed').exec(({ jc }) => ({ state: 'b', jc }));
+// Rejected: a failState typed only as string cannot be proven to be a target; the message says how to fix it.
+const loose = { timeout: { ms: 5, failState: 'failed' as string } };
+expectError(crawl.state('a', loose).to('b', 'failed').exec(({ jc }) => ({ state: 'b', jc })));
+expectType<`The timeout failState of state "a" is typed only as string: write the options inline, or type them StateOptions<'the-fail-state'>`>(
+  {} as FailStateIsTarget<'a', string, 'b', unknown>,
+);

@@ -11,3 +11,15 @@
  * @public
  */
 export type NewStateName<S extends string, Declared extends string> = S extends Declared ? `State "${S}" is declared twice` : S;
+
+/**
+ * The names of a tuple other than the one at index `I`: what a name in one `.terminal(...)` call
+ * must not repeat.
+ *
+ * @example
+ * ```ts
+ * type O = OtherNames<['done', 'failed'], '0'>; // 'failed'
+ * ```
+ * @public
+ */
+export type OtherNames<N extends readonly string[], I> = { [J in keyof N]: J extends I ? never : N[J] }[number];

@@ -10,6 +10,8 @@
  * ```
  * @public
  */
-export type FailStateIsTarget<S extends string, F extends string, T extends string, Self> = [F] extends [T]
-  ? Self
-  : `Timeout failState "${F}" of state "${S}" must be one of its .to() targets`;
+export type FailStateIsTarget<S extends string, F extends string, T extends string, Self> = string extends F
+  ? `The timeout failState of state "${S}" is typed only as string: write the options inline, or type them StateOptions<'the-fail-state'>`
+  : [F] extends [T]
+    ? Self
+    : `Timeout failState "${F}" of state "${S}" must be one of its .to() targets`;

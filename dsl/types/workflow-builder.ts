@@ -1,7 +1,7 @@
 import type { Workflow } from '../../src/engine/workflow.js';
 import type { ExecFn } from '../../src/engine/transition.js';
 import type { StateOptions } from '../../src/graph/state-options.js';
-import type { NewStateName } from './duplicate-state.js';
+import type { NewStateName, OtherNames } from './duplicate-state.js';
 import type { FailStateIsTarget } from './fail-state-target.js';
 import type { AllStatesDeclared } from './undeclared-states.js';
 
@@ -41,7 +41,9 @@ export interface WorkflowBuilder<AC, OC, JC, Declared extends string, Referenced
    * .terminal('done', 'fetch-failed')
    * ```
    */
-  terminal<S extends string>(...names: [NewStateName<S, Declared>, ...NewStateName<S, Declared>[]]): WorkflowBuilder<AC, OC, JC, Declared | S, Referenced>;
+  terminal<const N extends readonly [string, ...string[]]>(
+    ...names: { [I in keyof N]: NewStateName<N[I], Declared | OtherNames<N, I>> }
+  ): WorkflowBuilder<AC, OC, JC, Declared | N[number], Referenced>;
 
   /**
    * Compiles the workflow. Compiles only when every state used as a target is declared; the

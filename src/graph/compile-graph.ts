@@ -7,7 +7,7 @@ import { WorkflowDefinitionError } from './workflow-definition-error.js';
 export interface StateDefinition {
   readonly name: string;
   readonly terminal: boolean;
-  readonly options: StateOptions;
+  readonly options: StateOptions<string>;
   readonly targets: readonly string[];
   readonly spawns: readonly string[];
   readonly exec: ExecFn<unknown, unknown, unknown> | undefined;
@@ -90,7 +90,7 @@ function validateState(d: StateDefinition, declared: ReadonlySet<string>): strin
   return problems;
 }
 
-function validateTimeout(d: StateDefinition, timeout: NonNullable<StateOptions['timeout']>): string[] {
+function validateTimeout(d: StateDefinition, timeout: NonNullable<StateOptions<string>['timeout']>): string[] {
   const problems: string[] = [];
   const where = `State "${d.name}"`;
   if (typeof timeout.ms !== 'number' || !Number.isFinite(timeout.ms) || timeout.ms <= 0) {

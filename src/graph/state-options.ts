@@ -28,7 +28,7 @@ export interface TimeoutOptions<F extends string = string> {
  * ```
  * @public
  */
-export interface StateOptions<F extends string = string> {
+export interface StateOptions<F extends string = never> {
   /**
    * How many jobs of this state execute at once.
    *
