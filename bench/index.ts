@@ -33,9 +33,17 @@ async function main(): Promise<void> {
   const n = parseN(process.argv.slice(2));
   const log = (line: string) => console.log(line);
   const figures: Record<string, unknown> = {};
-  // later workloads add their figures here; keys are distinct per workload
-  Object.assign(figures, await w3(n, log));
+  // Each workload returns a flat figure object; later workloads add a line here with keys of
+  // their own (a repeated key is a bug: it would silently hide another workload's figure).
+  merge(figures, await w3(n, log));
   console.log(JSON.stringify(figures));
+}
+
+function merge(into: Record<string, unknown>, figures: object): void {
+  for (const [key, value] of Object.entries(figures)) {
+    if (key in into) throw new Error(`bench: two workloads report the figure "${key}"`);
+    into[key] = value;
+  }
 }
 
 if (globalThis.gc === undefined) reExecWithGc();

@@ -55,8 +55,8 @@ export async function runQuickstart(options: { pages?: number; status?: StatusLi
   const site = new FakeSite({ pages: options.pages ?? 300 });
   const start = performance.now();
   const run = crawl.newRun('quickstart', { startedBy: 'npm run demo' });
-  // The seed's own kick key is its URL, so a link back to it is not fetched again.
-  run.add({ url: site.url(0) }, 'fetch');
+  // The seed's key is its URL, like every kicked fetch's: a link back to it is not fetched again.
+  run.add({ url: site.url(0) }, 'fetch', { key: site.url(0) });
   const processor = new Processor(crawl, { site }, options.status ? { status: options.status } : {});
   const result = await processor.exec(run, options.signal ? { signal: options.signal } : {});
   const byState: Record<string, number> = {};

@@ -65,14 +65,15 @@ describe('kicks', () => {
       .build();
     const store = new MemoryStore<object, JC>();
     const run = crawl.newRun('r', {});
-    run.add({ n: 0, url: 'a' }, 'fetch', { id: 'a' });
+    run.add({ n: 0, url: 'a' }, 'fetch', { id: 'a', key: 'a' });
     await new Processor(crawl, {}, { store }).exec(run);
     const urls = [...run.jobs.values()].map((j) => j.jc.url);
     // Each key is kicked at most once in the whole run.
     expect(urls.filter((u) => u === 'b')).toHaveLength(1);
     expect(urls.filter((u) => u === 'c')).toHaveLength(1);
     expect(urls.filter((u) => u === 'd')).toHaveLength(1);
-    expect(urls.filter((u) => u === 'a')).toHaveLength(2); // the seed had no key; the first kick of 'a' did
+    expect(urls.filter((u) => u === 'a')).toHaveLength(1); // the seed was added with its key
+    expect(() => run.add({ n: 0, url: 'b' }, 'fetch', { key: 'b' })).toThrow('Run "r": the key "b" was already used by another job');
     const loaded = await store.load();
     expect(loaded && [...loaded.jobs.keys()]).toEqual([...run.jobs.keys()]);
   });

@@ -1,8 +1,8 @@
 /**
  * The `this` a builder must be for `.build()` to compile: itself when every referenced state is
- * declared, otherwise a sentence naming each missing state, so the compiler reports
- * `The 'this' context of type 'WorkflowBuilder<…>' is not assignable to method's 'this' of type
- * '"State \"prase\" is a target but is never declared: add .state(\"prase\", …) or .terminal(\"prase\")"'`.
+ * declared, otherwise a sentence naming each missing state, so the compiler reports that the
+ * builder "is not assignable to method's 'this' of type" the sentence
+ * `State "prase" is a target but is never declared: add .state("prase", …) or .terminal("prase")`.
  *
  * @example
  * ```ts

@@ -1,45 +1,48 @@
 import type { StoreRecord, TransitionRecord } from '../store/store-record.js';
 import type { Job } from './job.js';
-import { internalsOf, NO_ERRORS, newJob, type Run } from './run.js';
+import { internalsOf, NO_ERRORS, newJob, type Run, type RunInternals } from './run.js';
 import { RunError } from './run-error.js';
 
 /** How many history entries a job keeps; older ones are dropped (the store's log keeps them all). */
 export const HISTORY_LIMIT = 20;
 
+/** No children: shared, so the common transition allocates no array. */
+const NONE: readonly Job<never>[] = Object.freeze([]);
+
 /**
- * Applies one record to a run and returns the jobs it touched: the job itself (or the added one)
- * first, then its new children. The engine and every store's replay go through here, so a replayed
+ * Applies one record to a run. The engine and every store's replay go through here, so a replayed
  * run is the run the engine left.
  */
-export function applyRecord<JC>(run: Run<unknown, JC>, record: StoreRecord<JC>): Job<JC>[] {
+export function applyRecord<JC>(run: Run<unknown, JC>, record: StoreRecord<JC>): void {
   const own = internalsOf<JC>(run);
   if (record.type === 'add') {
     if (own.jobs.has(record.job.id)) throw new RunError(`Run "${run.name}": a job with id "${record.job.id}" already exists`);
     own.jobs.set(record.job.id, record.job);
-    return [record.job];
+    if (record.key !== undefined) own.kickKeys.add(record.key);
+    return;
   }
   const job = own.jobs.get(record.id);
   if (!job) throw new RunError(`Run "${run.name}": a transition names job "${record.id}", which the run does not have`);
-  return applyTransition(run, job, record);
+  applyTransition(own, job, record);
 }
 
-function applyTransition<JC>(run: Run<unknown, JC>, job: Job<JC>, record: TransitionRecord<JC>): Job<JC>[] {
+/** Applies a transition to its job and returns the children it created (the engine queues them). */
+export function applyTransition<JC>(own: RunInternals<JC>, job: Job<JC>, record: TransitionRecord<JC>): readonly Job<JC>[] {
   if (record.error !== undefined) recordError(job, record.from, record.error);
   job.jc = record.jc;
   job.updatedAt = record.at;
   if (record.failed) {
     job.failed = true;
-    return [job];
+    return NONE;
   }
   if (job.failed) delete job.failed;
   job.state = record.to;
   pushHistory(job, record.to, record.at);
-  if (!record.kicks || record.kicks.length === 0) return [job];
-  return [job, ...addChildren(run, job, record)];
+  if (!record.kicks || record.kicks.length === 0) return NONE;
+  return addChildren(own, job, record);
 }
 
-function addChildren<JC>(run: Run<unknown, JC>, parent: Job<JC>, record: TransitionRecord<JC>): Job<JC>[] {
-  const own = internalsOf<JC>(run);
+function addChildren<JC>(own: RunInternals<JC>, parent: Job<JC>, record: TransitionRecord<JC>): Job<JC>[] {
   const children: Job<JC>[] = [];
   for (const kick of record.kicks ?? []) {
     if (own.jobs.has(kick.id)) continue; // replaying a record whose children were already checkpointed
@@ -61,8 +64,12 @@ export function recordError(job: Job<unknown>, state: string, message: string): 
   else job.errors[state] = [message];
 }
 
+/**
+ * Appends to the job's history by copying into an exact-size array: `push` would grow a one-entry
+ * array to room for 17, and a million jobs would carry that slack at rest.
+ */
 function pushHistory(job: Job<unknown>, state: string, at: number): void {
   const history = job.history;
-  if (history.length >= HISTORY_LIMIT) history.splice(0, history.length - HISTORY_LIMIT + 1);
-  history.push({ state, at });
+  const keep = history.length >= HISTORY_LIMIT ? history.slice(history.length - HISTORY_LIMIT + 1) : history;
+  job.history = [...keep, { state, at }];
 }

@@ -16,12 +16,13 @@ export type AttemptOutcome =
  */
 export function runAttempt(
   node: StateNode,
-  args: Omit<ExecArgs<unknown, unknown, unknown>, 'signal'>,
-  outer: AbortSignal,
+  args: ExecArgs<unknown, unknown, unknown>,
   report: (outcome: AttemptOutcome) => void,
 ): Promise<void> {
+  const outer = args.signal;
   const timeout = node.timeout;
-  if (timeout === undefined) return execute(node, { ...args, signal: outer }, outer, report);
+  // Without a timeout the execution's own signal serves: no copy, no controller on the hot path.
+  if (timeout === undefined) return execute(node, args, outer, report);
 
   const controller = new AbortController();
   let reported = false;
@@ -43,7 +44,8 @@ export function runAttempt(
   }, timeout.ms);
   outer.addEventListener('abort', onOuterAbort, { once: true });
   if (outer.aborted) onOuterAbort();
-  return execute(node, { ...args, signal: controller.signal }, outer, once);
+  const { ac, oc, jc, job } = args;
+  return execute(node, { ac, oc, jc, job, signal: controller.signal }, outer, once);
 }
 
 async function execute(

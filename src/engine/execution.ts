@@ -3,7 +3,7 @@ import type { StatusListener } from '../status/state-status.js';
 import { StatusTracker } from '../status/status-tracker.js';
 import type { Store } from '../store/store.js';
 import type { KickRecord, StoreRecord, TransitionRecord } from '../store/store-record.js';
-import { applyRecord } from './apply-record.js';
+import { applyTransition } from './apply-record.js';
 import { type AttemptOutcome, runAttempt } from './attempt.js';
 import { checkTransition } from './check-transition.js';
 import { Committer } from './committer.js';
@@ -61,7 +61,7 @@ export class Execution {
     const outer = this.#ctx.signal;
     const onAbort = () => this.#stop(outer?.reason);
     outer?.addEventListener('abort', onAbort, { once: true });
-    this.#own.onAdd = (job) => this.#added(job);
+    this.#own.onAdd = (job, key) => this.#added(job, key);
     try {
       if (outer?.aborted) onAbort();
       for (const pool of this.#pools) this.#pump(pool);
@@ -124,9 +124,9 @@ export class Execution {
 
   async #attempt(pool: StatePool, job: Job<unknown>): Promise<void> {
     const { ac, run } = this.#ctx;
-    const args = { ac, oc: run.oc, jc: job.jc, job };
+    const args = { ac, oc: run.oc, jc: job.jc, job, signal: this.#controller.signal };
     try {
-      await runAttempt(pool.node, args, this.#controller.signal, (outcome) => this.#settle(pool, job, outcome));
+      await runAttempt(pool.node, args, (outcome) => this.#settle(pool, job, outcome));
     } finally {
       pool.active--;
       this.#pump(pool);
@@ -137,8 +137,8 @@ export class Execution {
     if (outcome.kind === 'aborted') return this.#requeue(pool, job);
     if (this.#writeError) return this.#drop(pool);
     const record = this.#recordFor(pool, job, outcome);
-    if (this.#committer) this.#committer.push(record, () => this.#apply(pool, record));
-    else this.#apply(pool, record);
+    if (this.#committer) this.#committer.push(record, () => this.#apply(pool, job, record));
+    else this.#apply(pool, job, record);
   }
 
   /** After a store failure nothing more is recorded: the job stays where it was on disk. */
@@ -201,20 +201,21 @@ export class Execution {
     return records;
   }
 
-  #apply(pool: StatePool, record: TransitionRecord<unknown>): void {
-    const touched = applyRecord(this.#ctx.run, record);
+  #apply(pool: StatePool, job: Job<unknown>, record: TransitionRecord<unknown>): void {
+    const children = applyTransition(this.#own, job, record);
     pool.executing--;
     this.#executing--;
     this.#transitions++;
     if (record.failed) pool.failed++;
-    else for (const job of touched) this.#enqueue(job);
+    else this.#enqueue(job);
+    for (const child of children) this.#enqueue(child);
     this.#status.changed();
     this.#checkDone();
   }
 
   /** A job added with `run.add` while running: store it, then queue it. */
-  #added(job: Job<unknown>): void {
-    const record: StoreRecord<unknown> = { type: 'add', job };
+  #added(job: Job<unknown>, key: string | undefined): void {
+    const record: StoreRecord<unknown> = key === undefined ? { type: 'add', job } : { type: 'add', job, key };
     if (this.#committer && !this.#writeError) {
       this.#executing++;
       this.#committer.push(record, () => {

@@ -88,8 +88,8 @@ export class Processor<AC, OC, JC, S extends string = string> {
       const execution = new Execution({
         graph: graph as unknown as Graph,
         ac: this.#ac,
-        run: run as Run<unknown, unknown>,
-        store: this.#options.store as Store<unknown, unknown> | undefined,
+        run: run,
+        store: this.#options.store,
         status: this.#options.status,
         signal: options.signal,
       });

@@ -10,5 +10,6 @@
  * @public
  */
 export class RunError extends Error {
+  /** Always `'RunError'`. */
   override readonly name = 'RunError';
 }

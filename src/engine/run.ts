@@ -13,6 +13,11 @@ import { RunError } from './run-error.js';
 export interface AddOptions {
   /** The job's id; `"0"`, `"1"`, … by default. Must be unique within the run. */
   readonly id?: string;
+  /**
+   * A de-duplication key shared with kicks: a later kick with the same key is dropped, and adding
+   * a second job with it throws. Give a crawl's seed its URL so links back to it are not fetched.
+   */
+  readonly key?: string;
 }
 
 /** What the engine and the stores keep about a run beyond its jobs. */
@@ -28,7 +33,7 @@ export interface RunInternals<JC> {
   /** True while a processor runs the run. */
   busy: boolean;
   /** Called for every job added while a processor runs the run. */
-  onAdd: ((job: Job<JC>) => void) | undefined;
+  onAdd: ((job: Job<JC>, key: string | undefined) => void) | undefined;
 }
 
 const internals = new WeakMap<object, RunInternals<unknown>>();
@@ -41,7 +46,7 @@ export function internalsOf<JC>(run: Run<unknown, JC>): RunInternals<JC> {
 }
 
 /** The error list every job starts with, shared until the first error is recorded. */
-export const NO_ERRORS: Record<string, string[]> = Object.freeze({}) as Record<string, string[]>;
+export const NO_ERRORS: Record<string, string[]> = Object.freeze({});
 
 /**
  * A named, serialisable group of jobs plus the overall context (OC). Restartable and reportable at
@@ -71,7 +76,7 @@ export class Run<OC, JC, S extends string = string> {
 
   /** Every job of the run by id, in the order they were added. */
   get jobs(): ReadonlyMap<string, Readonly<Job<JC, S>>> {
-    return internalsOf<JC>(this as Run<unknown, JC>).jobs as Map<string, Job<JC, S>>;
+    return internalsOf<JC>(this).jobs as Map<string, Job<JC, S>>;
   }
 
   /**
@@ -84,7 +89,7 @@ export class Run<OC, JC, S extends string = string> {
    * ```
    */
   add(jc: JC, state: S, options: AddOptions = {}): this {
-    const own = internalsOf<JC>(this as Run<unknown, JC>);
+    const own = internalsOf<JC>(this);
     if (own.states && !own.states.has(state)) {
       throw new RunError(
         `Run "${this.name}": cannot add a job in state ${JSON.stringify(state)}: the workflow's states are ${[...own.states].join(', ')}`,
@@ -94,9 +99,12 @@ export class Run<OC, JC, S extends string = string> {
     const id = options.id ?? nextFreeId(own);
     if (typeof id !== 'string' || id.length === 0) throw new RunError(`Run "${this.name}": a job id must be a non-empty string, got ${JSON.stringify(id)}`);
     if (own.jobs.has(id)) throw new RunError(`Run "${this.name}": a job with id "${id}" already exists`);
+    const key = options.key;
+    if (key !== undefined && own.kickKeys.has(key)) throw new RunError(`Run "${this.name}": the key ${JSON.stringify(key)} was already used by another job`);
     const job = newJob<JC>(id, state, jc, undefined, Date.now());
     own.jobs.set(id, job);
-    own.onAdd?.(job);
+    if (key !== undefined) own.kickKeys.add(key);
+    own.onAdd?.(job, key);
     return this;
   }
 }

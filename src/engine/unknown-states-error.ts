@@ -11,6 +11,7 @@
  * @public
  */
 export class UnknownStatesError extends Error {
+  /** Always `'UnknownStatesError'`. */
   override readonly name = 'UnknownStatesError';
   /** Every offending job, in run order. */
   readonly jobs: readonly { readonly id: string; readonly state: string }[];

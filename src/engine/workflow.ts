@@ -33,7 +33,7 @@ export function createWorkflow<AC, OC, JC, S extends string>(graph: Graph<AC, OC
     graph,
     newRun(name: string, oc: OC): Run<OC, JC, S> {
       const run = new Run<OC, JC, S>(name, oc);
-      internalsOf<JC>(run as Run<unknown, JC>).states = known;
+      internalsOf<JC>(run).states = known;
       return run;
     },
   });

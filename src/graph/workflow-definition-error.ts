@@ -9,6 +9,7 @@
  * @public
  */
 export class WorkflowDefinitionError extends Error {
+  /** Always `'WorkflowDefinitionError'`. */
   override readonly name = 'WorkflowDefinitionError';
   /** One line per problem, each naming its state. */
   readonly problems: readonly string[];

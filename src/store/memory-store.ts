@@ -22,6 +22,7 @@ export class MemoryStore<OC, JC> implements Store<OC, JC> {
   #records: StoreRecord<JC>[] = [];
   #closed = false;
 
+  /** The stored run (a copy), or `undefined` before the first checkpoint. */
   async load(): Promise<Run<OC, JC> | undefined> {
     this.#checkOpen('load');
     if (this.#snapshot === undefined) return undefined;
@@ -29,18 +30,21 @@ export class MemoryStore<OC, JC> implements Store<OC, JC> {
     return replay(run, structuredClone(this.#records));
   }
 
+  /** Keeps copies of the records, in order. */
   async append(records: readonly StoreRecord<JC>[]): Promise<void> {
     this.#checkOpen('append');
     if (this.#snapshot === undefined) throw new Error('MemoryStore: append before the first checkpoint: there is no run to append to');
     for (const record of records) this.#records.push(structuredClone(record));
   }
 
+  /** Keeps a copy of the whole run and forgets the records before it. */
   async checkpoint(run: Run<OC, JC>): Promise<void> {
     this.#checkOpen('checkpoint');
     this.#snapshot = structuredClone(toSnapshot(run));
     this.#records = [];
   }
 
+  /** Closes the store: every later call throws. */
   async close(): Promise<void> {
     this.#closed = true;
   }

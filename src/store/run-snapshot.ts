@@ -13,9 +13,13 @@ import { RunError } from '../engine/run-error.js';
  * @public
  */
 export interface RunSnapshot<OC, JC> {
+  /** Marks the file as a jorb-ts run. */
   readonly format: 'jorb-run';
+  /** The snapshot format's version. */
   readonly version: 1;
+  /** The run's name. */
   readonly name: string;
+  /** The run's overall context. */
   readonly oc: OC;
   /** The next default id `run.add` tries. */
   readonly nextId: number;
@@ -23,6 +27,7 @@ export interface RunSnapshot<OC, JC> {
   readonly kickCounts: Readonly<Record<string, number>>;
   /** Kick keys used so far. */
   readonly kickKeys: readonly string[];
+  /** Every job, in the run's order. */
   readonly jobs: readonly Job<JC>[];
 }
 
@@ -71,7 +76,9 @@ export function fromSnapshot<OC, JC>(snapshot: RunSnapshot<OC, JC>, source = 'sn
   own.nextId = snapshot.nextId ?? 0;
   for (const [id, n] of Object.entries(snapshot.kickCounts ?? {})) own.kickCounts.set(id, n);
   for (const key of snapshot.kickKeys ?? []) own.kickKeys.add(key);
-  snapshot.jobs.forEach((job, i) => {
+  const jobs: readonly unknown[] = snapshot.jobs;
+  jobs.forEach((value, i) => {
+    const job = value as Job<JC> | null;
     if (job === null || typeof job !== 'object' || typeof job.id !== 'string' || typeof job.state !== 'string') {
       throw new RunError(`${source}: jobs[${i}] needs a string "id" and a string "state"`);
     }

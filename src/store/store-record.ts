@@ -31,6 +31,7 @@ export interface KickRecord<JC> {
  * @public
  */
 export interface TransitionRecord<JC> {
+  /** Marks a transition record. */
   readonly type: 'transition';
   /** The job's id. */
   readonly id: string;
@@ -62,9 +63,12 @@ export interface TransitionRecord<JC> {
  * @public
  */
 export interface AddRecord<JC> {
+  /** Marks an add record. */
   readonly type: 'add';
   /** The job as it was added. */
   readonly job: Job<JC>;
+  /** Its de-duplication key, if it was added with one. */
+  readonly key?: string;
 }
 
 /**
