@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'temp/**', 'node_modules/**', 'coverage/**', '.jorb/**', 'test-d/**', 'bench/fixtures/**', 'scripts/fixtures/**'] },
+  { ignores: ['dist/**', 'temp/**', 'node_modules/**', 'coverage/**', '.jorb/**', 'test-d/**', 'test/fixtures/**', 'scripts/fixtures/**', 'bin/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -12,7 +12,8 @@ export type Tree = { readonly [name: string]: Tree | number };
 export type JC = { path: string; size?: number };
 
 export const walk = workflow<{ root: Tree }, object, JC>('walk')
-  .state('dir', { concurrency: 4 })
+  // recursive: a dir kicks dirs; the tree bounds it.
+  .state('dir', { concurrency: 4, recursive: true })
   .to('listed')
   .spawns('dir', 'file')
   .exec(({ ac, jc }) => {

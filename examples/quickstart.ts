@@ -25,7 +25,8 @@ export const crawl = workflow<AC, OC, JC>('crawl')
     const tries = (job.errors['fetch']?.length ?? 0) + 1;
     return { state: tries >= 3 ? 'fetch-failed' : 'fetch', jc, error };
   })
-  .state('parse', { concurrency: 2 })
+  // recursive: parse kicks fetches that lead back to parse; kick keys bound it (each URL once).
+  .state('parse', { concurrency: 2, recursive: true })
   .to('done')
   .spawns('fetch')
   .exec(({ jc }) => {

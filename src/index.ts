@@ -25,7 +25,12 @@ export { UnknownStatesError } from './engine/unknown-states-error.js';
 
 export type { Graph, StateNode, Edge, EdgeKind } from './graph/graph.js';
 export type { StateOptions, TimeoutOptions } from './graph/state-options.js';
+export type { SourceLocation } from './graph/source-location.js';
 export { WorkflowDefinitionError } from './graph/workflow-definition-error.js';
+
+export { lintWorkflow } from './lint/lint-workflow.js';
+export type { LintOptions } from './lint/lint-workflow.js';
+export type { LintFinding, LintRule } from './lint/lint-finding.js';
 
 export type { Store } from './store/store.js';
 export type { StoreRecord, TransitionRecord, AddRecord, KickRecord } from './store/store-record.js';

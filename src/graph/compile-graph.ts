@@ -1,5 +1,6 @@
 import type { ExecFn } from '../engine/transition.js';
 import type { Edge, Graph, StateNode } from './graph.js';
+import type { SourceLocation } from './source-location.js';
 import type { StateOptions } from './state-options.js';
 import { WorkflowDefinitionError } from './workflow-definition-error.js';
 
@@ -11,6 +12,7 @@ export interface StateDefinition {
   readonly targets: readonly string[];
   readonly spawns: readonly string[];
   readonly exec: ExecFn<unknown, unknown, unknown> | undefined;
+  readonly source?: SourceLocation | undefined;
 }
 
 /**
@@ -38,10 +40,12 @@ function toNode(d: StateDefinition, index: number): StateNode {
     index,
     terminal: d.terminal,
     concurrency: d.terminal ? 0 : (d.options.concurrency ?? 1),
+    recursive: d.options.recursive === true,
     targets: Object.freeze([...d.targets]),
     spawns: Object.freeze([...d.spawns]),
     ...(d.options.timeout ? { timeout: Object.freeze({ ...d.options.timeout }) } : {}),
     ...(d.exec ? { exec: d.exec } : {}),
+    ...(d.source ? { source: d.source } : {}),
   };
   return Object.freeze(node);
 }

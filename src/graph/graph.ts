@@ -1,4 +1,5 @@
 import type { ExecFn } from '../engine/transition.js';
+import type { SourceLocation } from './source-location.js';
 import type { TimeoutOptions } from './state-options.js';
 
 /**
@@ -20,12 +21,16 @@ export interface StateNode<AC = unknown, OC = unknown, JC = unknown> {
   readonly terminal: boolean;
   /** How many jobs execute at once; 0 for terminal states. */
   readonly concurrency: number;
+  /** Whether kicks may lead back to this state on purpose (see `StateOptions.recursive`). */
+  readonly recursive: boolean;
   /** The per-attempt time limit, if any. */
   readonly timeout?: TimeoutOptions;
   /** The states an exec may return, in declared order. */
   readonly targets: readonly string[];
   /** The states an exec may kick children into, in declared order. */
   readonly spawns: readonly string[];
+  /** Where the state was declared, when the runtime could tell. */
+  readonly source?: SourceLocation;
   /** The exec; absent on terminal states. */
   readonly exec?: ExecFn<AC, OC, JC>;
 }

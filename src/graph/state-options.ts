@@ -38,4 +38,10 @@ export interface StateOptions<F extends string = never> {
   readonly concurrency?: number;
   /** A per-attempt time limit; without one an attempt may run for ever. */
   readonly timeout?: TimeoutOptions<F>;
+  /**
+   * Says that this state's kicks may lead back to it on purpose: a tree walk, or a crawl bounded by
+   * kick keys. `jorb lint` then does not report the spawn cycle through this state.
+   * @defaultValue false
+   */
+  readonly recursive?: boolean;
 }
