@@ -1,6 +1,6 @@
 import type { StoreRecord, TransitionRecord } from '../store/store-record.js';
 import type { Job } from './job.js';
-import { internalsOf, NO_ERRORS, newJob, type Run, type RunInternals } from './run.js';
+import { internalsOf, NO_ERRORS, newJob, noteKickedJob, type Run, type RunInternals } from './run.js';
 import { RunError } from './run-error.js';
 
 /** How many history entries a job keeps; older ones are dropped (the store's log keeps them all). */
@@ -16,9 +16,10 @@ const NONE: readonly Job<never>[] = Object.freeze([]);
 export function applyRecord<JC>(run: Run<unknown, JC>, record: StoreRecord<JC>): void {
   const own = internalsOf<JC>(run);
   if (record.type === 'add') {
-    if (own.jobs.has(record.job.id)) throw new RunError(`Run "${run.name}": a job with id "${record.job.id}" already exists`);
+    // A snapshot taken while the add was being stored may hold the job already.
+    if (own.jobs.has(record.job.id)) return;
     own.jobs.set(record.job.id, record.job);
-    if (record.key !== undefined) own.kickKeys.add(record.key);
+    noteKickedJob(own, record.job);
     return;
   }
   const job = own.jobs.get(record.id);
@@ -46,13 +47,11 @@ function addChildren<JC>(own: RunInternals<JC>, parent: Job<JC>, record: Transit
   const children: Job<JC>[] = [];
   for (const kick of record.kicks ?? []) {
     if (own.jobs.has(kick.id)) continue; // replaying a record whose children were already checkpointed
-    const child = newJob(kick.id, kick.state, kick.jc, parent.id, record.at);
+    const child = newJob(kick.id, kick.state, kick.jc, parent.id, kick.key, record.at);
     own.jobs.set(kick.id, child);
-    if (kick.key !== undefined) own.kickKeys.add(kick.key);
+    noteKickedJob(own, child);
     children.push(child);
   }
-  const kicked = record.kicked ?? 0;
-  if (kicked > (own.kickCounts.get(parent.id) ?? 0)) own.kickCounts.set(parent.id, kicked);
   return children;
 }
 

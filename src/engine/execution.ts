@@ -41,6 +41,8 @@ export class Execution {
   #waiting = 0;
   #executing = 0;
   #transitions = 0;
+  readonly #pendingCounts = new Map<string, number>();
+  readonly #pendingKeys = new Set<string>();
   #stopping = false;
   #writeError: { error: unknown } | undefined;
   #finish: (() => void) | undefined;
@@ -61,7 +63,7 @@ export class Execution {
     const outer = this.#ctx.signal;
     const onAbort = () => this.#stop(outer?.reason);
     outer?.addEventListener('abort', onAbort, { once: true });
-    this.#own.onAdd = (job, key) => this.#added(job, key);
+    this.#own.onAdd = (job) => this.#added(job);
     try {
       if (outer?.aborted) onAbort();
       for (const pool of this.#pools) this.#pump(pool);
@@ -179,30 +181,36 @@ export class Execution {
     return {
       ...record,
       ...(t.error !== undefined ? { error: messageOf(t.error) } : {}),
-      ...(kicks.length > 0 ? { kicks, kicked: this.#own.kickCounts.get(job.id) ?? 0 } : {}),
+      ...(kicks.length > 0 ? { kicks } : {}),
     };
   }
 
-  /** Gives each kick its id now, so two jobs kicking the same key at once still make one child. */
+  /**
+   * Gives each kick its id now, so two jobs kicking the same key at once still make one child.
+   * Reservations stay in the execution until their record is durable: a snapshot of the run never
+   * holds a key or a count whose kick a crash could lose, so the kick made again after a restart
+   * gets the same id and is not dropped as a duplicate.
+   */
   #reserveKicks(parent: Job<unknown>, kicks: readonly Kick<unknown>[]): KickRecord<unknown>[] {
     const { kickCounts, kickKeys, jobs } = this.#own;
     const records: KickRecord<unknown>[] = [];
-    let n = kickCounts.get(parent.id) ?? 0;
+    let n = this.#pendingCounts.get(parent.id) ?? kickCounts.get(parent.id) ?? 0;
     for (const kick of kicks) {
       if (kick.key !== undefined) {
-        if (kickKeys.has(kick.key)) continue;
-        kickKeys.add(kick.key);
+        if (kickKeys.has(kick.key) || this.#pendingKeys.has(kick.key)) continue;
+        this.#pendingKeys.add(kick.key);
       }
       while (jobs.has(`${parent.id}->${n}`)) n++;
       const id = `${parent.id}->${n++}`;
       records.push(kick.key === undefined ? { id, state: kick.state, jc: kick.jc } : { id, state: kick.state, jc: kick.jc, key: kick.key });
     }
-    kickCounts.set(parent.id, n);
+    this.#pendingCounts.set(parent.id, n);
     return records;
   }
 
   #apply(pool: StatePool, job: Job<unknown>, record: TransitionRecord<unknown>): void {
     const children = applyTransition(this.#own, job, record);
+    if (record.kicks) this.#releaseReservations(job, record.kicks);
     pool.executing--;
     this.#executing--;
     this.#transitions++;
@@ -213,9 +221,15 @@ export class Execution {
     this.#checkDone();
   }
 
+  /** The kicks are durable and in the run: their reservations are the run's own now. */
+  #releaseReservations(parent: Job<unknown>, kicks: readonly KickRecord<unknown>[]): void {
+    this.#pendingCounts.delete(parent.id); // one attempt per job at a time: no newer reservation
+    for (const kick of kicks) if (kick.key !== undefined) this.#pendingKeys.delete(kick.key);
+  }
+
   /** A job added with `run.add` while running: store it, then queue it. */
-  #added(job: Job<unknown>, key: string | undefined): void {
-    const record: StoreRecord<unknown> = key === undefined ? { type: 'add', job } : { type: 'add', job, key };
+  #added(job: Job<unknown>): void {
+    const record: StoreRecord<unknown> = { type: 'add', job };
     if (this.#committer && !this.#writeError) {
       this.#executing++;
       this.#committer.push(record, () => {

@@ -38,6 +38,8 @@ export interface Job<JC, S extends string = string> {
   jc: JC;
   /** The id of the job whose exec kicked this one. */
   readonly parentId?: string;
+  /** The de-duplication key it was added or kicked with: no other job of the run has it. */
+  readonly key?: string;
   /** Every recorded error, by the state it happened in, oldest first. */
   errors: Record<string, string[]>;
   /** The states the job entered, oldest first; capped by the processor's `historyLimit`. */

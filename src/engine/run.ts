@@ -24,16 +24,16 @@ export interface AddOptions {
 export interface RunInternals<JC> {
   readonly jobs: Map<string, Job<JC>>;
   nextId: number;
-  /** How many children each parent has kicked, for ids unique across the whole run. */
+  /** How many children each parent has kicked, for ids unique across the whole run (derived from the jobs on load). */
   readonly kickCounts: Map<string, number>;
-  /** Kick keys already used in this run. */
+  /** Keys of the run's jobs, for de-duplication (derived from the jobs on load). */
   readonly kickKeys: Set<string>;
   /** The states this run may hold, when it was made by a workflow. */
   states: ReadonlySet<string> | undefined;
   /** True while a processor runs the run. */
   busy: boolean;
   /** Called for every job added while a processor runs the run. */
-  onAdd: ((job: Job<JC>, key: string | undefined) => void) | undefined;
+  onAdd: ((job: Job<JC>) => void) | undefined;
 }
 
 const internals = new WeakMap<object, RunInternals<unknown>>();
@@ -101,10 +101,10 @@ export class Run<OC, JC, S extends string = string> {
     if (own.jobs.has(id)) throw new RunError(`Run "${this.name}": a job with id "${id}" already exists`);
     const key = options.key;
     if (key !== undefined && own.kickKeys.has(key)) throw new RunError(`Run "${this.name}": the key ${JSON.stringify(key)} was already used by another job`);
-    const job = newJob<JC>(id, state, jc, undefined, Date.now());
+    const job = newJob<JC>(id, state, jc, undefined, key, Date.now());
     own.jobs.set(id, job);
     if (key !== undefined) own.kickKeys.add(key);
-    own.onAdd?.(job, key);
+    own.onAdd?.(job);
     return this;
   }
 }
@@ -115,8 +115,22 @@ function nextFreeId<JC>(own: RunInternals<JC>): string {
 }
 
 /** Makes a job with the shape every job shares, so the engine's hot paths stay monomorphic. */
-export function newJob<JC>(id: string, state: string, jc: JC, parentId: string | undefined, at: number): Job<JC> {
+export function newJob<JC>(id: string, state: string, jc: JC, parentId: string | undefined, key: string | undefined, at: number): Job<JC> {
   const history = [{ state, at }];
+  if (key !== undefined) {
+    if (parentId === undefined) return { id, state, jc, key, errors: NO_ERRORS, history, updatedAt: at };
+    return { id, state, jc, parentId, key, errors: NO_ERRORS, history, updatedAt: at };
+  }
   if (parentId === undefined) return { id, state, jc, errors: NO_ERRORS, history, updatedAt: at };
   return { id, state, jc, parentId, errors: NO_ERRORS, history, updatedAt: at };
+}
+
+/** Records what a job means for kick ids and keys: its key is taken, its parent has kicked at least this many. */
+export function noteKickedJob<JC>(own: RunInternals<JC>, job: Job<JC>): void {
+  if (job.key !== undefined) own.kickKeys.add(job.key);
+  if (job.parentId === undefined) return;
+  const prefix = `${job.parentId}->`;
+  if (!job.id.startsWith(prefix)) return;
+  const n = Number(job.id.slice(prefix.length));
+  if (Number.isInteger(n) && n + 1 > (own.kickCounts.get(job.parentId) ?? 0)) own.kickCounts.set(job.parentId, n + 1);
 }

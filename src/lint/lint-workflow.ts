@@ -27,8 +27,9 @@ export interface LintOptions {
  * ```
  * @public
  */
-export function lintWorkflow(workflow: { readonly graph: Graph<never, never, never> | Graph }, options: LintOptions = {}): LintFinding[] {
-  const graph = workflow.graph as Graph;
+export function lintWorkflow<AC, OC, JC>(workflow: { readonly graph: Graph<AC, OC, JC> }, options: LintOptions = {}): LintFinding[] {
+  // Lint reads names and edges only: the contexts do not matter here.
+  const graph = workflow.graph as unknown as Graph;
   const first = graph.states[0]?.name;
   const entries = options.entries ?? (first === undefined ? [] : [first]);
   const unknownEntry = entries.find((e) => graph.state(e) === undefined);

@@ -1,5 +1,5 @@
 import type { Job } from '../engine/job.js';
-import { internalsOf, NO_ERRORS, Run } from '../engine/run.js';
+import { internalsOf, NO_ERRORS, newJob, noteKickedJob, Run } from '../engine/run.js';
 import { RunError } from '../engine/run-error.js';
 
 /**
@@ -23,10 +23,6 @@ export interface RunSnapshot<OC, JC> {
   readonly oc: OC;
   /** The next default id `run.add` tries. */
   readonly nextId: number;
-  /** How many children each parent has kicked, by parent id. */
-  readonly kickCounts: Readonly<Record<string, number>>;
-  /** Kick keys used so far. */
-  readonly kickKeys: readonly string[];
   /** Every job, in the run's order. */
   readonly jobs: readonly Job<JC>[];
 }
@@ -49,8 +45,6 @@ export function toSnapshot<OC, JC>(run: Run<OC, JC>): RunSnapshot<OC, JC> {
     name: run.name,
     oc: run.oc,
     nextId: own.nextId,
-    kickCounts: Object.fromEntries(own.kickCounts),
-    kickKeys: [...own.kickKeys],
     jobs: [...own.jobs.values()],
   };
 }
@@ -74,8 +68,6 @@ export function fromSnapshot<OC, JC>(snapshot: RunSnapshot<OC, JC>, source = 'sn
   const run = new Run<OC, JC>(snapshot.name, snapshot.oc);
   const own = internalsOf<JC>(run);
   own.nextId = snapshot.nextId ?? 0;
-  for (const [id, n] of Object.entries(snapshot.kickCounts ?? {})) own.kickCounts.set(id, n);
-  for (const key of snapshot.kickKeys ?? []) own.kickKeys.add(key);
   const jobs: readonly unknown[] = snapshot.jobs;
   jobs.forEach((value, i) => {
     const job = value as Job<JC> | null;
@@ -83,7 +75,9 @@ export function fromSnapshot<OC, JC>(snapshot: RunSnapshot<OC, JC>, source = 'sn
       throw new RunError(`${source}: jobs[${i}] needs a string "id" and a string "state"`);
     }
     if (own.jobs.has(job.id)) throw new RunError(`${source}: jobs[${i}] repeats the id "${job.id}"`);
-    own.jobs.set(job.id, normaliseJob(job));
+    const normal = normaliseJob(job);
+    own.jobs.set(job.id, normal);
+    noteKickedJob(own, normal);
   });
   return run;
 }
@@ -92,10 +86,9 @@ function normaliseJob<JC>(job: Job<JC>): Job<JC> {
   const errors = job.errors && Object.keys(job.errors).length > 0 ? job.errors : NO_ERRORS;
   const history = Array.isArray(job.history) ? job.history : [];
   const updatedAt = job.updatedAt ?? 0;
-  const out: Job<JC> =
-    job.parentId === undefined
-      ? { id: job.id, state: job.state, jc: job.jc, errors, history, updatedAt }
-      : { id: job.id, state: job.state, jc: job.jc, parentId: job.parentId, errors, history, updatedAt };
+  const out = newJob(job.id, job.state, job.jc, job.parentId, job.key, updatedAt);
+  out.errors = errors;
+  out.history = history;
   if (job.failed) out.failed = true;
   return out;
 }

@@ -49,8 +49,6 @@ export interface TransitionRecord<JC> {
   readonly failed?: true;
   /** Children it kicked. */
   readonly kicks?: readonly KickRecord<JC>[];
-  /** How many children this job has kicked in the whole run, after this transition. */
-  readonly kicked?: number;
 }
 
 /**
@@ -67,8 +65,6 @@ export interface AddRecord<JC> {
   readonly type: 'add';
   /** The job as it was added. */
   readonly job: Job<JC>;
-  /** Its de-duplication key, if it was added with one. */
-  readonly key?: string;
 }
 
 /**
