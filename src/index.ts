@@ -35,6 +35,10 @@ export type { LintFinding, LintRule } from './lint/lint-finding.js';
 export type { Store } from './store/store.js';
 export type { StoreRecord, TransitionRecord, AddRecord, KickRecord } from './store/store-record.js';
 export { MemoryStore } from './store/memory-store.js';
+export { JsonlStore } from './store/jsonl-store.js';
+export type { JsonlStoreOptions } from './store/jsonl-store.js';
+export { StoreCorruptError } from './store/store-corrupt-error.js';
+export { RunLockedError } from './store/run-lock.js';
 export { toSnapshot, fromSnapshot } from './store/run-snapshot.js';
 export type { RunSnapshot } from './store/run-snapshot.js';
 

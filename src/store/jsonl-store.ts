@@ -1,0 +1,259 @@
+import { existsSync } from 'node:fs';
+import { type FileHandle, mkdir, open, stat, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { applyRecord } from '../engine/apply-record.js';
+import type { Job } from '../engine/job.js';
+import { internalsOf, Run } from '../engine/run.js';
+import { RunError } from '../engine/run-error.js';
+import { writeFileAtomic } from './atomic-write.js';
+import { encodeHeader, encodeJob, encodeRecord, headerProblem, jobProblem, recordProblem, type SnapshotHeader } from './jsonl-format.js';
+import { type Line, readLines } from './line-reader.js';
+import { fromSnapshot } from './run-snapshot.js';
+import { RunLock } from './run-lock.js';
+import type { Store } from './store.js';
+import { StoreCorruptError } from './store-corrupt-error.js';
+import type { StoreRecord } from './store-record.js';
+
+/**
+ * Options of a {@link JsonlStore}.
+ *
+ * @example
+ * ```ts
+ * new JsonlStore<OC, JC>('runs/crawl.jsonl', { compactAfterBytes: 16 << 20 });
+ * ```
+ * @public
+ */
+export interface JsonlStoreOptions {
+  /**
+   * fsync every batch before acknowledging it (and every snapshot before renaming it). Turning it
+   * off trades the `kill -9`/power-loss guarantee for speed: a process crash still loses nothing
+   * the OS accepted, a machine crash may.
+   * @defaultValue true
+   */
+  readonly fsync?: boolean;
+  /**
+   * Compact the log into a new snapshot once it holds this many bytes and is larger than the
+   * snapshot, so restart time stays proportional to the run, not to its history.
+   * Minimum: 1.
+   * @defaultValue 64 MiB
+   */
+  readonly compactAfterBytes?: number;
+  /**
+   * Most records written (and fsynced) as one batch; a larger append is split.
+   * Minimum: 1.
+   * @defaultValue 65,536
+   */
+  readonly maxBatchRecords?: number;
+  /** Receives warnings, such as a torn last line dropped on load. @defaultValue `process.emitWarning` */
+  readonly onWarning?: (message: string) => void;
+}
+
+/**
+ * The embedded default store: a run in a JSONL snapshot file (`path`: a header line, then one line
+ * per job) plus an append-only log beside it (`path + '.log'`: one line per transition). Appends
+ * are group-committed (one write and one fsync per batch); the log is compacted into a new snapshot
+ * (temp file, fsync, rename, fsync the directory) as it grows; `close()` leaves the snapshot alone.
+ * A lock file (`path + '.lock'`) keeps a second process off the run. Format: docs/format.md.
+ *
+ * @example
+ * ```ts
+ * const store = new JsonlStore<OC, JC>('runs/crawl.jsonl');
+ * const run = (await store.load()) ?? crawl.newRun('crawl', oc).add({ url: seed }, 'fetch');
+ * await new Processor(crawl, ac, { store }).exec(run);
+ * await store.close();
+ * ```
+ * @public
+ */
+export class JsonlStore<OC, JC> implements Store<OC, JC> {
+  /** The snapshot file. */
+  readonly path: string;
+  /** The log file. */
+  readonly logPath: string;
+  readonly #fsync: boolean;
+  readonly #compactAfterBytes: number;
+  readonly #maxBatch: number;
+  readonly #warn: (message: string) => void;
+  readonly #lock: RunLock;
+  #seq = 0;
+  #loaded = false;
+  #log: FileHandle | undefined;
+  /** Where the log's last good line ends, when load dropped a torn one after it. */
+  #truncateLogTo: number | undefined;
+  #logBytes = 0;
+  #snapshotBytes = 0;
+  #run: Run<OC, JC> | undefined;
+  #closed = false;
+
+  constructor(path: string, options: JsonlStoreOptions = {}) {
+    if (typeof path !== 'string' || path.length === 0) throw new TypeError(`JsonlStore: path must be a non-empty string, got ${JSON.stringify(path)}`);
+    this.path = path;
+    this.logPath = `${path}.log`;
+    this.#fsync = options.fsync ?? true;
+    this.#compactAfterBytes = positive('compactAfterBytes', options.compactAfterBytes ?? 64 << 20);
+    this.#maxBatch = positive('maxBatchRecords', options.maxBatchRecords ?? 65_536);
+    this.#warn = options.onWarning ?? ((message) => process.emitWarning(message, 'JsonlStoreWarning'));
+    this.#lock = new RunLock(path);
+  }
+
+  /**
+   * The stored run: the snapshot with the log replayed on it, or `undefined` when there is no file
+   * yet. A torn last log line (a crash mid-write) is dropped with a warning; any other bad line
+   * throws a {@link StoreCorruptError} naming the file and line, and nothing is rewritten.
+   */
+  async load(): Promise<Run<OC, JC> | undefined> {
+    this.#checkOpen('load');
+    await this.#lock.acquire(this.path);
+    this.#loaded = true;
+    if (!existsSync(this.path)) {
+      if (existsSync(this.logPath)) throw new StoreCorruptError(this.logPath, 0, `a log without its snapshot ${this.path}: restore the snapshot or delete the log`);
+      return undefined;
+    }
+    const run = await this.#readSnapshot();
+    if (existsSync(this.logPath)) await this.#replayLog(run);
+    this.#run = run;
+    return run;
+  }
+
+  /** Appends records to the log as one batch (split at `maxBatchRecords`), durable when it resolves. */
+  async append(records: readonly StoreRecord<JC>[]): Promise<void> {
+    this.#checkOpen('append');
+    const log = await this.#openLog();
+    if (this.#run && this.#logBytes >= this.#compactAfterBytes && this.#logBytes >= this.#snapshotBytes) await this.#compact(this.#run);
+    for (let start = 0; start < records.length; start += this.#maxBatch) {
+      let text = '';
+      for (const record of records.slice(start, start + this.#maxBatch)) text += encodeRecord(++this.#seq, record);
+      const { bytesWritten } = await log.write(text);
+      this.#logBytes += bytesWritten;
+      if (this.#fsync) await log.datasync();
+    }
+  }
+
+  /** Writes the whole run as a new snapshot and empties the log. */
+  async checkpoint(run: Run<OC, JC>): Promise<void> {
+    this.#checkOpen('checkpoint');
+    await this.#lock.acquire(this.path);
+    if (!this.#loaded && existsSync(this.path)) {
+      throw new RunError(`${this.path} already holds a run: load it with store.load() to continue it, or delete the file to start over`);
+    }
+    this.#loaded = true;
+    this.#run = run;
+    await this.#compact(run);
+  }
+
+  /** Compacts into the snapshot (the log is removed), releases the lock; later calls throw. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    try {
+      if (this.#run) await this.#compact(this.#run);
+      await this.#log?.close();
+      this.#log = undefined;
+      if (this.#run) await unlink(this.logPath).catch(() => undefined);
+    } finally {
+      this.#closed = true;
+      await this.#lock.release();
+    }
+  }
+
+  async #compact(run: Run<OC, JC>): Promise<void> {
+    await mkdir(dirname(this.path), { recursive: true });
+    this.#snapshotBytes = await writeFileAtomic(this.path, snapshotChunks(run, this.#seq), this.#fsync);
+    // Every record so far is in the snapshot (its seq says so), so a crash before this truncation
+    // only leaves records that load will skip.
+    const log = await this.#openLog();
+    await log.truncate(0);
+    if (this.#fsync) await log.datasync();
+    this.#logBytes = 0;
+  }
+
+  async #openLog(): Promise<FileHandle> {
+    if (this.#log) return this.#log;
+    await mkdir(dirname(this.path), { recursive: true });
+    const log = await open(this.logPath, 'a');
+    if (this.#truncateLogTo !== undefined) {
+      await log.truncate(this.#truncateLogTo);
+      this.#truncateLogTo = undefined;
+    }
+    this.#logBytes = (await stat(this.logPath)).size;
+    this.#log = log;
+    return log;
+  }
+
+  async #readSnapshot(): Promise<Run<OC, JC>> {
+    let header: SnapshotHeader<OC> | undefined;
+    const jobs: Job<JC>[] = [];
+    for await (const line of readLines(this.path)) {
+      if (line.text.trim() === '') continue;
+      const value = parseLine(this.path, line);
+      if (header === undefined) {
+        const problem = headerProblem(value);
+        if (problem) throw new StoreCorruptError(this.path, line.number, problem);
+        header = value as SnapshotHeader<OC>;
+        continue;
+      }
+      const problem = jobProblem(value);
+      if (problem) throw new StoreCorruptError(this.path, line.number, problem);
+      jobs.push(value as Job<JC>);
+    }
+    if (header === undefined) throw new StoreCorruptError(this.path, 0, 'the file is empty: expected a run header line');
+    this.#seq = header.seq;
+    this.#snapshotBytes = (await stat(this.path)).size;
+    try {
+      return fromSnapshot<OC, JC>({ format: 'jorb-run', version: 1, name: header.name, oc: header.oc, nextId: header.nextId, jobs }, this.path);
+    } catch (error) {
+      throw new StoreCorruptError(this.path, 0, error instanceof Error ? error.message.replace(`${this.path}: `, '') : String(error));
+    }
+  }
+
+  async #replayLog(run: Run<OC, JC>): Promise<void> {
+    const snapshotSeq = this.#seq;
+    for await (const line of readLines(this.logPath)) {
+      if (!line.terminated) {
+        this.#warn(`${this.logPath}:${line.number}: dropped a torn last line (${line.text.length} bytes): the process stopped while writing it, before it was acknowledged`);
+        this.#truncateLogTo = line.end - Buffer.byteLength(line.text);
+        break;
+      }
+      if (line.text.trim() === '') continue;
+      const value = parseLine(this.logPath, line);
+      const problem = recordProblem(value);
+      if (problem) throw new StoreCorruptError(this.logPath, line.number, problem);
+      const record = value as StoreRecord<JC> & { seq: number };
+      if (record.seq <= snapshotSeq) continue; // already in the snapshot
+      try {
+        applyRecord(run as Run<unknown, JC>, record);
+      } catch (error) {
+        throw new StoreCorruptError(this.logPath, line.number, error instanceof Error ? error.message : String(error));
+      }
+      this.#seq = record.seq;
+    }
+  }
+
+  #checkOpen(what: string): void {
+    if (this.#closed) throw new Error(`JsonlStore(${this.path}): ${what} after close`);
+  }
+}
+
+function* snapshotChunks<OC, JC>(run: Run<OC, JC>, seq: number): Generator<string> {
+  yield encodeHeader({ name: run.name, oc: run.oc, nextId: internalsOf<JC>(run).nextId, seq });
+  let chunk = '';
+  for (const job of run.jobs.values()) {
+    chunk += encodeJob(job as Job<unknown>);
+    if (chunk.length >= 1 << 20) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
+function parseLine(file: string, line: Line): unknown {
+  try {
+    return JSON.parse(line.text) as unknown;
+  } catch (error) {
+    throw new StoreCorruptError(file, line.number, `not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+  }
+}
+
+function positive(name: string, value: number): number {
+  if (!Number.isFinite(value) || value < 1) throw new TypeError(`JsonlStore: ${name} must be a number from 1 up, got ${String(value)}`);
+  return value;
+}
