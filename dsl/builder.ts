@@ -1,6 +1,7 @@
 import type { ExecFn } from '../src/engine/transition.js';
 import { createWorkflow, type Workflow } from '../src/engine/workflow.js';
 import { compileGraph, type StateDefinition } from '../src/graph/compile-graph.js';
+import { callerLocation } from '../src/graph/source-location.js';
 import type { StateOptions } from '../src/graph/state-options.js';
 
 /** Finished definitions, newest first, shared between builder values so each step is O(1). */
@@ -29,7 +30,8 @@ export class RuntimeBuilder {
     if (options === null || typeof options !== 'object') {
       throw new TypeError(`State "${name}": options must be an object, got ${String(options)}`);
     }
-    const definition: StateDefinition = { name, terminal: false, options, targets: [], spawns: [], exec: undefined };
+    const source = callerLocation(RuntimeBuilder.prototype.state);
+    const definition: StateDefinition = { name, terminal: false, options, targets: [], spawns: [], exec: undefined, source };
     return new RuntimeBuilder(this.#name, this.#finished(), definition);
   }
 
@@ -51,8 +53,9 @@ export class RuntimeBuilder {
 
   terminal(...names: string[]): RuntimeBuilder {
     let done = this.#finished();
+    const source = callerLocation(RuntimeBuilder.prototype.terminal);
     for (const name of names) {
-      done = { definition: { name, terminal: true, options: {}, targets: [], spawns: [], exec: undefined }, previous: done };
+      done = { definition: { name, terminal: true, options: {}, targets: [], spawns: [], exec: undefined, source }, previous: done };
     }
     return new RuntimeBuilder(this.#name, done, undefined);
   }

@@ -3,7 +3,8 @@ import { type FileHandle, mkdir, open, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { applyRecord } from '../engine/apply-record.js';
 import type { Job } from '../engine/job.js';
-import { internalsOf, Run } from '../engine/run.js';
+import type { Run } from '../engine/run.js';
+import { internalsOf } from '../engine/run.js';
 import { RunError } from '../engine/run-error.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { encodeHeader, encodeJob, encodeRecord, headerProblem, jobProblem, recordProblem, type SnapshotHeader } from './jsonl-format.js';
@@ -236,7 +237,7 @@ function* snapshotChunks<OC, JC>(run: Run<OC, JC>, seq: number): Generator<strin
   yield encodeHeader({ name: run.name, oc: run.oc, nextId: internalsOf<JC>(run).nextId, seq });
   let chunk = '';
   for (const job of run.jobs.values()) {
-    chunk += encodeJob(job as Job<unknown>);
+    chunk += encodeJob(job);
     if (chunk.length >= 1 << 20) {
       yield chunk;
       chunk = '';
