@@ -161,6 +161,7 @@ export class JsonlStore<OC, JC> implements Store<OC, JC> {
     // Every record so far is in the snapshot (its seq says so), so a crash before this truncation
     // only leaves records that load will skip.
     const log = await this.#openLog();
+    if (this.#logBytes === 0) return;
     await log.truncate(0);
     if (this.#fsync) await log.datasync();
     this.#logBytes = 0;

@@ -1,0 +1,227 @@
+// The JSONL store: what is on disk, what loads back, and the clear errors for files it cannot take.
+import { readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { JsonlStore, Processor, RunError, RunLockedError, StoreCorruptError, UnknownStatesError, workflow } from '../src/index.js';
+import { countStates } from './support/count-states.js';
+import { sleep } from './support/sleep.js';
+import { useTempDir } from './support/temp-dir.js';
+
+type OC = { outDir: string };
+type JC = { n: number; note?: string };
+
+const wf = workflow<object, OC, JC>('store-test')
+  .state('start', { concurrency: 3 })
+  .to('middle', 'start')
+  .spawns('middle')
+  .exec(({ jc, job }) => {
+    if (jc.n % 5 === 0 && !job.errors['start']) return { state: 'start', jc, error: `retry ${jc.n}` };
+    return { state: 'middle', jc: { ...jc, n: jc.n + 1 }, kicks: jc.n % 4 === 0 ? [{ state: 'middle', jc: { n: -jc.n }, key: `k${jc.n % 8}` }] : [] };
+  })
+  .state('middle', { concurrency: 2 })
+  .to('done')
+  .exec(({ jc }) => {
+    if (jc.n === 7) throw new Error('seven is unlucky');
+    return { state: 'done', jc };
+  })
+  .terminal('done')
+  .build();
+
+const tempDir = useTempDir();
+
+async function completedRun(path: string, jobs = 20) {
+  const store = new JsonlStore<OC, JC>(path);
+  const run = (await store.load()) ?? wf.newRun('nightly', { outDir: 'out' });
+  for (let n = 0; n < jobs; n++) run.add({ n }, 'start');
+  await new Processor(wf, {}, { store }).exec(run);
+  await store.close();
+  return run;
+}
+
+describe('JsonlStore', () => {
+  it('round trip: the loaded run equals the run (jobs, states, errors, OC, kick counters)', async () => {
+    const path = join(tempDir(), 'runs', 'nightly.jsonl');
+    const run = await completedRun(path);
+    expect(countStates(run)).toEqual({ done: 21, middle: 1 });
+
+    const store = new JsonlStore<OC, JC>(path);
+    const loaded = await store.load();
+    if (!loaded) throw new Error('nothing loaded');
+    expect(loaded.name).toBe('nightly');
+    expect(loaded.oc).toEqual({ outDir: 'out' });
+    expect([...loaded.jobs.values()]).toEqual([...run.jobs.values()]);
+    expect(loaded.jobs.get('6')).toMatchObject({ state: 'middle', failed: true, jc: { n: 7 }, errors: { middle: ['seven is unlucky'] } });
+    expect(loaded.jobs.get('4->0')).toMatchObject({ parentId: '4', key: 'k4', state: 'done', jc: { n: -4 } });
+    expect(loaded.jobs.get('5')?.errors).toEqual({ start: ['retry 5'] });
+    // Kick counters and keys came back: a new kick by job "0" gets a fresh id, a used key is dropped.
+    loaded.add({ n: 100 }, 'start', { id: 'late' });
+    await new Processor(wf, {}, { store }).exec(loaded);
+    expect(loaded.jobs.get('late->0')).toBeUndefined(); // key k4 (100 % 8) was used before: dropped
+    expect(loaded.jobs.size).toBe(23);
+    await store.close();
+  });
+
+  it('close() leaves a single snapshot file: a header line, then one line per job', async () => {
+    const dir = tempDir();
+    await completedRun(join(dir, 'run.jsonl'));
+    expect(readdirSync(dir)).toEqual(['run.jsonl']);
+    const lines = readFileSync(join(dir, 'run.jsonl'), 'utf8').trimEnd().split('\n');
+    expect(lines).toHaveLength(1 + 22);
+    expect(JSON.parse(lines[0] ?? '')).toEqual({ format: 'jorb-run', version: 1, name: 'nightly', oc: { outDir: 'out' }, nextId: 20, seq: expect.any(Number) as number });
+    expect(lines[1]).toMatch(/^\{"id":"0","state":"done","jc":\{"n":1\},"errors":\{"start":\["retry 0"\]\},"updatedAt":\d+,"history":\[/);
+    expect(lines[2]).toMatch(/^\{"id":"1","state":"done","jc":\{"n":2\},"errors":\{\},"updatedAt":\d+,"history":\[\{"state":"start","at":\d+\},/);
+  });
+
+  it('keeps a run editable: a find-and-replace on the file redrives jobs', async () => {
+    const path = join(tempDir(), 'run.jsonl');
+    await completedRun(path);
+    const text = readFileSync(path, 'utf8');
+    // The redrive the original's users did: send the failed job back to where it failed, unmarked.
+    const edited = text.replace('"state":"middle","failed":true,"jc":{"n":7}', '"state":"middle","jc":{"n":8}');
+    expect(edited).not.toBe(text);
+    writeFileSync(path, edited);
+    const store = new JsonlStore<OC, JC>(path);
+    const run = await store.load();
+    if (!run) throw new Error('nothing loaded');
+    await new Processor(wf, {}, { store }).exec(run);
+    await store.close();
+    expect(run.jobs.get('6')).toMatchObject({ state: 'done', jc: { n: 8 } });
+    expect(run.jobs.get('6')?.failed).toBeUndefined();
+  });
+
+  it('drops a torn last log line with a warning and loses only that line', async () => {
+    const path = join(tempDir(), 'run.jsonl');
+    const store = new JsonlStore<OC, JC>(path, { compactAfterBytes: 1 << 30 });
+    const run = wf.newRun('nightly', { outDir: 'out' });
+    for (let n = 1; n <= 3; n++) run.add({ n }, 'start');
+    await store.checkpoint(run);
+    await store.append([
+      { type: 'transition', id: '1', from: 'start', to: 'middle', jc: { n: 2 }, at: 1 },
+      { type: 'transition', id: '2', from: 'start', to: 'middle', jc: { n: 3 }, at: 2 },
+    ]);
+    // Simulate a crash mid-write: a half-written third record, never acknowledged, no newline.
+    writeFileSync(`${path}.log`, `${readFileSync(`${path}.log`, 'utf8')}{"seq":3,"type":"transition","id":"3","fr`);
+    rmSync(`${path}.lock`); // the crashed process's lock: (here the process lives on, so remove it by hand)
+
+    const warnings: string[] = [];
+    const reopened = new JsonlStore<OC, JC>(path, { onWarning: (m) => warnings.push(m) });
+    const loaded = await reopened.load();
+    expect(warnings).toEqual([`${path}.log:3: dropped a torn last line (41 bytes): the process stopped while writing it, before it was acknowledged`]);
+    expect(loaded && [...loaded.jobs.values()].map((j) => [j.id, j.state])).toEqual([
+      ['0', 'start'],
+      ['1', 'middle'],
+      ['2', 'middle'],
+    ]);
+    // The next append goes after the last good line, not after the torn bytes.
+    await reopened.append([{ type: 'transition', id: '0', from: 'start', to: 'middle', jc: { n: 2 }, at: 3 }]);
+    expect(readFileSync(`${path}.log`, 'utf8').split('\n').map((l) => l.slice(0, 9))).toEqual(['{"seq":1,', '{"seq":2,', '{"seq":3,', '']);
+  });
+
+  it('a corrupt line is an error naming file, line and problem, and nothing is rewritten', async () => {
+    const path = join(tempDir(), 'run.jsonl');
+    await completedRun(path);
+    const text = readFileSync(path, 'utf8').replace('{"id":"3","state":"done"', '{"id":"3","state":"done"{{');
+    writeFileSync(path, text);
+    const error = await new JsonlStore<OC, JC>(path).load().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreCorruptError);
+    expect((error as StoreCorruptError).message).toMatch(new RegExp(`^${path}:5: not valid JSON \\(.+\\)$`));
+    expect((error as StoreCorruptError).line).toBe(5);
+    expect(readFileSync(path, 'utf8')).toBe(text);
+  });
+
+  it.each([
+    ['a job without a state', (t: string) => t.replace('"id":"2","state":"done",', '"id":"2",'), 4, 'job "2": "state" must be a non-empty string, got nothing'],
+    ['a newer format version', (t: string) => t.replace('"version":1', '"version":9'), 1, 'format version 9 is not supported (this jorb-ts reads version 1)'],
+    ['not a run file', () => '{"hello":"world"}\n', 1, 'not a jorb-ts run file: the header\'s "format" is nothing, expected "jorb-run"'],
+    ['a repeated job id', (t: string) => t.replace('"id":"2"', '"id":"1"'), 0, 'jobs[2] repeats the id "1"'],
+  ])('rejects %s with a clear error and leaves the file alone', async (_, edit, line, problem) => {
+    const path = join(tempDir(), 'run.jsonl');
+    await completedRun(path);
+    const text = edit(readFileSync(path, 'utf8'));
+    writeFileSync(path, text);
+    const error = (await new JsonlStore<OC, JC>(path).load().catch((e: unknown) => e)) as StoreCorruptError;
+    expect(error).toBeInstanceOf(StoreCorruptError);
+    expect({ line: error.line, problem: error.problem }).toEqual({ line, problem });
+    expect(readFileSync(path, 'utf8')).toBe(text);
+  });
+
+  it('a run with states the workflow does not declare is reported before anything runs; the file is untouched', async () => {
+    const path = join(tempDir(), 'run.jsonl');
+    await completedRun(path);
+    const text = readFileSync(path, 'utf8').replaceAll('"state":"middle"', '"state":"midle"');
+    writeFileSync(path, text);
+    const store = new JsonlStore<OC, JC>(path);
+    const run = await store.load();
+    if (!run) throw new Error('nothing loaded');
+    await expect(new Processor(wf, {}, { store }).exec(run)).rejects.toThrow(UnknownStatesError);
+    await expect(new Processor(wf, {}, { store }).exec(run)).rejects.toThrow('Run "nightly" has 1 job in states workflow "store-test" does not declare');
+    expect(readFileSync(path, 'utf8')).toBe(text);
+  });
+
+  it('a write error (disk full) stops the run, rejects exec, and keeps everything acknowledged', async () => {
+    const path = join(tempDir(), 'run.jsonl');
+    const before = await completedRun(path, 10);
+    const acknowledged = readFileSync(path, 'utf8');
+    const store = new JsonlStore<OC, JC>(path);
+    const run = await store.load();
+    if (!run) throw new Error('nothing loaded');
+    for (let n = 0; n < 30; n++) run.add({ n }, 'start', { id: `more-${n}` });
+    symlinkSync('/dev/full', `${path}.log`); // from now on every append fails with ENOSPC
+
+    let execs = 0;
+    const counting = workflow<object, OC, JC>('store-test')
+      .state('start', { concurrency: 3 })
+      .to('middle', 'start')
+      .spawns('middle')
+      .exec(async ({ jc }) => (execs++, await sleep(20), { state: 'middle', jc }))
+      .state('middle')
+      .to('done')
+      .exec(({ jc }) => (execs++, { state: 'done', jc }))
+      .terminal('done')
+      .build();
+    await expect(new Processor(counting, {}, { store }).exec(run)).rejects.toThrow(/^ENOSPC: no space left on device, write$/);
+
+    // The first three ran, and three more took their freed slots while the first write was failing.
+    expect(execs).toBeLessThanOrEqual(6);
+    expect(countStates(run)).toEqual({ ...countStates(before), start: 30 }); // nothing unacknowledged applied
+    rmSync(`${path}.log`);
+    rmSync(`${path}.lock`);
+    const reloaded = await new JsonlStore<OC, JC>(path).load();
+    expect(reloaded && [...reloaded.jobs.values()]).toEqual([...run.jobs.values()]);
+    const jobLines = (text: string) => text.split('\n').slice(1, 1 + before.jobs.size);
+    expect(jobLines(readFileSync(path, 'utf8'))).toEqual(jobLines(acknowledged)); // every acknowledged job as it was
+  });
+});
+
+describe('JsonlStore guards', () => {
+  it('refuses to overwrite a run it did not load', async () => {
+    const path = join(tempDir(), 'run.jsonl');
+    await completedRun(path);
+    const store = new JsonlStore<OC, JC>(path);
+    const fresh = wf.newRun('other', { outDir: 'x' }).add({ n: 1 }, 'start');
+    await expect(new Processor(wf, {}, { store }).exec(fresh)).rejects.toThrow(
+      new RunError(`${path} already holds a run: load it with store.load() to continue it, or delete the file to start over`),
+    );
+    await store.close();
+    expect((await completedRun(path, 0)).jobs.size).toBe(22);
+  });
+
+  it('keeps a second store off a run that is open', async () => {
+    const path = join(tempDir(), 'run.jsonl');
+    const first = new JsonlStore<OC, JC>(path);
+    await first.load();
+    await expect(new JsonlStore<OC, JC>(path).load()).rejects.toThrow(RunLockedError);
+    await first.close();
+    await expect(new JsonlStore<OC, JC>(path).load()).resolves.toBeUndefined();
+  });
+
+  it('compacts the log as it grows, so a restart replays little', async () => {
+    const path = join(tempDir(), 'run.jsonl');
+    const store = new JsonlStore<OC, JC>(path, { compactAfterBytes: 2_000 });
+    const run = wf.newRun('nightly', { outDir: 'out' });
+    for (let n = 0; n < 200; n++) run.add({ n }, 'start');
+    await new Processor(wf, {}, { store }).exec(run);
+    expect(readFileSync(`${path}.log`, 'utf8')).toBe(''); // the last checkpoint compacted it
+    await store.close();
+  });
+});
