@@ -5,10 +5,14 @@
  *     │ ▲
  *     └─┘  a 503 goes back to fetch (recorded); after 3 errors, or a timeout, → fetch-failed
  *
- * Run it with `npm run demo`. It prints per-state progress as it goes and a summary at the end.
+ * Run it with `npm run demo`. It prints per-state progress as it goes and a summary at the end,
+ * and keeps the run in .jorb/quickstart.jsonl: stop it with Ctrl-C, run it again and it continues
+ * where it stopped; `npm run demo -- --fresh` starts over.
  */
+import { existsSync, rmSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { Processor, progressBars, type StatusListener, workflow } from '../src/index.js';
+import { parseArgs } from 'node:util';
+import { JsonlStore, Processor, progressBars, type StatusListener, type Store, workflow } from '../src/index.js';
 import { FakeSite, linksOf } from './fake-site.js';
 
 export type AC = { site: FakeSite };
@@ -43,6 +47,8 @@ export const crawl = workflow<AC, OC, JC>('crawl')
 
 export interface QuickstartSummary {
   readonly outcome: 'complete' | 'aborted';
+  /** Whether an earlier, stopped run was continued. */
+  readonly resumed: boolean;
   readonly jobs: number;
   readonly byState: Readonly<Record<string, number>>;
   readonly transitions: number;
@@ -51,14 +57,22 @@ export interface QuickstartSummary {
   readonly seconds: number;
 }
 
-/** Runs the crawl over a site of `pages` pages and returns what happened. */
-export async function runQuickstart(options: { pages?: number; status?: StatusListener; signal?: AbortSignal } = {}): Promise<QuickstartSummary> {
+export interface QuickstartOptions {
+  readonly pages?: number;
+  readonly status?: StatusListener;
+  readonly signal?: AbortSignal;
+  /** Where the run lives; without one it lives in memory only. */
+  readonly store?: Store<OC, JC>;
+}
+
+/** Runs (or continues) the crawl over a site of `pages` pages and returns what happened. */
+export async function runQuickstart(options: QuickstartOptions = {}): Promise<QuickstartSummary> {
   const site = new FakeSite({ pages: options.pages ?? 300 });
   const start = performance.now();
-  const run = crawl.newRun('quickstart', { startedBy: 'npm run demo' });
+  const loaded = await options.store?.load();
   // The seed's key is its URL, like every kicked fetch's: a link back to it is not fetched again.
-  run.add({ url: site.url(0) }, 'fetch', { key: site.url(0) });
-  const processor = new Processor(crawl, { site }, options.status ? { status: options.status } : {});
+  const run = loaded ?? crawl.newRun('quickstart', { startedBy: 'npm run demo' }).add({ url: site.url(0) }, 'fetch', { key: site.url(0) });
+  const processor = new Processor(crawl, { site }, { ...(options.store ? { store: options.store } : {}), ...(options.status ? { status: options.status } : {}) });
   const result = await processor.exec(run, options.signal ? { signal: options.signal } : {});
   const byState: Record<string, number> = {};
   let retried = 0;
@@ -68,6 +82,7 @@ export async function runQuickstart(options: { pages?: number; status?: StatusLi
   }
   return {
     outcome: result.outcome,
+    resumed: loaded !== undefined,
     jobs: run.jobs.size,
     byState,
     transitions: result.transitions,
@@ -77,15 +92,38 @@ export async function runQuickstart(options: { pages?: number; status?: StatusLi
   };
 }
 
-function printSummary(s: QuickstartSummary): void {
+function printSummary(s: QuickstartSummary, file: string): void {
   console.log(`\n${s.outcome === 'complete' ? 'Crawl complete' : 'Crawl stopped'} in ${s.seconds.toFixed(2)} s`);
   console.log(`  jobs: ${s.jobs} (${Object.entries(s.byState).map(([state, n]) => `${n} ${state}`).join(', ')})`);
   console.log(`  transitions: ${s.transitions}, requests: ${s.requests}, jobs that saw an error: ${s.retried}`);
+  if (s.outcome === 'aborted') console.log(`  saved in ${file}: run the demo again to continue where it stopped, or with --fresh to start over`);
+  else console.log(`  the run is in ${file}; run the demo with --fresh to crawl again`);
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+/** `npm run demo [-- --fresh] [--pages N] [--file path]` */
+async function main(argv: readonly string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: { fresh: { type: 'boolean', default: false }, pages: { type: 'string', default: '300' }, file: { type: 'string', default: '.jorb/quickstart.jsonl' } },
+  });
+  const pages = Number(values.pages);
+  if (!Number.isInteger(pages) || pages < 1) throw new Error(`--pages must be a whole number from 1 up, got ${values.pages}`);
+  const file = values.file;
+  if (values.fresh) for (const f of [file, `${file}.log`]) rmSync(f, { force: true });
+  const store = new JsonlStore<OC, JC>(file);
   const controller = new AbortController();
-  process.once('SIGINT', () => controller.abort());
-  console.log('Crawling a fake site of 300 pages: fetch → parse → done, kicking a fetch per new link.\n');
-  printSummary(await runQuickstart({ status: progressBars({ stream: process.stdout }), signal: controller.signal }));
+  process.once('SIGINT', () => {
+    console.log('\nStopping: letting running requests finish and saving the run…');
+    controller.abort();
+  });
+  console.log(`Crawling a fake site of ${pages} pages: fetch → parse → done, kicking a fetch per new link.`);
+  console.log(existsSync(file) ? `Continuing the run saved in ${file}.\n` : `Saving the run in ${file} (Ctrl-C stops it; run again to continue).\n`);
+  try {
+    const summary = await runQuickstart({ pages, store, status: progressBars({ stream: process.stdout }), signal: controller.signal });
+    printSummary(summary, file);
+  } finally {
+    await store.close();
+  }
 }
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main(process.argv.slice(2));

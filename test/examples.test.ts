@@ -1,7 +1,10 @@
 // Every example runs end to end, as a newcomer runs it.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { useTempDir } from './support/temp-dir.js';
 import { runWalk, sampleTree } from '../examples/kicks.js';
 import { runQuickstart } from '../examples/quickstart.js';
 
@@ -17,12 +20,46 @@ describe('examples/quickstart.ts', () => {
     expect(summary.requests).toBeGreaterThan(summary.jobs); // some 503s were retried
   });
 
+  const tempDir = useTempDir();
+
   it('runs as `npm run demo` does and prints progress and a summary', async () => {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'examples/quickstart.ts'], { timeout: 60_000 });
+    const file = join(tempDir(), 'quickstart.jsonl');
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'examples/quickstart.ts', '--file', file], { timeout: 60_000 });
     expect(stdout).toContain('Crawling a fake site of 300 pages');
+    expect(stdout).toContain(`Saving the run in ${file} (Ctrl-C stops it; run again to continue).`);
     expect(stdout).toMatch(/fetch\s+\|/);
     expect(stdout).toMatch(/Crawl complete in [\d.]+ s/);
-    expect(stdout).toMatch(/jobs: 300 \(\d+ done(, \d+ fetch-failed)?\)/);
+    expect(stdout).toMatch(/jobs: 300 \(/);
+  });
+
+  it('stops on Ctrl-C with the run saved, continues where it stopped, and starts over with --fresh', async () => {
+    const file = join(tempDir(), 'quickstart.jsonl');
+    const args = ['--import', 'tsx', 'examples/quickstart.ts', '--file', file, '--pages', '3000'];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let interrupted = false;
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (interrupted || !out.includes('Saving the run')) return;
+      interrupted = true; // once: a second Ctrl-C is a hard stop
+      setTimeout(() => child.kill('SIGINT'), 400);
+    });
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    expect(code).toBe(0);
+    expect(out).toContain('Stopping: letting running requests finish and saving the run…');
+    expect(out).toContain('Crawl stopped');
+    expect(out).toContain(`saved in ${file}: run the demo again to continue where it stopped`);
+    expect(existsSync(file)).toBe(true);
+    expect(existsSync(`${file}.log`)).toBe(false); // closed cleanly: one snapshot file
+
+    const { stdout: again } = await run(process.execPath, args, { timeout: 60_000 });
+    expect(again).toContain(`Continuing the run saved in ${file}.`);
+    expect(again).toMatch(/Crawl complete/);
+    expect(again).toMatch(/jobs: 3000 \(/);
+
+    const { stdout: fresh } = await run(process.execPath, [...args, '--fresh', '--pages', '50'], { timeout: 60_000 });
+    expect(fresh).toContain(`Saving the run in ${file}`);
+    expect(fresh).toMatch(/jobs: 50 \(/);
   });
 });
 
