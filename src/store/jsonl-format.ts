@@ -25,12 +25,13 @@ export function encodeHeader<OC>(header: Omit<SnapshotHeader<OC>, 'format' | 've
   return `{"format":"${FORMAT}","version":${VERSION},"name":${JSON.stringify(header.name)},"oc":${stableStringify(header.oc)},"nextId":${header.nextId},"seq":${header.seq}}\n`;
 }
 
-/** One job as one line, keys in a fixed, readable order: id and state first, history last. */
+/** One job as one line, keys in a fixed, readable order: id, state and the failed mark first, history last. */
 export function encodeJob(job: Job<unknown>): string {
   let line = `{"id":${JSON.stringify(job.id)},"state":${JSON.stringify(job.state)}`;
+  // `failed` right after `state`, so one find-and-replace redrives every failed job of a state.
+  if (job.failed) line += `,"failed":true`;
   if (job.parentId !== undefined) line += `,"parentId":${JSON.stringify(job.parentId)}`;
   if (job.key !== undefined) line += `,"key":${JSON.stringify(job.key)}`;
-  if (job.failed) line += `,"failed":true`;
   line += `,"jc":${stableStringify(job.jc)},"errors":${stableStringify(job.errors)},"updatedAt":${job.updatedAt},"history":${JSON.stringify(job.history)}}\n`;
   return line;
 }
