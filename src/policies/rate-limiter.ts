@@ -1,0 +1,28 @@
+import type { Clock } from './clock.js';
+
+/**
+ * A state's rate limit, shared by every worker of the state: the engine asks it before starting
+ * each attempt (waiting without holding a concurrency slot) and tells it how attempts went.
+ * `fixedRate(...)` and `aimd(...)` make one; implement it for another policy.
+ *
+ * @example
+ * ```ts
+ * const limiter: RateLimiter = fixedRate(50, { burst: 10 });
+ * ```
+ * @public
+ */
+export interface RateLimiter {
+  /**
+   * Takes a permit for one attempt if one is free and returns 0, or returns how many ms to wait
+   * before asking again (a pause after a rate-limit signal counts).
+   */
+  tryAcquire(): number;
+  /** An attempt succeeded (returned a transition). */
+  onSuccess(): void;
+  /** The service said "too many requests"; `retryAfterMs` when it said how long to wait. */
+  onRateLimited(retryAfterMs?: number): void;
+  /** The rate in permits per second right now. */
+  current(): number;
+  /** Uses `clock` unless the limiter was made with a clock of its own (the processor calls this). */
+  useClock(clock: Clock): void;
+}

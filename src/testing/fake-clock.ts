@@ -1,0 +1,81 @@
+import type { Clock } from '../policies/clock.js';
+
+interface Timer {
+  readonly id: number;
+  readonly at: number;
+  readonly fn: () => void;
+}
+
+/**
+ * A clock that moves only when told: `advance(ms)` runs every timer that falls due, in time order,
+ * letting promises settle between them, so a workflow's timeouts, retries and rate limits run in
+ * an instant and the same way every time.
+ *
+ * @example
+ * ```ts
+ * const clock = new FakeClock();
+ * const done = processor.exec(run);   // a Processor made with { clock }
+ * await clock.advance(30_000);         // thirty seconds, instantly
+ * await done;
+ * ```
+ * @public
+ */
+export class FakeClock implements Clock {
+  #now: number;
+  #nextId = 1;
+  #timers: Timer[] = [];
+
+  constructor(start = 0) {
+    this.#now = start;
+  }
+
+  now(): number {
+    return this.#now;
+  }
+
+  setTimeout(fn: () => void, ms: number): unknown {
+    const timer = { id: this.#nextId++, at: this.#now + Math.max(0, ms), fn };
+    // Keep timers sorted by due time, FIFO among equals.
+    let i = this.#timers.length;
+    while (i > 0 && (this.#timers[i - 1] as Timer).at > timer.at) i--;
+    this.#timers.splice(i, 0, timer);
+    return timer.id;
+  }
+
+  clearTimeout(handle: unknown): void {
+    this.#timers = this.#timers.filter((t) => t.id !== handle);
+  }
+
+  /** Timers not yet run. */
+  get pending(): number {
+    return this.#timers.length;
+  }
+
+  /** Moves time forward by `ms`, running each timer that falls due and letting promises settle. */
+  async advance(ms: number): Promise<void> {
+    const until = this.#now + ms;
+    await settle();
+    for (let next = this.#timers[0]; next !== undefined && next.at <= until; next = this.#timers[0]) {
+      this.#timers.shift();
+      this.#now = Math.max(this.#now, next.at);
+      next.fn();
+      await settle();
+    }
+    this.#now = until;
+    await settle();
+  }
+
+  /** Runs timers until none is left (or `maxMs` of fake time has passed), e.g. until a run completes. */
+  async runAll(maxMs = 24 * 3600_000): Promise<void> {
+    const limit = this.#now + maxMs;
+    await settle();
+    for (let next = this.#timers[0]; next !== undefined && next.at <= limit; next = this.#timers[0]) {
+      await this.advance(next.at - this.#now);
+    }
+  }
+}
+
+/** Lets every pending promise chain run to its next real wait. */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 3; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
