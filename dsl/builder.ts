@@ -26,7 +26,7 @@ export class RuntimeBuilder {
     this.#current = current;
   }
 
-  state(name: string, options: StateOptions<string> = {}): RuntimeBuilder {
+  state(name: string, options: StateOptions<string, string> = {}): RuntimeBuilder {
     if (options === null || typeof options !== 'object') {
       throw new TypeError(`State "${name}": options must be an object, got ${String(options)}`);
     }

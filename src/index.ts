@@ -11,6 +11,8 @@ export type { WorkflowBuilder, StateStep, TargetsStep, ExecStep } from '../dsl/t
 export type { NewStateName, OtherNames } from '../dsl/types/duplicate-state.js';
 export type { AllStatesDeclared, UndeclaredStateMessage } from '../dsl/types/undeclared-states.js';
 export type { FailStateIsTarget } from '../dsl/types/fail-state-target.js';
+export type { RetryThenIsTarget } from '../dsl/types/retry-then-target.js';
+export type { TypeMessage } from '../dsl/types/type-message.js';
 
 export type { Workflow } from './engine/workflow.js';
 export { Run } from './engine/run.js';

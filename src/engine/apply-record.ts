@@ -47,7 +47,7 @@ function addChildren<JC>(own: RunInternals<JC>, parent: Job<JC>, record: Transit
   const children: Job<JC>[] = [];
   for (const kick of record.kicks ?? []) {
     if (own.jobs.has(kick.id)) continue; // replaying a record whose children were already checkpointed
-    const child = newJob(kick.id, kick.state, kick.jc, parent.id, kick.key, record.at);
+    const child = newJob(kick.id, kick.state, kick.jc, parent.id, kick.key, record.at, kick.priority);
     own.jobs.set(kick.id, child);
     noteKickedJob(own, child);
     children.push(child);

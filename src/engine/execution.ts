@@ -1,4 +1,7 @@
 import type { Graph } from '../graph/graph.js';
+import { backoffDelay } from '../policies/backoff.js';
+import type { Clock } from '../policies/clock.js';
+import { isRateLimitError } from '../policies/rate-limit-error.js';
 import type { StatusListener } from '../status/state-status.js';
 import { StatusTracker } from '../status/status-tracker.js';
 import type { Store } from '../store/store.js';
@@ -21,7 +24,11 @@ export interface ExecutionContext {
   readonly store: Store<unknown, unknown> | undefined;
   readonly status: StatusListener | undefined;
   readonly signal: AbortSignal | undefined;
+  readonly clock: Clock;
 }
+
+/** How long a state pauses after a rate-limit signal that named no wait, when it has no limiter to back off. */
+const DEFAULT_RATE_LIMIT_PAUSE_MS = 1000;
 
 /**
  * One pass of a processor over a run: places the run's jobs in per-state pools, runs attempts as
@@ -43,6 +50,10 @@ export class Execution {
   #transitions = 0;
   readonly #pendingCounts = new Map<string, number>();
   readonly #pendingKeys = new Set<string>();
+  /** Attempts made so far in the current visit of a state, by job id (for retry and timeout retries). */
+  readonly #attempts = new Map<string, number>();
+  /** Retry backoffs waiting to re-queue their job. */
+  readonly #retryTimers = new Set<unknown>();
   #stopping = false;
   #writeError: { error: unknown } | undefined;
   #finish: (() => void) | undefined;
@@ -73,6 +84,7 @@ export class Execution {
     } finally {
       this.#own.onAdd = undefined;
       outer?.removeEventListener('abort', onAbort);
+      this.#clearTimers();
     }
     return this.#close();
   }
@@ -88,6 +100,7 @@ export class Execution {
     let failed = 0;
     for (const pool of this.#pools) failed += pool.failed;
     const outcome = this.#waiting === 0 && !this.#controller.signal.aborted ? 'complete' : 'aborted';
+    for (const pool of this.#pools) pool.delayed = 0; // a job waiting out a backoff simply waits in its state
     return { outcome, transitions: this.#transitions, failed };
   }
 
@@ -106,6 +119,28 @@ export class Execution {
     this.#waiting++;
   }
 
+  /** A retry waits out its backoff holding no slot; it counts as waiting meanwhile. */
+  #enqueueLater(pool: StatePool, job: Job<unknown>, ms: number): void {
+    pool.delayed++;
+    this.#waiting++;
+    const timer = this.#ctx.clock.setTimeout(() => {
+      this.#retryTimers.delete(timer);
+      pool.delayed--;
+      this.#waiting--;
+      this.#enqueue(job);
+    }, ms);
+    this.#retryTimers.add(timer);
+  }
+
+  #clearTimers(): void {
+    for (const timer of this.#retryTimers) this.#ctx.clock.clearTimeout(timer);
+    this.#retryTimers.clear();
+    for (const pool of this.#pools) {
+      if (pool.wakeTimer !== undefined) this.#ctx.clock.clearTimeout(pool.wakeTimer);
+      pool.wakeTimer = undefined;
+    }
+  }
+
   #enqueue(job: Job<unknown>): void {
     this.#place(job);
     const pool = this.#byName.get(job.state) as StatePool;
@@ -113,7 +148,7 @@ export class Execution {
   }
 
   #pump(pool: StatePool): void {
-    while (!this.#stopping && pool.hasFreeSlot()) {
+    while (!this.#stopping && pool.hasFreeSlot() && this.#permitted(pool)) {
       const job = pool.waiting.shift() as Job<unknown>;
       this.#waiting--;
       pool.active++;
@@ -124,11 +159,32 @@ export class Execution {
     this.#status.changed();
   }
 
+  /**
+   * Whether an attempt may start now: not while the state is paused after a rate-limit signal,
+   * and only with a permit from its rate limiter. Otherwise the state is pumped again when the
+   * wait is over; waiting holds no slot.
+   */
+  #permitted(pool: StatePool): boolean {
+    const clock = this.#ctx.clock;
+    const paused = pool.pausedUntil - clock.now();
+    const wait = paused > 0 ? paused : (pool.node.rateLimit?.tryAcquire() ?? 0);
+    if (wait <= 0) return true;
+    if (pool.wakeTimer === undefined) {
+      pool.wakeTimer = clock.setTimeout(() => {
+        pool.wakeTimer = undefined;
+        this.#pump(pool);
+      }, wait);
+    }
+    return false;
+  }
+
   async #attempt(pool: StatePool, job: Job<unknown>): Promise<void> {
-    const { ac, run } = this.#ctx;
+    const { ac, run, clock } = this.#ctx;
     const args = { ac, oc: run.oc, jc: job.jc, job, signal: this.#controller.signal };
+    const limiter = pool.node.rateLimit;
+    const mayHedge = () => !this.#stopping && (limiter === undefined || limiter.tryAcquire() <= 0);
     try {
-      await runAttempt(pool.node, args, (outcome) => this.#settle(pool, job, outcome));
+      await runAttempt(pool.node, args, { clock, mayHedge }, (outcome) => this.#settle(pool, job, outcome));
     } finally {
       pool.active--;
       this.#pump(pool);
@@ -138,9 +194,63 @@ export class Execution {
   #settle(pool: StatePool, job: Job<unknown>, outcome: AttemptOutcome): void {
     if (outcome.kind === 'aborted') return this.#requeue(pool, job);
     if (this.#writeError) return this.#drop(pool);
-    const record = this.#recordFor(pool, job, outcome);
-    if (this.#committer) this.#committer.push(record, () => this.#apply(pool, job, record));
-    else this.#apply(pool, job, record);
+    if (outcome.kind === 'threw') {
+      const limited = isRateLimitError(outcome.error);
+      if (limited) return this.#rateLimited(pool, job, limited.retryAfterMs);
+    }
+    if (outcome.kind === 'returned') pool.node.rateLimit?.onSuccess();
+    const { record, retryInMs } = this.#decide(pool, job, outcome);
+    if (this.#committer) this.#committer.push(record, () => this.#apply(pool, job, record, retryInMs));
+    else this.#apply(pool, job, record, retryInMs);
+  }
+
+  /**
+   * The service said "too many requests": back the limiter off, pause the state when it said how
+   * long (or when there is no limiter to slow down), and put the job back at the front. Flow
+   * control, not a failure: nothing is recorded and no retry is spent.
+   */
+  #rateLimited(pool: StatePool, job: Job<unknown>, retryAfterMs: number | undefined): void {
+    const limiter = pool.node.rateLimit;
+    limiter?.onRateLimited(retryAfterMs);
+    const pause = retryAfterMs ?? (limiter ? 0 : DEFAULT_RATE_LIMIT_PAUSE_MS);
+    if (pause > 0) pool.pausedUntil = Math.max(pool.pausedUntil, this.#ctx.clock.now() + pause);
+    pool.executing--;
+    this.#executing--;
+    pool.waiting.unshift(job);
+    this.#waiting++;
+    this.#status.changed();
+    this.#checkDone();
+  }
+
+  /** The record an outcome makes, with the state's retry and timeout policies applied. */
+  #decide(pool: StatePool, job: Job<unknown>, outcome: Exclude<AttemptOutcome, { kind: 'aborted' }>): { record: TransitionRecord<unknown>; retryInMs?: number } {
+    const node = pool.node;
+    if (outcome.kind === 'returned') {
+      this.#attempts.delete(job.id);
+      return { record: this.#recordFor(pool, job, outcome) };
+    }
+    const attempt = (this.#attempts.get(job.id) ?? 0) + 1;
+    const base = { type: 'transition', id: job.id, from: node.name, jc: job.jc, at: this.#ctx.clock.now() } as const;
+    if (outcome.kind === 'timed-out') {
+      const error = `timed out after ${outcome.ms}ms`;
+      const timeout = node.timeout as NonNullable<typeof node.timeout>;
+      if (attempt <= (timeout.retries ?? 0)) return this.#again(job, attempt, { ...base, to: node.name, error }, 0);
+      this.#attempts.delete(job.id);
+      return { record: { ...base, to: timeout.failState, error } };
+    }
+    const error = messageOf(outcome.error);
+    const retry = node.retry;
+    if (retry && attempt < retry.attempts && (retry.retryOn?.(outcome.error) ?? true)) {
+      return this.#again(job, attempt, { ...base, to: node.name, error }, backoffDelay(attempt, retry.backoff));
+    }
+    this.#attempts.delete(job.id);
+    if (retry?.then !== undefined) return { record: { ...base, to: retry.then, error } };
+    return { record: { ...base, to: node.name, error, failed: true } };
+  }
+
+  #again(job: Job<unknown>, attempt: number, record: TransitionRecord<unknown>, retryInMs: number): { record: TransitionRecord<unknown>; retryInMs: number } {
+    this.#attempts.set(job.id, attempt);
+    return { record, retryInMs };
   }
 
   /** After a store failure nothing more is recorded: the job stays where it was on disk. */
@@ -160,14 +270,10 @@ export class Execution {
     this.#checkDone();
   }
 
-  #recordFor(pool: StatePool, job: Job<unknown>, outcome: Exclude<AttemptOutcome, { kind: 'aborted' }>): TransitionRecord<unknown> {
+  /** The record of a returned transition (a failed one when the exec returned something invalid). */
+  #recordFor(pool: StatePool, job: Job<unknown>, outcome: Extract<AttemptOutcome, { kind: 'returned' }>): TransitionRecord<unknown> {
     const from = pool.name;
-    const at = Date.now();
-    if (outcome.kind === 'threw') return { type: 'transition', id: job.id, from, to: from, jc: job.jc, at, error: messageOf(outcome.error), failed: true };
-    if (outcome.kind === 'timed-out') {
-      const to = (pool.node.timeout as NonNullable<typeof pool.node.timeout>).failState;
-      return { type: 'transition', id: job.id, from, to, jc: job.jc, at, error: `timed out after ${outcome.ms}ms` };
-    }
+    const at = this.#ctx.clock.now();
     const problem = checkTransition(pool.node, outcome.transition);
     if (problem !== undefined) return { type: 'transition', id: job.id, from, to: from, jc: job.jc, at, error: problem, failed: true };
     const t = outcome.transition;
@@ -202,19 +308,26 @@ export class Execution {
       }
       while (jobs.has(`${parent.id}->${n}`)) n++;
       const id = `${parent.id}->${n++}`;
-      records.push(kick.key === undefined ? { id, state: kick.state, jc: kick.jc } : { id, state: kick.state, jc: kick.jc, key: kick.key });
+      records.push({
+        id,
+        state: kick.state,
+        jc: kick.jc,
+        ...(kick.key === undefined ? {} : { key: kick.key }),
+        ...(kick.priority === undefined || kick.priority === 0 ? {} : { priority: kick.priority }),
+      });
     }
     this.#pendingCounts.set(parent.id, n);
     return records;
   }
 
-  #apply(pool: StatePool, job: Job<unknown>, record: TransitionRecord<unknown>): void {
+  #apply(pool: StatePool, job: Job<unknown>, record: TransitionRecord<unknown>, retryInMs?: number): void {
     const children = applyTransition(this.#own, job, record);
     if (record.kicks) this.#releaseReservations(job, record.kicks);
     pool.executing--;
     this.#executing--;
     this.#transitions++;
     if (record.failed) pool.failed++;
+    else if (retryInMs !== undefined && retryInMs > 0) this.#enqueueLater(pool, job, retryInMs);
     else this.#enqueue(job);
     for (const child of children) this.#enqueue(child);
     this.#status.changed();

@@ -40,6 +40,8 @@ export interface Job<JC, S extends string = string> {
   readonly parentId?: string;
   /** The de-duplication key it was added or kicked with: no other job of the run has it. */
   readonly key?: string;
+  /** Higher runs first within a state; absent means 0. */
+  readonly priority?: number;
   /** Every recorded error, by the state it happened in, oldest first. */
   errors: Record<string, string[]>;
   /** The states the job entered, oldest first; capped by the processor's `historyLimit`. */

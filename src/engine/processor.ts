@@ -1,4 +1,5 @@
 import type { Graph } from '../graph/graph.js';
+import { type Clock, systemClock } from '../policies/clock.js';
 import type { StatusListener } from '../status/state-status.js';
 import type { Store } from '../store/store.js';
 import type { ExecResult } from './exec-result.js';
@@ -22,6 +23,12 @@ export interface ProcessorOptions<OC, JC> {
   readonly store?: Store<OC, JC>;
   /** Receives per-state counts whenever they change. */
   readonly status?: StatusListener;
+  /**
+   * The clock timeouts, retries, rate limits and record times use; a `FakeClock` from
+   * `jorb-ts/testing` in tests. Rate limiters made without a clock of their own follow it.
+   * @defaultValue systemClock
+   */
+  readonly clock?: Clock;
 }
 
 /**
@@ -84,6 +91,8 @@ export class Processor<AC, OC, JC, S extends string = string> {
     }
     if (own.busy) throw new RunError(`Run "${run.name}" is already being executed by a processor`);
     own.busy = true;
+    const clock = this.#options.clock ?? systemClock;
+    for (const node of graph.states) node.rateLimit?.useClock(clock);
     try {
       const execution = new Execution({
         graph: graph as unknown as Graph,
@@ -92,6 +101,7 @@ export class Processor<AC, OC, JC, S extends string = string> {
         store: this.#options.store,
         status: this.#options.status,
         signal: options.signal,
+        clock,
       });
       return await execution.run();
     } finally {

@@ -18,6 +18,8 @@ export interface AddOptions {
    * a second job with it throws. Give a crawl's seed its URL so links back to it are not fetched.
    */
   readonly key?: string;
+  /** Higher runs first within a state, first-in-first-out among equals. @defaultValue 0 */
+  readonly priority?: number;
 }
 
 /** What the engine and the stores keep about a run beyond its jobs. */
@@ -101,7 +103,9 @@ export class Run<OC, JC, S extends string = string> {
     if (own.jobs.has(id)) throw new RunError(`Run "${this.name}": a job with id "${id}" already exists`);
     const key = options.key;
     if (key !== undefined && own.kickKeys.has(key)) throw new RunError(`Run "${this.name}": the key ${JSON.stringify(key)} was already used by another job`);
-    const job = newJob<JC>(id, state, jc, undefined, key, Date.now());
+    const priority = options.priority;
+    if (priority !== undefined && !Number.isFinite(priority)) throw new RunError(`Run "${this.name}": a priority must be a finite number, got ${String(priority)}`);
+    const job = newJob<JC>(id, state, jc, undefined, key, Date.now(), priority);
     own.jobs.set(id, job);
     if (key !== undefined) own.kickKeys.add(key);
     own.onAdd?.(job);
@@ -115,7 +119,22 @@ function nextFreeId<JC>(own: RunInternals<JC>): string {
 }
 
 /** Makes a job with the shape every job shares, so the engine's hot paths stay monomorphic. */
-export function newJob<JC>(id: string, state: string, jc: JC, parentId: string | undefined, key: string | undefined, at: number): Job<JC> {
+export function newJob<JC>(
+  id: string,
+  state: string,
+  jc: JC,
+  parentId: string | undefined,
+  key: string | undefined,
+  at: number,
+  priority?: number,
+): Job<JC> {
+  const job = plainJob(id, state, jc, parentId, key, at);
+  // Only jobs that have one carry a priority: most runs use none, and each field costs memory.
+  if (priority !== undefined && priority !== 0) (job as { priority?: number }).priority = priority;
+  return job;
+}
+
+function plainJob<JC>(id: string, state: string, jc: JC, parentId: string | undefined, key: string | undefined, at: number): Job<JC> {
   const history = [{ state, at }];
   if (key !== undefined) {
     if (parentId === undefined) return { id, state, jc, key, errors: NO_ERRORS, history, updatedAt: at };

@@ -1,8 +1,8 @@
 import PQueue from 'p-queue';
 import type { StateNode } from '../graph/graph.js';
 import type { StateCounts } from '../status/status-tracker.js';
-import { Fifo } from './fifo.js';
 import type { Job } from './job.js';
+import { PriorityQueue } from './priority-queue.js';
 
 /**
  * The jobs of one state during an execution. Waiting jobs stay in our own FIFO and are handed to
@@ -11,12 +11,18 @@ import type { Job } from './job.js';
  */
 export class StatePool implements StateCounts {
   readonly node: StateNode;
-  readonly waiting = new Fifo<Job<unknown>>();
+  readonly waiting = new PriorityQueue<Job<unknown>>();
   readonly queue: PQueue | undefined;
   /** Attempts holding a slot (a timed-out exec that runs on still holds one). */
   active = 0;
   /** Jobs in an attempt whose outcome is not applied yet. */
   executing = 0;
+  /** Jobs waiting out a retry backoff (counted as waiting). */
+  delayed = 0;
+  /** No attempt starts before this time (a rate-limit pause). */
+  pausedUntil = 0;
+  /** The timer that pumps the state again when a pause or a rate limit ends. */
+  wakeTimer: unknown = undefined;
   completed = 0;
   failed = 0;
 
@@ -34,7 +40,7 @@ export class StatePool implements StateCounts {
   }
 
   waitingCount(): number {
-    return this.waiting.length;
+    return this.waiting.length + this.delayed;
   }
 
   hasFreeSlot(): boolean {

@@ -20,6 +20,8 @@ export interface Kick<JC, K extends string = string> {
   readonly jc: JC;
   /** Run-wide de-duplication key: a second kick with the same key is dropped. */
   readonly key?: string | undefined;
+  /** Higher runs first within its state. @defaultValue 0 */
+  readonly priority?: number | undefined;
 }
 
 /**
@@ -76,4 +78,4 @@ export interface ExecArgs<AC, OC, JC> {
  */
 export type ExecFn<AC, OC, JC, T extends string = string, K extends string = string> = (
   args: ExecArgs<AC, OC, JC>,
-) => Transition<JC, T, K> | PromiseLike<Transition<JC, T, K>>;
+) => Transition<JC, T, K> | Promise<Transition<JC, T, K>>;

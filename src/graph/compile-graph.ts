@@ -8,7 +8,7 @@ import { WorkflowDefinitionError } from './workflow-definition-error.js';
 export interface StateDefinition {
   readonly name: string;
   readonly terminal: boolean;
-  readonly options: StateOptions<string>;
+  readonly options: StateOptions<string, string>;
   readonly targets: readonly string[];
   readonly spawns: readonly string[];
   readonly exec: ExecFn<unknown, unknown, unknown> | undefined;
@@ -44,6 +44,9 @@ function toNode(d: StateDefinition, index: number): StateNode {
     targets: Object.freeze([...d.targets]),
     spawns: Object.freeze([...d.spawns]),
     ...(d.options.timeout ? { timeout: Object.freeze({ ...d.options.timeout }) } : {}),
+    ...(d.options.retry ? { retry: Object.freeze({ ...d.options.retry }) } : {}),
+    ...(d.options.rateLimit ? { rateLimit: d.options.rateLimit } : {}),
+    ...(d.options.hedge ? { hedge: Object.freeze({ ...d.options.hedge }) } : {}),
     ...(d.exec ? { exec: d.exec } : {}),
     ...(d.source ? { source: d.source } : {}),
   };
@@ -91,14 +94,52 @@ function validateState(d: StateDefinition, declared: ReadonlySet<string>): strin
   }
   const timeout = d.options.timeout;
   if (timeout !== undefined) problems.push(...validateTimeout(d, timeout));
+  problems.push(...validatePolicies(d));
   return problems;
 }
 
-function validateTimeout(d: StateDefinition, timeout: NonNullable<StateOptions<string>['timeout']>): string[] {
+function validatePolicies(d: StateDefinition): string[] {
+  const problems: string[] = [];
+  const where = `State "${d.name}"`;
+  const { retry, hedge, rateLimit } = d.options;
+  if (retry !== undefined) {
+    if (!Number.isInteger(retry.attempts) || retry.attempts < 1) problems.push(`${where}: retry.attempts must be a whole number from 1 up, got ${describe(retry.attempts)}`);
+    if (retry.then !== undefined && !d.targets.includes(retry.then)) {
+      problems.push(`${where}: retry then-state "${String(retry.then)}" must be one of its .to() targets (${d.targets.join(', ') || 'none'})`);
+    }
+    if (retry.retryOn !== undefined && typeof retry.retryOn !== 'function') problems.push(`${where}: retry.retryOn must be a function`);
+    problems.push(...validateBackoff(where, retry.backoff ?? {}));
+  }
+  if (hedge !== undefined) {
+    if (!(typeof hedge.afterMs === 'number' && hedge.afterMs > 0 && Number.isFinite(hedge.afterMs))) problems.push(`${where}: hedge.afterMs must be a positive number of milliseconds, got ${describe(hedge.afterMs)}`);
+    if (!Number.isInteger(hedge.max) || hedge.max < 2) problems.push(`${where}: hedge.max must be a whole number from 2 up (the first attempt counts), got ${describe(hedge.max)}`);
+  }
+  if (rateLimit !== undefined && (typeof rateLimit !== 'object' || typeof rateLimit.tryAcquire !== 'function')) {
+    problems.push(`${where}: rateLimit must be a rate limiter such as fixedRate(10) or aimd({ initial: 10 })`);
+  }
+  return problems;
+}
+
+function validateBackoff(where: string, b: NonNullable<NonNullable<StateOptions<string, string>['retry']>['backoff']>): string[] {
+  const problems: string[] = [];
+  const check = (name: string, value: number | undefined, min: number) => {
+    if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value >= min)) problems.push(`${where}: retry.backoff.${name} must be a number from ${min} up, got ${describe(value)}`);
+  };
+  check('initialMs', b.initialMs, 0);
+  check('maxMs', b.maxMs, b.initialMs ?? 0);
+  check('multiplier', b.multiplier, 1);
+  if (b.jitter !== undefined && b.jitter !== 'full' && b.jitter !== 'none') problems.push(`${where}: retry.backoff.jitter must be "full" or "none", got ${describe(b.jitter)}`);
+  return problems;
+}
+
+function validateTimeout(d: StateDefinition, timeout: NonNullable<StateOptions<string, string>['timeout']>): string[] {
   const problems: string[] = [];
   const where = `State "${d.name}"`;
   if (typeof timeout.ms !== 'number' || !Number.isFinite(timeout.ms) || timeout.ms <= 0) {
     problems.push(`${where}: timeout.ms must be a positive number of milliseconds, got ${describe(timeout.ms)}`);
+  }
+  if (timeout.retries !== undefined && (!Number.isInteger(timeout.retries) || timeout.retries < 0)) {
+    problems.push(`${where}: timeout.retries must be a whole number from 0 up, got ${describe(timeout.retries)}`);
   }
   if (!d.targets.includes(timeout.failState)) {
     problems.push(
@@ -113,6 +154,7 @@ function validateTerminal(d: StateDefinition): string[] {
   const problems: string[] = [];
   if (d.exec !== undefined) problems.push(`${where} cannot have an exec`);
   if (d.options.timeout !== undefined) problems.push(`${where} cannot have a timeout`);
+  if (d.options.retry !== undefined || d.options.hedge !== undefined || d.options.rateLimit !== undefined) problems.push(`${where} cannot have a retry, hedge or rate limit`);
   if (d.targets.length > 0 || d.spawns.length > 0) problems.push(`${where} cannot have targets or spawns`);
   return problems;
 }

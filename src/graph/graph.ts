@@ -1,6 +1,7 @@
 import type { ExecFn } from '../engine/transition.js';
 import type { SourceLocation } from './source-location.js';
-import type { TimeoutOptions } from './state-options.js';
+import type { RateLimiter } from '../policies/rate-limiter.js';
+import type { HedgeOptions, RetryOptions, TimeoutOptions } from './state-options.js';
 
 /**
  * A state of a compiled workflow graph.
@@ -25,6 +26,12 @@ export interface StateNode<AC = unknown, OC = unknown, JC = unknown> {
   readonly recursive: boolean;
   /** The per-attempt time limit, if any. */
   readonly timeout?: TimeoutOptions;
+  /** Retries when exec throws, if any. */
+  readonly retry?: RetryOptions;
+  /** The state's rate limiter, if any. */
+  readonly rateLimit?: RateLimiter;
+  /** Hedging of slow attempts, if any. */
+  readonly hedge?: HedgeOptions;
   /** The states an exec may return, in declared order. */
   readonly targets: readonly string[];
   /** The states an exec may kick children into, in declared order. */

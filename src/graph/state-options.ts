@@ -1,3 +1,5 @@
+import type { RateLimiter } from '../policies/rate-limiter.js';
+
 /**
  * A per-attempt time limit for a state.
  *
@@ -17,6 +19,75 @@ export interface TimeoutOptions<F extends string = string> {
   readonly ms: number;
   /** Where a timed-out job goes; must be one of the state's `.to(...)` targets. */
   readonly failState: F;
+  /**
+   * Fresh attempts after a timeout before the job goes to `failState`; each timeout is recorded.
+   * Minimum: 0.
+   * @defaultValue 0
+   */
+  readonly retries?: number;
+}
+
+/**
+ * Exponential backoff between retries: attempt `n` waits up to `initialMs × multiplier^(n-1)`,
+ * capped at `maxMs`; with full jitter (the default) a random time between 0 and that.
+ *
+ * @example
+ * ```ts
+ * const backoff: BackoffOptions = { initialMs: 200, maxMs: 10_000, multiplier: 2, jitter: 'full' };
+ * ```
+ * @public
+ */
+export interface BackoffOptions {
+  /** The first wait. Minimum: 0. @defaultValue 100 */
+  readonly initialMs?: number;
+  /** The longest wait. Minimum: `initialMs`. @defaultValue 30,000 */
+  readonly maxMs?: number;
+  /** Growth per attempt. Minimum: 1. @defaultValue 2 */
+  readonly multiplier?: number;
+  /** `full`: a uniformly random wait up to the computed one (spreads a thundering herd); `none`: exactly it. @defaultValue 'full' */
+  readonly jitter?: 'full' | 'none';
+}
+
+/**
+ * Retries of a state's exec when it throws.
+ *
+ * @example
+ * ```ts
+ * .state('fetch', { retry: { attempts: 5, backoff: { initialMs: 500 }, then: 'fetch-failed' } }).to('parse', 'fetch-failed')
+ * ```
+ * @public
+ */
+export interface RetryOptions<R extends string = string> {
+  /**
+   * How many times exec runs at most for one visit of the state, the first included; each thrown
+   * error is recorded. Counting restarts from 1 when the process restarts.
+   * Minimum: 1.
+   */
+  readonly attempts: number;
+  /** The wait between attempts, spent without holding a concurrency slot. */
+  readonly backoff?: BackoffOptions;
+  /** Which errors are worth another attempt. @defaultValue every error */
+  readonly retryOn?: (error: unknown) => boolean;
+  /** Where the job goes when attempts run out; one of the state's `.to(...)` targets. @defaultValue it stays, marked failed */
+  readonly then?: R;
+}
+
+/**
+ * Hedging: when an attempt has not finished after `afterMs`, start another, up to `max` at once;
+ * the first to return wins, the others are aborted, and it counts as one transition. Hedges share
+ * the job's concurrency slot and take a rate-limit permit each (a hedge waits when there is none).
+ *
+ * @example
+ * ```ts
+ * .state('lookup', { hedge: { afterMs: 200, max: 2 } })
+ * ```
+ * @public
+ */
+export interface HedgeOptions {
+  /** How long an attempt runs before a hedge starts. Minimum: greater than 0. */
+  readonly afterMs: number;
+  /** Most execs of one attempt in flight at once, the first included. Minimum: 2. */
+  readonly max: number;
 }
 
 /**
@@ -28,7 +99,7 @@ export interface TimeoutOptions<F extends string = string> {
  * ```
  * @public
  */
-export interface StateOptions<F extends string = never> {
+export interface StateOptions<F extends string = never, R extends string = never> {
   /**
    * How many jobs of this state execute at once.
    *
@@ -38,6 +109,12 @@ export interface StateOptions<F extends string = never> {
   readonly concurrency?: number;
   /** A per-attempt time limit; without one an attempt may run for ever. */
   readonly timeout?: TimeoutOptions<F>;
+  /** Retries when exec throws; `then` names where the job goes when they run out. */
+  readonly retry?: RetryOptions<R>;
+  /** A rate limit shared by all the state's workers: `fixedRate(…)` or `aimd(…)`. */
+  readonly rateLimit?: RateLimiter;
+  /** Start another attempt when one is slow; the first to finish wins. */
+  readonly hedge?: HedgeOptions;
   /**
    * Says that this state's kicks may lead back to it on purpose: a tree walk, or a crawl bounded by
    * kick keys. `jorb lint` then does not report the spawn cycle through this state.

@@ -32,6 +32,7 @@ export function encodeJob(job: Job<unknown>): string {
   if (job.failed) line += `,"failed":true`;
   if (job.parentId !== undefined) line += `,"parentId":${JSON.stringify(job.parentId)}`;
   if (job.key !== undefined) line += `,"key":${JSON.stringify(job.key)}`;
+  if (job.priority !== undefined) line += `,"priority":${job.priority}`;
   line += `,"jc":${stableStringify(job.jc)},"errors":${stableStringify(job.errors)},"updatedAt":${job.updatedAt},"history":${JSON.stringify(job.history)}}\n`;
   return line;
 }
@@ -62,6 +63,7 @@ export function jobProblem(value: unknown): string | undefined {
     if (field in value && typeof value[field] !== 'string') return `${where}"${field}" must be a string, got ${describe(value[field])}`;
   }
   if ('failed' in value && typeof value['failed'] !== 'boolean') return `${where}"failed" must be true or false, got ${describe(value['failed'])}`;
+  if ('priority' in value && (typeof value['priority'] !== 'number' || !Number.isFinite(value['priority']))) return `${where}"priority" must be a number, got ${describe(value['priority'])}`;
   if ('updatedAt' in value && typeof value['updatedAt'] !== 'number') return `${where}"updatedAt" must be a number, got ${describe(value['updatedAt'])}`;
   if ('errors' in value && !isErrorMap(value['errors'])) return `${where}"errors" must map state names to lists of strings`;
   if ('history' in value && !Array.isArray(value['history'])) return `${where}"history" must be a list`;

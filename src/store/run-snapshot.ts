@@ -86,7 +86,7 @@ function normaliseJob<JC>(job: Job<JC>): Job<JC> {
   const errors = job.errors && Object.keys(job.errors).length > 0 ? job.errors : NO_ERRORS;
   const history = Array.isArray(job.history) ? job.history : [];
   const updatedAt = job.updatedAt ?? 0;
-  const out = newJob(job.id, job.state, job.jc, job.parentId, job.key, updatedAt);
+  const out = newJob(job.id, job.state, job.jc, job.parentId, job.key, updatedAt, job.priority);
   out.errors = errors;
   out.history = history;
   if (job.failed) out.failed = true;

@@ -18,6 +18,8 @@ export interface KickRecord<JC> {
   readonly jc: JC;
   /** Its de-duplication key, if the kick had one. */
   readonly key?: string;
+  /** Its priority, if the kick had one. */
+  readonly priority?: number;
 }
 
 /**
