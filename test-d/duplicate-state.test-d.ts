@@ -39,6 +39,6 @@ expectError(doneDeclared.terminal('done'));
 expectError(crawl.terminal('done', 'done'));
 
 // The readable error: the parameter type of a name already declared is a sentence naming it.
-expectType<'State "fetch" is declared twice'>({} as NewStateName<'fetch', 'fetch' | 'parse'>);
+expectType<"State 'fetch' is declared twice">({} as NewStateName<'fetch', 'fetch' | 'parse'>);
 expectType<'parse'>({} as NewStateName<'parse', 'fetch'>);
 expectType<'done'>({} as NewStateName<'done', never>);

@@ -1,6 +1,6 @@
 // Guarantee: a timeout's failState must be one of that state's .to(...) targets; the error lands at .exec().
 import { expectError, expectType } from 'tsd';
-import { workflow, type ExecStep, type FailStateIsTarget, type StateOptions, type Workflow } from 'jorb-ts';
+import { workflow, type FailStateIsTarget, type StateOptions, type TypeMessage, type Workflow } from 'jorb-ts';
 
 type AC = { api: { get(url: string, signal: AbortSignal): Promise<string> } };
 type OC = { outDir: string };
@@ -43,16 +43,13 @@ expectError(
     .exec(({ jc }) => ({ state: 'parse', jc })),
 );
 
-// The readable error: the `this` .exec requires names the failState and the state.
-type Step = ExecStep<AC, OC, JC, never, never, 'fetch', 'fetch-failed', 'parse', never>;
-expectType<'Timeout failState "fetch-failed" of state "fetch" must be one of its .to() targets'>(
-  {} as FailStateIsTarget<'fetch', 'fetch-failed', 'parse', Step>,
+// The readable error: what .exec's argument must also be names the failState and the state.
+expectType<TypeMessage<"Timeout failState 'fetch-failed' of state 'fetch' must be one of its .to() targets">>(
+  {} as FailStateIsTarget<'fetch', 'fetch-failed', 'parse'>,
 );
-expectType<'Timeout failState "failed" of state "parse" must be one of its .to() targets'>(
-  {} as FailStateIsTarget<'parse', 'failed', 'done' | 'fetch', Step>,
-);
-expectType<Step>({} as FailStateIsTarget<'fetch', 'fetch-failed', 'parse' | 'fetch-failed', Step>);
-expectType<Step>({} as FailStateIsTarget<'fetch', never, 'parse', Step>);
+expectType<TypeMessage<"Timeout failState 'failed' of state 'parse' must be one of its .to() targets">>({} as FailStateIsTarget<'parse', 'failed', 'done' | 'fetch'>);
+expectType<unknown>({} as FailStateIsTarget<'fetch', 'fetch-failed', 'parse' | 'fetch-failed'>);
+expectType<unknown>({} as FailStateIsTarget<'fetch', never, 'parse'>);
 
 // Accepted: options shared through a variable typed StateOptions (no timeout), or StateOptions<'failed'>.
 const shared: StateOptions = { concurrency: 4 };
@@ -62,6 +59,6 @@ crawl.state('a', sharedTimed).to('b', 'failed').exec(({ jc }) => ({ state: 'b', 
 // Rejected: a failState typed only as string cannot be proven to be a target; the message says how to fix it.
 const loose = { timeout: { ms: 5, failState: 'failed' as string } };
 expectError(crawl.state('a', loose).to('b', 'failed').exec(({ jc }) => ({ state: 'b', jc })));
-expectType<`The timeout failState of state "a" is typed only as string: write the options inline, or type them StateOptions<'the-fail-state'>`>(
-  {} as FailStateIsTarget<'a', string, 'b', unknown>,
+expectType<TypeMessage<"The timeout failState of state 'a' is typed only as string: write the options inline, or type them StateOptions<'the-fail-state'>">>(
+  {} as FailStateIsTarget<'a', string, 'b'>,
 );

@@ -59,16 +59,16 @@ expectError(
 );
 
 // The readable error: the `this` .build() requires names each missing state.
-expectType<'State "prase" is a target but is never declared: add .state("prase", …) or .terminal("prase")'>(
+expectType<"State 'prase' is a target but is never declared: add .state('prase', …) or .terminal('prase')">(
   {} as UndeclaredStateMessage<'prase'>,
 );
 expectType<
-  | 'State "parse" is a target but is never declared: add .state("parse", …) or .terminal("parse")'
-  | 'State "done" is a target but is never declared: add .state("done", …) or .terminal("done")'
+  | "State 'parse' is a target but is never declared: add .state('parse', …) or .terminal('parse')"
+  | "State 'done' is a target but is never declared: add .state('done', …) or .terminal('done')"
 >({} as UndeclaredStateMessage<'parse' | 'done'>);
 
 type Builder = WorkflowBuilder<AC, OC, JC, 'fetch' | 'parse', 'parse' | 'done'>;
-expectType<'State "done" is a target but is never declared: add .state("done", …) or .terminal("done")'>(
+expectType<"State 'done' is a target but is never declared: add .state('done', …) or .terminal('done')">(
   {} as AllStatesDeclared<'fetch' | 'parse', 'parse' | 'done', Builder>,
 );
 expectType<Builder>({} as AllStatesDeclared<'fetch' | 'parse' | 'done', 'parse' | 'done', Builder>);

@@ -90,6 +90,16 @@ describe('an invalid transition from an untyped exec', () => {
       () => ({ state: 'done', jc: { n: 1 }, kicks: [{ state: 'done', jc: { n: 2 } }] }),
       'exec of state "work" kicked into state "done" (kicks[0]), which is not one of its .spawns() targets (work)',
     ],
+    [
+      'a misspelt field (compiles: inferred returns are not checked for excess properties)',
+      () => ({ state: 'done', jc: { n: 1 }, kick: [{ state: 'work', jc: { n: 2 } }] }),
+      'exec of state "work" returned an unknown field "kick" (a transition has state, jc, kicks, error)',
+    ],
+    [
+      'a kick with a misspelt field',
+      () => ({ state: 'done', jc: { n: 1 }, kicks: [{ state: 'work', jc: { n: 2 }, priorty: 3 }] }),
+      'exec of state "work" returned kicks[0] with an unknown field "priorty" (a kick has state, jc, key, priority)',
+    ],
     ['kicks that are not an array', () => ({ state: 'done', jc: { n: 1 }, kicks: 'x' }), 'exec of state "work" returned kicks that are not an array: "x"'],
   ])('is recorded as an error and the job is marked failed: %s', async (_, fn, message) => {
     const wf = untyped(fn);

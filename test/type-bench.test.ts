@@ -56,6 +56,6 @@ describe('type-checking a generated 200-state workflow', () => {
     expect(messages).toHaveLength(1);
     expect(messages[0]).toMatch(/mistake\.ts\(\d+\) TS2684: /);
     // As the compiler prints it: the sentence is a string literal type, its quotes escaped.
-    expect(messages[0]).toContain('State \\"ghost-state\\" is a target but is never declared');
+    expect(messages[0]).toContain("State 'ghost-state' is a target but is never declared");
   });
 });

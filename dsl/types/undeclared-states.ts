@@ -2,12 +2,12 @@
  * The `this` a builder must be for `.build()` to compile: itself when every referenced state is
  * declared, otherwise a sentence naming each missing state, so the compiler reports that the
  * builder "is not assignable to method's 'this' of type" the sentence
- * `State "prase" is a target but is never declared: add .state("prase", …) or .terminal("prase")`.
+ * `State 'prase' is a target but is never declared: add .state('prase', …) or .terminal('prase')`.
  *
  * @example
  * ```ts
  * type Ok = AllStatesDeclared<'a' | 'b', 'b', Builder>;   // Builder
- * type Bad = AllStatesDeclared<'a', 'prase', Builder>;    // 'State "prase" is a target but is never declared: …'
+ * type Bad = AllStatesDeclared<'a', 'prase', Builder>;    // "State 'prase' is a target but is never declared: …"
  * ```
  * @public
  */
@@ -25,5 +25,5 @@ export type AllStatesDeclared<Declared extends string, Referenced extends string
  * @public
  */
 export type UndeclaredStateMessage<S extends string> = S extends string
-  ? `State "${S}" is a target but is never declared: add .state("${S}", …) or .terminal("${S}")`
+  ? `State '${S}' is a target but is never declared: add .state('${S}', …) or .terminal('${S}')`
   : never;

@@ -3,6 +3,7 @@ import type { ExecFn } from '../../src/engine/transition.js';
 import type { StateOptions } from '../../src/graph/state-options.js';
 import type { NewStateName, OtherNames } from './duplicate-state.js';
 import type { FailStateIsTarget } from './fail-state-target.js';
+import type { RetryThenIsTarget } from './retry-then-target.js';
 import type { AllStatesDeclared } from './undeclared-states.js';
 
 /**
@@ -28,10 +29,10 @@ export interface WorkflowBuilder<AC, OC, JC, Declared extends string, Referenced
    * .state('fetch', { concurrency: 10, timeout: { ms: 30_000, failState: 'fetch-failed' } })
    * ```
    */
-  state<S extends string, F extends string = never>(
+  state<S extends string, F extends string = never, R extends string = never>(
     name: NewStateName<S, Declared>,
-    options?: StateOptions<F>,
-  ): StateStep<AC, OC, JC, Declared, Referenced, S, F>;
+    options?: StateOptions<F, R>,
+  ): StateStep<AC, OC, JC, Declared, Referenced, S, F, R>;
 
   /**
    * Declares terminal states: jobs that reach them are finished. Terminal states have no exec.
@@ -66,7 +67,7 @@ export interface WorkflowBuilder<AC, OC, JC, Declared extends string, Referenced
  * ```
  * @public
  */
-export interface StateStep<AC, OC, JC, Declared extends string, Referenced extends string, S extends string, F extends string> {
+export interface StateStep<AC, OC, JC, Declared extends string, Referenced extends string, S extends string, F extends string, R extends string> {
   /**
    * The states this state's exec may return, and nothing else: returning another state does not
    * compile. Naming the same or an earlier state is how loops and retries are written.
@@ -76,7 +77,7 @@ export interface StateStep<AC, OC, JC, Declared extends string, Referenced exten
    * .to('parse', 'fetch', 'fetch-failed')
    * ```
    */
-  to<T extends string>(...targets: [T, ...T[]]): TargetsStep<AC, OC, JC, Declared, Referenced, S, F, T>;
+  to<T extends string>(...targets: [T, ...T[]]): TargetsStep<AC, OC, JC, Declared, Referenced, S, F, R, T>;
 }
 
 /**
@@ -88,8 +89,8 @@ export interface StateStep<AC, OC, JC, Declared extends string, Referenced exten
  * ```
  * @public
  */
-export interface TargetsStep<AC, OC, JC, Declared extends string, Referenced extends string, S extends string, F extends string, T extends string>
-  extends ExecStep<AC, OC, JC, Declared, Referenced, S, F, T, never> {
+export interface TargetsStep<AC, OC, JC, Declared extends string, Referenced extends string, S extends string, F extends string, R extends string, T extends string>
+  extends ExecStep<AC, OC, JC, Declared, Referenced, S, F, R, T, never> {
   /**
    * The states this state's exec may kick child jobs into; kicking elsewhere does not compile.
    *
@@ -98,7 +99,7 @@ export interface TargetsStep<AC, OC, JC, Declared extends string, Referenced ext
    * .spawns('fetch')
    * ```
    */
-  spawns<K extends string>(...targets: [K, ...K[]]): ExecStep<AC, OC, JC, Declared, Referenced, S, F, T, K>;
+  spawns<K extends string>(...targets: [K, ...K[]]): ExecStep<AC, OC, JC, Declared, Referenced, S, F, R, T, K>;
 }
 
 /**
@@ -119,6 +120,7 @@ export interface ExecStep<
   Referenced extends string,
   S extends string,
   F extends string,
+  R extends string,
   T extends string,
   K extends string,
 > {
@@ -131,8 +133,5 @@ export interface ExecStep<
    * .exec(({ jc }) => ({ state: 'done', jc: { ...jc, n: jc.n + 1 } }))
    * ```
    */
-  exec(
-    this: FailStateIsTarget<S, F, T, ExecStep<AC, OC, JC, Declared, Referenced, S, F, T, K>>,
-    fn: ExecFn<AC, OC, JC, T, K>,
-  ): WorkflowBuilder<AC, OC, JC, Declared | S, Referenced | T | K>;
+  exec(fn: ExecFn<AC, OC, JC, T, K> & FailStateIsTarget<S, F, T> & RetryThenIsTarget<S, R, T>): WorkflowBuilder<AC, OC, JC, Declared | S, Referenced | T | K>;
 }

@@ -13,6 +13,8 @@ export function checkTransition(node: StateNode, value: unknown): string | undef
     return `${where} returned state ${describe(t.state)}, which is not one of its .to() targets (${node.targets.join(', ')})`;
   }
   if (t.jc === undefined) return `${where} returned no jc (the job context must be returned, even unchanged)`;
+  const unknown = unknownField(t, TRANSITION_FIELDS);
+  if (unknown !== undefined) return `${where} returned an unknown field ${JSON.stringify(unknown)} (a transition has ${[...TRANSITION_FIELDS].join(', ')})`;
   if (t.kicks === undefined) return undefined;
   if (!Array.isArray(t.kicks)) return `${where} returned kicks that are not an array: ${describe(t.kicks)}`;
   return checkKicks(node, where, t.kicks as unknown[]);
@@ -27,8 +29,22 @@ function checkKicks(node: StateNode, where: string, kicks: readonly unknown[]): 
       return `${where} kicked into state ${describe(k.state)} (kicks[${i}]), which is not one of ${allowed}`;
     }
     if (k.jc === undefined) return `${where} returned kicks[${i}] with no jc`;
+    const unknown = unknownField(k, KICK_FIELDS);
+    if (unknown !== undefined) return `${where} returned kicks[${i}] with an unknown field ${JSON.stringify(unknown)} (a kick has ${[...KICK_FIELDS].join(', ')})`;
     if (k.key !== undefined && typeof k.key !== 'string') return `${where} returned kicks[${i}] with a key that is not a string: ${describe(k.key)}`;
+    const priority = (kick as { priority?: unknown }).priority;
+    if (priority !== undefined && (typeof priority !== 'number' || !Number.isFinite(priority))) return `${where} returned kicks[${i}] with a priority that is not a finite number: ${describe(priority)}`;
   }
+  return undefined;
+}
+
+// A typo such as `kick:` for `kicks:` compiles (an inferred return type is not checked for excess
+// properties) and would silently start no child: caught here instead.
+const TRANSITION_FIELDS: ReadonlySet<string> = new Set(['state', 'jc', 'kicks', 'error']);
+const KICK_FIELDS: ReadonlySet<string> = new Set(['state', 'jc', 'key', 'priority']);
+
+function unknownField(value: object, known: ReadonlySet<string>): string | undefined {
+  for (const key in value) if (!known.has(key)) return key;
   return undefined;
 }
 

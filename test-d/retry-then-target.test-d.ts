@@ -1,0 +1,30 @@
+// Guarantee: a retry's `then` state must be one of that state's .to(...) targets; the error lands at .exec().
+import { expectError, expectType } from 'tsd';
+import { workflow, type RetryThenIsTarget, type TypeMessage, type Workflow } from 'jorb-ts';
+
+type JC = { url: string };
+const crawl = workflow<object, object, JC>('crawl');
+
+// Accepted: then names a target (and combines with a timeout whose failState is one too).
+const wf = crawl
+  .state('fetch', { retry: { attempts: 3, then: 'fetch-failed' }, timeout: { ms: 100, failState: 'fetch-failed' } })
+  .to('done', 'fetch-failed')
+  .exec(({ jc }) => ({ state: 'done', jc }))
+  .terminal('done', 'fetch-failed')
+  .build();
+expectType<Workflow<object, object, JC, 'fetch' | 'done' | 'fetch-failed'>>(wf);
+crawl.state('a', { retry: { attempts: 2 } }).to('b').exec(({ jc }) => ({ state: 'b', jc }));
+
+// Rejected: then is not a target, even if it is a state.
+expectError(crawl.state('fetch', { retry: { attempts: 3, then: 'gave-up' } }).to('done').exec(({ jc }) => ({ state: 'done', jc })));
+expectError(
+  crawl
+    .state('fetch', { retry: { attempts: 3, then: 'gave-up' } })
+    .to('done')
+    .spawns('fetch')
+    .exec(({ jc }) => ({ state: 'done', jc })),
+);
+
+expectType<TypeMessage<"Retry then-state 'gave-up' of state 'fetch' must be one of its .to() targets">>({} as RetryThenIsTarget<'fetch', 'gave-up', 'done'>);
+expectType<unknown>({} as RetryThenIsTarget<'fetch', 'gave-up', 'done' | 'gave-up'>);
+expectType<unknown>({} as RetryThenIsTarget<'fetch', never, 'done'>);
