@@ -29,10 +29,12 @@ export class FakeClock implements Clock {
     this.#now = start;
   }
 
+  /** The fake time, in ms. */
   now(): number {
     return this.#now;
   }
 
+  /** Schedules `fn` at now + `ms` of fake time. */
   setTimeout(fn: () => void, ms: number): unknown {
     const timer = { id: this.#nextId++, at: this.#now + Math.max(0, ms), fn };
     // Keep timers sorted by due time, FIFO among equals.
@@ -42,6 +44,7 @@ export class FakeClock implements Clock {
     return timer.id;
   }
 
+  /** Cancels a scheduled timer. */
   clearTimeout(handle: unknown): void {
     this.#timers = this.#timers.filter((t) => t.id !== handle);
   }
@@ -49,6 +52,11 @@ export class FakeClock implements Clock {
   /** Timers not yet run. */
   get pending(): number {
     return this.#timers.length;
+  }
+
+  /** When the next timer falls due, if any. */
+  get nextAt(): number | undefined {
+    return this.#timers[0]?.at;
   }
 
   /** Moves time forward by `ms`, running each timer that falls due and letting promises settle. */
