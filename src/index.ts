@@ -26,7 +26,11 @@ export type { ExecResult } from './engine/exec-result.js';
 export { UnknownStatesError } from './engine/unknown-states-error.js';
 
 export type { Graph, StateNode, Edge, EdgeKind } from './graph/graph.js';
-export type { StateOptions, TimeoutOptions } from './graph/state-options.js';
+export type { StateOptions, TimeoutOptions, RetryOptions, BackoffOptions, HedgeOptions } from './graph/state-options.js';
+export { RateLimitError, isRateLimitError } from './policies/rate-limit-error.js';
+export type { RateLimiter } from './policies/rate-limiter.js';
+export { systemClock } from './policies/clock.js';
+export type { Clock } from './policies/clock.js';
 export type { SourceLocation } from './graph/source-location.js';
 export { WorkflowDefinitionError } from './graph/workflow-definition-error.js';
 

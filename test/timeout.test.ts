@@ -103,3 +103,27 @@ describe('a state timeout', () => {
     expect(peak).toBe(1);
   });
 });
+
+describe('timeout retries', () => {
+  it('gives `retries` fresh attempts, recording each timeout, before the fail state', async () => {
+    const { FakeClock, runWithFakeClock } = await import('../src/testing/index.js');
+    const { clockSleep } = await import('./support/clock-sleep.js');
+    const clock = new FakeClock();
+    const started: number[] = [];
+    const wf = workflow<object, object, JC>('patient')
+      .state('fetch', { timeout: { ms: 100, failState: 'gave-up', retries: 2 } })
+      .to('done', 'gave-up')
+      .exec(async ({ jc, signal }) => {
+        started.push(clock.now());
+        await clockSleep(clock, jc.ms, signal);
+        return { state: 'done', jc };
+      })
+      .terminal('done', 'gave-up')
+      .build();
+    const run = wf.newRun('r', {}).add({ ms: 1000 }, 'fetch');
+    const { elapsedMs } = await runWithFakeClock(wf, {}, run, { clock });
+    expect(started).toEqual([0, 100, 200]);
+    expect(elapsedMs).toBe(300);
+    expect(run.jobs.get('0')).toMatchObject({ state: 'gave-up', errors: { fetch: ['timed out after 100ms', 'timed out after 100ms', 'timed out after 100ms'] } });
+  });
+});

@@ -1,0 +1,95 @@
+// Retry policy: thrown errors retried with backoff, each recorded; then-state or failed when they run out.
+import { describe, expect, it } from 'vitest';
+import { workflow } from '../src/index.js';
+import { FakeClock, runWithFakeClock } from '../src/testing/index.js';
+import { clockSleep } from './support/clock-sleep.js';
+
+type JC = { failures: number; tries?: number };
+
+function flaky(options: { attempts: number; then?: 'gave-up'; jitter?: 'full' | 'none'; retryOn?: (e: unknown) => boolean }, seen: number[], clock: FakeClock) {
+  const retry = { attempts: options.attempts, backoff: { initialMs: 100, jitter: options.jitter ?? 'none' }, ...(options.retryOn ? { retryOn: options.retryOn } : {}) };
+  return workflow<object, object, JC>('flaky')
+    .state('call', { concurrency: 1, retry: options.then ? { ...retry, then: options.then } : retry })
+    .to('done', 'gave-up')
+    .exec(({ jc, job }) => {
+      seen.push(clock.now());
+      const tries = (jc.tries ?? 0) + 1;
+      if ((job.errors['call']?.length ?? 0) < jc.failures) throw new Error(`failure ${tries}`);
+      return { state: 'done', jc: { ...jc, tries } };
+    })
+    .terminal('done', 'gave-up')
+    .build();
+}
+
+describe('retry', () => {
+  it('retries a thrown error with exponential backoff, recording each error', async () => {
+    const clock = new FakeClock();
+    const seen: number[] = [];
+    const wf = flaky({ attempts: 4 }, seen, clock);
+    const run = wf.newRun('r', {}).add({ failures: 3 }, 'call');
+    const { result, elapsedMs } = await runWithFakeClock(wf, {}, run, { clock });
+    expect(result).toEqual({ outcome: 'complete', transitions: 4, failed: 0 });
+    expect(seen).toEqual([0, 100, 300, 700]); // waits of 100, 200, 400 ms
+    expect(elapsedMs).toBe(700);
+    expect(run.jobs.get('0')).toMatchObject({ state: 'done', errors: { call: ['failure 1', 'failure 1', 'failure 1'] } });
+  });
+
+  it('sends the job to `then` when attempts run out, with every error recorded', async () => {
+    const clock = new FakeClock();
+    const wf = flaky({ attempts: 3, then: 'gave-up' }, [], clock);
+    const run = wf.newRun('r', {}).add({ failures: 10 }, 'call');
+    const { result } = await runWithFakeClock(wf, {}, run, { clock });
+    expect(result).toEqual({ outcome: 'complete', transitions: 3, failed: 0 });
+    expect(run.jobs.get('0')).toMatchObject({ state: 'gave-up', errors: { call: ['failure 1', 'failure 1', 'failure 1'] } });
+  });
+
+  it('leaves the job failed where it is when attempts run out and there is no `then`', async () => {
+    const clock = new FakeClock();
+    const wf = flaky({ attempts: 2 }, [], clock);
+    const run = wf.newRun('r', {}).add({ failures: 10 }, 'call');
+    const { result } = await runWithFakeClock(wf, {}, run, { clock });
+    expect(result.failed).toBe(1);
+    expect(run.jobs.get('0')).toMatchObject({ state: 'call', failed: true, errors: { call: ['failure 1', 'failure 1'] } });
+  });
+
+  it('does not retry errors retryOn rejects', async () => {
+    const clock = new FakeClock();
+    const seen: number[] = [];
+    const wf = flaky({ attempts: 5, then: 'gave-up', retryOn: (e) => !(e instanceof Error && e.message.startsWith('failure')) }, seen, clock);
+    const run = wf.newRun('r', {}).add({ failures: 10 }, 'call');
+    await runWithFakeClock(wf, {}, run, { clock });
+    expect(seen).toEqual([0]);
+    expect(run.jobs.get('0')?.state).toBe('gave-up');
+  });
+
+  it('with full jitter waits a random time up to the exponential ceiling', async () => {
+    const clock = new FakeClock();
+    const seen: number[] = [];
+    const wf = flaky({ attempts: 4, jitter: 'full' }, seen, clock);
+    const run = wf.newRun('r', {}).add({ failures: 3 }, 'call');
+    const { elapsedMs } = await runWithFakeClock(wf, {}, run, { clock });
+    const waits = seen.slice(1).map((t, i) => t - (seen[i] ?? 0));
+    expect(waits).toHaveLength(3);
+    waits.forEach((w, i) => expect(w).toBeLessThanOrEqual(100 * 2 ** i));
+    expect(elapsedMs).toBeLessThanOrEqual(700);
+  });
+
+  it('waits without holding a concurrency slot: other jobs run during the backoff', async () => {
+    const clock = new FakeClock();
+    const order: string[] = [];
+    const wf = workflow<object, object, { id: string; fail: boolean }>('slots')
+      .state('call', { concurrency: 1, retry: { attempts: 2, backoff: { initialMs: 1000, jitter: 'none' } } })
+      .to('done')
+      .exec(async ({ jc, job }) => {
+        order.push(`${jc.id}@${clock.now()}`);
+        await clockSleep(clock, 10);
+        if (jc.fail && !job.errors['call']) throw new Error('once');
+        return { state: 'done', jc };
+      })
+      .terminal('done')
+      .build();
+    const run = wf.newRun('r', {}).add({ id: 'a', fail: true }, 'call').add({ id: 'b', fail: false }, 'call').add({ id: 'c', fail: false }, 'call');
+    await runWithFakeClock(wf, {}, run, { clock });
+    expect(order).toEqual(['a@0', 'b@10', 'c@20', 'a@1010']);
+  });
+});
