@@ -24,6 +24,8 @@ export { Processor } from './engine/processor.js';
 export type { ProcessorOptions, ExecOptions } from './engine/processor.js';
 export type { ExecResult } from './engine/exec-result.js';
 export { UnknownStatesError } from './engine/unknown-states-error.js';
+export { redrive } from './engine/redrive.js';
+export type { RedriveOptions } from './engine/redrive.js';
 
 export type { Graph, StateNode, Edge, EdgeKind } from './graph/graph.js';
 export type { StateOptions, TimeoutOptions, RetryOptions, BackoffOptions, HedgeOptions } from './graph/state-options.js';
@@ -33,6 +35,9 @@ export { systemClock } from './policies/clock.js';
 export type { Clock } from './policies/clock.js';
 export type { SourceLocation } from './graph/source-location.js';
 export { WorkflowDefinitionError } from './graph/workflow-definition-error.js';
+
+export { reportRun, formatReport } from './report/run-report.js';
+export type { RunReport } from './report/run-report.js';
 
 export { lintWorkflow } from './lint/lint-workflow.js';
 export type { LintOptions } from './lint/lint-workflow.js';

@@ -1,19 +1,6 @@
 // `jorb check` and `jorb lint`, run as a user runs them: the binary in a subprocess.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-
-const exec = promisify(execFile);
-
-async function jorb(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, ['bin/jorb.js', ...args], { timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+import { jorb } from './support/run-jorb.js';
 
 describe('jorb check', () => {
   it('passes a clean module silently with exit code 0', async () => {

@@ -1,45 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { lintWorkflow } from '../lint/lint-workflow.js';
-import { type AnnotationFormat, formatLintFinding, formatTypeDiagnostic } from './annotations.js';
-import { CliError } from './cli-error.js';
-import { loadWorkflows, parseModuleRef } from './load-workflows.js';
-import { typeCheck } from './type-check.js';
-
-interface LintCommandOptions {
-  readonly entry?: string[];
-  readonly format: AnnotationFormat;
-}
-
-/** Runs `jorb lint`: prints one line per finding; true when there were any. */
-async function lint(ref: string, options: LintCommandOptions, out: (line: string) => void): Promise<boolean> {
-  const { workflows } = await loadWorkflows(ref);
-  let found = false;
-  for (const { workflow } of workflows) {
-    const findings = safeLint(workflow, options.entry);
-    for (const finding of findings) out(formatLintFinding(finding, options.format));
-    found ||= findings.length > 0;
-  }
-  return found;
-}
-
-function safeLint(workflow: Parameters<typeof lintWorkflow>[0], entries: string[] | undefined) {
-  try {
-    return lintWorkflow(workflow, entries ? { entries } : {});
-  } catch (error) {
-    throw new CliError(error instanceof Error ? error.message : String(error));
-  }
-}
-
-/** Runs `jorb check`: type errors first, then lint; true when there was any finding. */
-async function check(ref: string, options: LintCommandOptions & { project?: string }, out: (line: string) => void): Promise<boolean> {
-  const { file } = parseModuleRef(ref);
-  await loadWorkflows(ref); // bad input (no file, no such export) is reported before any type error
-  const diagnostics = await typeCheck(file, options.project);
-  for (const d of diagnostics) out(formatTypeDiagnostic(d, options.format));
-  // A module that does not type-check may still load (types are erased): lint it all the same.
-  const linted = await lint(ref, options, out);
-  return diagnostics.length > 0 || linted;
-}
+import { check, type LintCommandOptions, lint } from './commands/check.js';
+import { type RedriveCommandOptions, redrive } from './commands/redrive.js';
+import { report } from './commands/report.js';
 
 const formatOption = () =>
   new Option('--format <format>', 'text: file:line:col lines; github: GitHub workflow annotations').choices(['text', 'github']).default('text');
@@ -49,9 +11,11 @@ const collect = (value: string, previous: string[] | undefined) => {
   return [...(previous ?? []), value];
 };
 
+const EXIT_CODES = '\nExit codes: 0 done, 1 findings, 2 bad input (nothing modified).';
+
 /** The `jorb` command line. Exit codes: 0 clean, 1 findings, 2 bad input. */
 export function createProgram(out: (line: string) => void = (l) => console.log(l)): Command {
-  const program = new Command('jorb').description('Check, lint and operate on jorb-ts workflows.').exitOverride();
+  const program = new Command('jorb').description('Check, lint and operate on jorb-ts workflows and runs.').exitOverride();
   program
     .command('check')
     .description("Type-checks a module's workflows and lints them: for CI")
@@ -59,7 +23,7 @@ export function createProgram(out: (line: string) => void = (l) => console.log(l
     .option('--entry <state>', 'a state runs start in (repeatable; default: the first declared state)', collect)
     .option('--project <tsconfig>', 'the tsconfig.json to type-check with (default: the nearest one)')
     .addOption(formatOption())
-    .addHelpText('after', '\nExamples:\n  jorb check src/crawl.ts\n  jorb check src/workflows.ts#crawl --format github\n\nExit codes: 0 clean, 1 findings, 2 bad input.')
+    .addHelpText('after', `\nExamples:\n  jorb check src/crawl.ts\n  jorb check src/workflows.ts#crawl --format github\n${EXIT_CODES}`)
     .action(async (ref: string, options: LintCommandOptions & { project?: string }) => {
       if (await check(ref, options, out)) process.exitCode = 1;
     });
@@ -69,9 +33,35 @@ export function createProgram(out: (line: string) => void = (l) => console.log(l
     .argument('<module>', 'a .ts or .js module exporting workflows, optionally #exportName')
     .option('--entry <state>', 'a state runs start in (repeatable; default: the first declared state)', collect)
     .addOption(formatOption())
-    .addHelpText('after', '\nExamples:\n  jorb lint examples/quickstart.ts\n  jorb lint src/workflows.ts#crawl --entry fetch --entry reparse\n\nExit codes: 0 clean, 1 findings, 2 bad input.')
+    .addHelpText('after', `\nExamples:\n  jorb lint examples/quickstart.ts\n  jorb lint src/workflows.ts#crawl --entry fetch --entry reparse\n${EXIT_CODES}`)
     .action(async (ref: string, options: LintCommandOptions) => {
       if (await lint(ref, options, out)) process.exitCode = 1;
+    });
+  program
+    .command('report')
+    .description('Summarises a run file: jobs per state, top errors by state with examples, kick tree size, slowest states')
+    .argument('<run-file>', 'a JsonlStore run file (it may be in use: the report only reads)')
+    .option('--json', 'print the report as JSON')
+    .addHelpText('after', `\nExamples:\n  jorb report .jorb/quickstart.jsonl\n  jorb report runs/crawl.jsonl --json | jq '.errors'\n${EXIT_CODES}`)
+    .action(async (file: string, options: { json?: boolean }) => {
+      await report(file, options, out);
+    });
+  program
+    .command('redrive')
+    .description("Moves jobs from one state to another (clearing their failed mark), recording it in their history; atomic")
+    .argument('<run-file>', 'a JsonlStore run file; refused while a processor holds it')
+    .requiredOption('--from <state>', 'the state to take jobs from')
+    .requiredOption('--to <state>', 'the state to move them to')
+    .option('--where-error <regex>', 'only jobs with an error recorded in --from that matches')
+    .option('--keep-failed', 'keep the failed mark')
+    .option('--workflow <module>', 'check --from and --to against this workflow (module[#export])')
+    .option('--dry-run', 'list what would move and write nothing')
+    .addHelpText(
+      'after',
+      `\nExamples:\n  jorb redrive runs/crawl.jsonl --from fetch-failed --to fetch --where-error 'HTTP 5\\d\\d' --dry-run\n  jorb redrive runs/crawl.jsonl --from parse --to parse --workflow src/crawl.ts\n${EXIT_CODES}`,
+    )
+    .action(async (file: string, options: RedriveCommandOptions) => {
+      await redrive(file, options, out);
     });
   return program;
 }
@@ -91,5 +81,5 @@ export async function main(argv: readonly string[]): Promise<void> {
 }
 
 function isCommanderExit(error: unknown): error is { exitCode: number } {
-  return typeof error === 'object' && error !== null && 'code' in error && String((error).code).startsWith('commander.');
+  return typeof error === 'object' && error !== null && 'code' in error && String((error as { code: unknown }).code).startsWith('commander.');
 }

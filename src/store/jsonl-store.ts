@@ -47,6 +47,12 @@ export interface JsonlStoreOptions {
   readonly maxBatchRecords?: number;
   /** Receives warnings, such as a torn last line dropped on load. @defaultValue `process.emitWarning` */
   readonly onWarning?: (message: string) => void;
+  /**
+   * Only read: `load()` takes no lock (so a report can read a run a processor is writing) and
+   * every write throws.
+   * @defaultValue false
+   */
+  readonly readOnly?: boolean;
 }
 
 /**
@@ -75,6 +81,7 @@ export class JsonlStore<OC, JC> implements Store<OC, JC> {
   readonly #maxBatch: number;
   readonly #warn: (message: string) => void;
   readonly #lock: RunLock;
+  readonly #readOnly: boolean;
   #seq = 0;
   #loaded = false;
   #log: FileHandle | undefined;
@@ -83,6 +90,8 @@ export class JsonlStore<OC, JC> implements Store<OC, JC> {
   #logBytes = 0;
   #snapshotBytes = 0;
   #run: Run<OC, JC> | undefined;
+  /** Records exist that the snapshot does not hold yet (appended, or replayed from the log on load). */
+  #dirty = false;
   #closed = false;
 
   constructor(path: string, options: JsonlStoreOptions = {}) {
@@ -94,6 +103,7 @@ export class JsonlStore<OC, JC> implements Store<OC, JC> {
     this.#maxBatch = positive('maxBatchRecords', options.maxBatchRecords ?? 65_536);
     this.#warn = options.onWarning ?? ((message) => process.emitWarning(message, 'JsonlStoreWarning'));
     this.#lock = new RunLock(path);
+    this.#readOnly = options.readOnly === true;
   }
 
   /**
@@ -103,7 +113,7 @@ export class JsonlStore<OC, JC> implements Store<OC, JC> {
    */
   async load(): Promise<Run<OC, JC> | undefined> {
     this.#checkOpen('load');
-    await this.#lock.acquire(this.path);
+    if (!this.#readOnly) await this.#lock.acquire(this.path);
     this.#loaded = true;
     if (!existsSync(this.path)) {
       if (existsSync(this.logPath)) throw new StoreCorruptError(this.logPath, 0, `a log without its snapshot ${this.path}: restore the snapshot or delete the log`);
@@ -118,6 +128,7 @@ export class JsonlStore<OC, JC> implements Store<OC, JC> {
   /** Appends records to the log as one batch (split at `maxBatchRecords`), durable when it resolves. */
   async append(records: readonly StoreRecord<JC>[]): Promise<void> {
     this.#checkOpen('append');
+    this.#checkWritable('append');
     const log = await this.#openLog();
     if (this.#run && this.#logBytes >= this.#compactAfterBytes && this.#logBytes >= this.#snapshotBytes) await this.#compact(this.#run);
     for (let start = 0; start < records.length; start += this.#maxBatch) {
@@ -125,6 +136,7 @@ export class JsonlStore<OC, JC> implements Store<OC, JC> {
       for (const record of records.slice(start, start + this.#maxBatch)) text += encodeRecord(++this.#seq, record);
       const { bytesWritten } = await log.write(text);
       this.#logBytes += bytesWritten;
+      this.#dirty = true;
       if (this.#fsync) await log.datasync();
     }
   }
@@ -132,6 +144,7 @@ export class JsonlStore<OC, JC> implements Store<OC, JC> {
   /** Writes the whole run as a new snapshot and empties the log. */
   async checkpoint(run: Run<OC, JC>): Promise<void> {
     this.#checkOpen('checkpoint');
+    this.#checkWritable('checkpoint');
     await this.#lock.acquire(this.path);
     if (!this.#loaded && existsSync(this.path)) {
       throw new RunError(`${this.path} already holds a run: load it with store.load() to continue it, or delete the file to start over`);
@@ -144,8 +157,12 @@ export class JsonlStore<OC, JC> implements Store<OC, JC> {
   /** Compacts into the snapshot (the log is removed), releases the lock; later calls throw. */
   async close(): Promise<void> {
     if (this.#closed) return;
+    if (this.#readOnly) {
+      this.#closed = true;
+      return;
+    }
     try {
-      if (this.#run) await this.#compact(this.#run);
+      if (this.#run && this.#dirty) await this.#compact(this.#run);
       await this.#log?.close();
       this.#log = undefined;
       if (this.#run) await unlink(this.logPath).catch(() => undefined);
@@ -158,6 +175,7 @@ export class JsonlStore<OC, JC> implements Store<OC, JC> {
   async #compact(run: Run<OC, JC>): Promise<void> {
     await mkdir(dirname(this.path), { recursive: true });
     this.#snapshotBytes = await writeFileAtomic(this.path, snapshotChunks(run, this.#seq), this.#fsync);
+    this.#dirty = false;
     // Every record so far is in the snapshot (its seq says so), so a crash before this truncation
     // only leaves records that load will skip.
     const log = await this.#openLog();
@@ -219,6 +237,7 @@ export class JsonlStore<OC, JC> implements Store<OC, JC> {
       const problem = recordProblem(value);
       if (problem) throw new StoreCorruptError(this.logPath, line.number, problem);
       const record = value as StoreRecord<JC> & { seq: number };
+      this.#dirty = true; // close() folds the log into the snapshot
       if (record.seq <= snapshotSeq) continue; // already in the snapshot
       try {
         applyRecord(run as Run<unknown, JC>, record);
@@ -227,6 +246,10 @@ export class JsonlStore<OC, JC> implements Store<OC, JC> {
       }
       this.#seq = record.seq;
     }
+  }
+
+  #checkWritable(what: string): void {
+    if (this.#readOnly) throw new Error(`JsonlStore(${this.path}): ${what} on a read-only store`);
   }
 
   #checkOpen(what: string): void {

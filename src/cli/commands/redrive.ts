@@ -1,0 +1,78 @@
+import { relative, resolve } from 'node:path';
+import { redrive as redriveRun } from '../../engine/redrive.js';
+import type { Run } from '../../engine/run.js';
+import { lockOwner } from '../../store/run-lock.js';
+import { CliError } from '../cli-error.js';
+import { openRunFile } from '../load-run-file.js';
+import { loadWorkflows } from '../load-workflows.js';
+
+export interface RedriveCommandOptions {
+  readonly from: string;
+  readonly to: string;
+  readonly whereError?: string;
+  readonly dryRun?: boolean;
+  readonly keepFailed?: boolean;
+  readonly workflow?: string;
+}
+
+/**
+ * `jorb redrive`: moves matching jobs and writes the run back atomically (a new snapshot renamed
+ * over the old one: a crash leaves the file as before or as after). Refused while a processor
+ * holds the run; `--dry-run` only lists what would move and writes nothing.
+ */
+export async function redrive(file: string, options: RedriveCommandOptions, out: (line: string) => void): Promise<void> {
+  const path = resolve(file);
+  const shown = relative(process.cwd(), path) || path;
+  const owner = lockOwner(path);
+  if (owner) throw new CliError(`${shown} is in use by process ${owner.pid} on ${owner.host} (since ${owner.since}): stop it before a redrive`);
+  const whereError = compile(options.whereError);
+  const known = options.workflow ? await workflowStates(options.workflow) : undefined;
+  const { store, run } = await openRunFile(path, options.dryRun ? 'read' : 'write');
+  try {
+    checkStates(run, options, known);
+    const moved = redriveRun(run, { from: options.from, to: options.to, ...(whereError ? { whereError } : {}), ...(options.keepFailed ? { keepFailed: true } : {}) });
+    const ids = moved.slice(0, 20).map((id) => JSON.stringify(id)).join(', ') + (moved.length > 20 ? `, … (${moved.length - 20} more)` : '');
+    if (options.dryRun) {
+      out(`would move ${moved.length} job${moved.length === 1 ? '' : 's'} from ${options.from} to ${options.to}${moved.length > 0 ? `: ${ids}` : ''} (dry run: nothing written)`);
+      return;
+    }
+    if (moved.length > 0) await store.checkpoint(run);
+    out(`moved ${moved.length} job${moved.length === 1 ? '' : 's'} from ${options.from} to ${options.to}${moved.length > 0 ? `: ${ids}` : ''}`);
+  } finally {
+    await store.close();
+  }
+}
+
+function compile(pattern: string | undefined): RegExp | undefined {
+  if (pattern === undefined) return undefined;
+  try {
+    return new RegExp(pattern);
+  } catch (error) {
+    throw new CliError(`--where-error: not a valid regular expression: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+async function workflowStates(ref: string): Promise<ReadonlySet<string>> {
+  const { workflows } = await loadWorkflows(ref);
+  if (workflows.length > 1) throw new CliError(`${ref}: the module exports ${workflows.length} workflows: name one as ${ref}#exportName`);
+  return new Set((workflows[0]?.workflow.states ?? []) as readonly string[]);
+}
+
+/** Without a workflow, a state is known when a job of the run is in it or has been. */
+function checkStates(run: Run<unknown, unknown>, options: RedriveCommandOptions, known: ReadonlySet<string> | undefined): void {
+  const seen = known ?? statesSeen(run);
+  const list = [...seen].join(', ');
+  const hint = known ? '' : ' (give --workflow <module> to name a state no job has reached)';
+  for (const [flag, state] of [['--from', options.from], ['--to', options.to]] as const) {
+    if (!seen.has(state)) throw new CliError(`${flag} ${JSON.stringify(state)}: unknown state; the states are ${list}${hint}`);
+  }
+}
+
+function statesSeen(run: Run<unknown, unknown>): Set<string> {
+  const states = new Set<string>();
+  for (const job of run.jobs.values()) {
+    states.add(job.state);
+    for (const entry of job.history) states.add(entry.state);
+  }
+  return states;
+}

@@ -1,0 +1,68 @@
+import type { Job } from './job.js';
+import { internalsOf, type Run } from './run.js';
+import { RunError } from './run-error.js';
+
+/**
+ * What {@link redrive} moves.
+ *
+ * @example
+ * ```ts
+ * const options: RedriveOptions = { from: 'fetch-failed', to: 'fetch', whereError: /HTTP 5\d\d/ };
+ * ```
+ * @public
+ */
+export interface RedriveOptions {
+  /** Jobs in this state are candidates. */
+  readonly from: string;
+  /** Where they go. */
+  readonly to: string;
+  /** Only jobs with an error recorded in `from` that matches. @defaultValue every job in `from` */
+  readonly whereError?: RegExp;
+  /** Keep the failed mark instead of clearing it (the job then does not run until cleared). @defaultValue false */
+  readonly keepFailed?: boolean;
+  /** The time recorded in the jobs' history. @defaultValue Date.now() */
+  readonly at?: number;
+}
+
+/**
+ * Moves jobs of a run from one state to another — the redrive of a batch that failed for a reason
+ * since fixed — clearing their failed mark and recording the move in their history. Returns the
+ * moved jobs' ids. The run must not be executing.
+ *
+ * @example
+ * ```ts
+ * const store = new JsonlStore<OC, JC>('runs/crawl.jsonl');
+ * const run = await store.load();
+ * if (run) redrive(run, { from: 'fetch-failed', to: 'fetch', whereError: /timed out/ });
+ * await store.close(); // writes the run back atomically
+ * ```
+ * @public
+ */
+export function redrive(run: Run<unknown, unknown>, options: RedriveOptions): string[] {
+  const own = internalsOf<unknown>(run);
+  if (own.busy) throw new RunError(`Run "${run.name}" is being executed: stop the processor before a redrive`);
+  if (own.states && !own.states.has(options.to)) {
+    throw new RunError(`Run "${run.name}": cannot redrive to state ${JSON.stringify(options.to)}: the workflow's states are ${[...own.states].join(', ')}`);
+  }
+  const at = options.at ?? Date.now();
+  const moved: string[] = [];
+  for (const job of own.jobs.values()) {
+    if (!matches(job, options)) continue;
+    move(job, options, at);
+    moved.push(job.id);
+  }
+  return moved;
+}
+
+function matches(job: Job<unknown>, { from, whereError }: RedriveOptions): boolean {
+  if (job.state !== from) return false;
+  if (whereError === undefined) return true;
+  return (job.errors[from] ?? []).some((message) => whereError.test(message));
+}
+
+function move(job: Job<unknown>, { from, to, keepFailed }: RedriveOptions, at: number): void {
+  job.state = to;
+  if (job.failed && !keepFailed) delete job.failed;
+  job.updatedAt = at;
+  job.history = [...job.history, { state: to, at, note: `redrive from ${from}` }];
+}

@@ -1,0 +1,144 @@
+// `jorb report` and `jorb redrive` on real run files, run as a user runs them.
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { JsonlStore, Processor, workflow } from '../src/index.js';
+import { countStates } from './support/count-states.js';
+import { jorb } from './support/run-jorb.js';
+import { useTempDir } from './support/temp-dir.js';
+
+type JC = { n: number };
+
+const wf = workflow<object, object, JC>('orders')
+  .state('fetch', { concurrency: 4 })
+  .to('ship', 'fetch-failed')
+  .spawns('ship')
+  .exec(({ jc }) => {
+    if (jc.n % 5 === 0) throw new Error(jc.n % 10 === 0 ? 'HTTP 503' : 'HTTP 404');
+    return { state: jc.n % 7 === 0 ? 'fetch-failed' : 'ship', jc, ...(jc.n === 1 ? { kicks: [{ state: 'ship', jc: { n: 100 } }] } : {}) };
+  })
+  .state('ship')
+  .to('done')
+  .exec(({ jc }) => ({ state: 'done', jc }))
+  .terminal('done', 'fetch-failed')
+  .build();
+
+const tempDir = useTempDir();
+
+async function runFile(jobs = 30): Promise<string> {
+  const path = join(tempDir(), 'orders.jsonl');
+  const store = new JsonlStore<object, JC>(path);
+  const run = wf.newRun('orders', {});
+  await store.load();
+  for (let n = 0; n < jobs; n++) run.add({ n }, 'fetch');
+  await new Processor(wf, {}, { store }).exec(run);
+  await store.close();
+  return path;
+}
+
+describe('jorb report', () => {
+  it('summarises counts per state, top errors with examples, kicks and slow states', async () => {
+    const path = await runFile();
+    const { code, stdout } = await jorb('report', path);
+    expect(code).toBe(0);
+    expect(stdout).toContain('Run "orders": 31 jobs');
+    expect(stdout).toMatch(/ {2}fetch +6 {2}\(6 failed, 6 with errors\)/);
+    expect(stdout).toContain('3 × HTTP 503   e.g. job "0", "10", "20"');
+    expect(stdout).toContain('3 × HTTP 404   e.g. job "5", "15", "25"');
+    expect(stdout).toContain('Kicks: 30 jobs added, 1 kicked, deepest chain 1, largest family: job "1" with 1 descendants');
+  });
+
+  it('--json gives the same for machines', async () => {
+    const path = await runFile();
+    const { stdout } = await jorb('report', path, '--json');
+    const report = JSON.parse(stdout) as { jobs: number; states: { state: string; jobs: number }[]; errors: { state: string; count: number }[] };
+    expect(report.jobs).toBe(31);
+    expect(report.states.find((s) => s.state === 'done')?.jobs).toBe(21);
+    expect(report.errors).toEqual([expect.objectContaining({ state: 'fetch', count: 6 })]);
+  });
+});
+
+describe('jorb redrive', () => {
+  it('moves matching jobs, clears their failed mark and records the move in their history', async () => {
+    const path = await runFile();
+    const { code, stdout } = await jorb('redrive', path, '--from', 'fetch', '--to', 'fetch', '--where-error', 'HTTP 5\\d\\d');
+    expect({ code, stdout }).toEqual({ code: 0, stdout: 'moved 3 jobs from fetch to fetch: "0", "10", "20"\n' });
+    const run = await new JsonlStore<object, JC>(path, { readOnly: true }).load();
+    expect(run?.jobs.get('10')).toMatchObject({ state: 'fetch', errors: { fetch: ['HTTP 503'] } });
+    expect(run?.jobs.get('10')?.failed).toBeUndefined();
+    expect(run?.jobs.get('10')?.history.at(-1)).toMatchObject({ state: 'fetch', note: 'redrive from fetch' });
+    expect(run?.jobs.get('5')?.failed).toBe(true); // a 404 did not match
+  });
+
+  it('--dry-run lists what would move and writes nothing', async () => {
+    const path = await runFile();
+    const before = readFileSync(path, 'utf8');
+    const { code, stdout } = await jorb('redrive', path, '--from', 'fetch-failed', '--to', 'fetch', '--dry-run');
+    expect({ code, stdout }).toEqual({ code: 0, stdout: 'would move 4 jobs from fetch-failed to fetch: "7", "14", "21", "28" (dry run: nothing written)\n' });
+    expect(readFileSync(path, 'utf8')).toBe(before);
+  });
+
+  it('checks states against a workflow with --workflow', async () => {
+    const path = await runFile();
+    const { code, stderr } = await jorb('redrive', path, '--from', 'fetch', '--to', 'nowhere', '--workflow', 'examples/quickstart.ts#crawl');
+    expect({ code, stderr }).toEqual({ code: 2, stderr: 'jorb: --to "nowhere": unknown state; the states are fetch, parse, done, fetch-failed\n' });
+  });
+
+  it.each([
+    [['--from', 'fetch', '--to', 'shipp'], 'jorb: --to "shipp": unknown state; the states are fetch, done, ship, fetch-failed (give --workflow <module> to name a state no job has reached)'],
+    [['--from', 'fetch', '--to', 'ship', '--where-error', '(['], 'jorb: --where-error: not a valid regular expression: Invalid regular expression: /([/: Unterminated character class'],
+    [['--from', 'fetch'], "error: required option '--to <state>' not specified"],
+  ])('rejects bad input %j with one line on stderr, exit 2, file untouched', async (args, line) => {
+    const path = await runFile();
+    const before = readFileSync(path, 'utf8');
+    const { code, stdout, stderr } = await jorb('redrive', path, ...args);
+    expect({ code, stdout, stderr }).toEqual({ code: 2, stdout: '', stderr: `${line}\n` });
+    expect(readFileSync(path, 'utf8')).toBe(before);
+  });
+
+  it('rejects a corrupt or missing run file with one line and exit 2', async () => {
+    const path = await runFile();
+    writeFileSync(path, readFileSync(path, 'utf8').replace('"id":"3"', '"id":3'));
+    expect(await jorb('report', path)).toMatchObject({ code: 2, stderr: `jorb: ${path}:5: a job needs a non-empty string "id", got 3\n` });
+    expect(await jorb('report', join(tempDir(), 'nope.jsonl'))).toMatchObject({ code: 2, stderr: expect.stringMatching(/^jorb: .*nope\.jsonl: no such run file\n$/) as string });
+  });
+
+  it('refuses while a processor holds the run', async () => {
+    const path = await runFile();
+    const store = new JsonlStore<object, JC>(path);
+    await store.load(); // holds the lock, as a running processor does
+    const { code, stderr } = await jorb('redrive', path, '--from', 'fetch', '--to', 'fetch');
+    expect(code).toBe(2);
+    expect(stderr).toMatch(new RegExp(`^jorb: .*orders\\.jsonl is in use by process ${process.pid} on .+: stop it before a redrive\\n$`));
+    await store.close();
+  });
+
+  it('is atomic: killed mid-redrive, the file is as before or as after, never a mix', async () => {
+    const path = await runFile(30);
+    // Grow the run so that writing it back takes a while.
+    const store = new JsonlStore<object, JC>(path);
+    const big = await store.load();
+    if (!big) throw new Error('no run');
+    for (let n = 1000; n < 60_000; n++) big.add({ n }, 'fetch-failed');
+    await store.checkpoint(big);
+    await store.close();
+    const before = readFileSync(path, 'utf8');
+    const outcomes = new Set<string>();
+    // From before the command starts writing to after it finished: every kill must leave a whole file.
+    for (const delay of [40, 300, 450, 600, 800, 1000, 8000]) {
+      writeFileSync(path, before);
+      const child = spawn(process.execPath, ['bin/jorb.js', 'redrive', path, '--from', 'fetch-failed', '--to', 'fetch'], { stdio: 'ignore' });
+      const timer = setTimeout(() => child.kill('SIGKILL'), delay);
+      await new Promise((resolve) => child.on('exit', resolve));
+      clearTimeout(timer);
+      const loaded = await new JsonlStore<object, JC>(path, { readOnly: true }).load();
+      if (!loaded) throw new Error('run file lost');
+      const counts = countStates(loaded);
+      const state = counts['fetch-failed'] === undefined ? 'after' : counts['fetch-failed'] === 59_004 ? 'before' : `a mix: ${JSON.stringify(counts)}`;
+      outcomes.add(state);
+      expect(loaded.jobs.size).toBe(59_031);
+    }
+    expect([...outcomes].sort()).toEqual(['after', 'before']);
+  });
+});
