@@ -81,5 +81,5 @@ export async function main(argv: readonly string[]): Promise<void> {
 }
 
 function isCommanderExit(error: unknown): error is { exitCode: number } {
-  return typeof error === 'object' && error !== null && 'code' in error && String((error as { code: unknown }).code).startsWith('commander.');
+  return typeof error === 'object' && error !== null && 'code' in error && String((error).code).startsWith('commander.');
 }

@@ -55,7 +55,7 @@ function compile(pattern: string | undefined): RegExp | undefined {
 async function workflowStates(ref: string): Promise<ReadonlySet<string>> {
   const { workflows } = await loadWorkflows(ref);
   if (workflows.length > 1) throw new CliError(`${ref}: the module exports ${workflows.length} workflows: name one as ${ref}#exportName`);
-  return new Set((workflows[0]?.workflow.states ?? []) as readonly string[]);
+  return new Set((workflows[0]?.workflow.states ?? []));
 }
 
 /** Without a workflow, a state is known when a job of the run is in it or has been. */

@@ -1,0 +1,391 @@
+// aimd: the original jorb AIMD semantics (ported from its ratelimit_test.go), slow start, pauses
+// and pacing, all on a hand-moved clock.
+import { describe, expect, it } from 'vitest';
+import { aimd } from '../src/policies/aimd.js';
+import type { AimdOptions } from '../src/policies/aimd.js';
+import type { Clock } from '../src/policies/clock.js';
+
+/** A clock that moves only by `add`, synchronously. */
+function manualClock(start = 0): Clock & { add(ms: number): void } {
+  let now = start;
+  return { now: () => now, setTimeout: () => 0, clearTimeout: () => undefined, add: (ms) => void (now += ms) };
+}
+
+/** The original's test setup: 1 ms between increases, every backoff applied in full. */
+function stepped(initial: number, min: number, max: number, extra: Partial<AimdOptions> = {}) {
+  const clock = manualClock(1_700_000_000_000);
+  const limiter = aimd.classic({ initial, min, max, clock, increaseIntervalMs: 1, disableBackoffMerge: true, ...extra });
+  const succeed = (times: number) => {
+    for (let i = 0; i < times; i++) {
+      clock.add(1);
+      limiter.onSuccess();
+    }
+  };
+  return { clock, limiter, succeed };
+}
+
+describe('aimd: multiplicative decrease', () => {
+  it('halves the rate per backoff, down to min', () => {
+    const { limiter } = stepped(100, 10, 200);
+    expect(limiter.current()).toBe(100);
+    const rates = [1, 2, 3, 4].map(() => (limiter.onRateLimited(), limiter.current()));
+    expect(rates).toEqual([50, 25, 12.5, 10]);
+    limiter.onRateLimited();
+    expect(limiter.current()).toBe(10);
+    expect(limiter.snapshot()).toMatchObject({ backoffs: 5, mergedBackoffs: 0 });
+  });
+
+  it('merges signals within 500 ms of the last applied backoff into it (the default)', () => {
+    const clock = manualClock();
+    const limiter = aimd.classic({ initial: 100, min: 10, max: 200, clock });
+    for (let i = 0; i < 20; i++) limiter.onRateLimited(); // a burst of 429s from attempts in flight
+    expect(limiter.current()).toBe(50);
+    clock.add(499);
+    limiter.onRateLimited();
+    expect(limiter.current()).toBe(50);
+    clock.add(1);
+    limiter.onRateLimited();
+    expect(limiter.current()).toBe(25);
+    expect(limiter.snapshot()).toMatchObject({ backoffs: 2, mergedBackoffs: 20 });
+  });
+
+  it('measures the window from the backoff applied, so a steady stream of 429s halves once per window', () => {
+    const clock = manualClock();
+    const limiter = aimd.classic({ initial: 1024, max: 2048, clock });
+    for (let t = 0; t <= 1000; t += 100) {
+      limiter.onRateLimited();
+      clock.add(100);
+    }
+    expect(limiter.current()).toBe(128); // applied at 0, 500 and 1000 ms
+    expect(limiter.snapshot()).toMatchObject({ backoffs: 3, mergedBackoffs: 8 });
+  });
+
+  it('takes another merge window through backoffDebounceMs', () => {
+    const clock = manualClock();
+    const limiter = aimd.classic({ initial: 100, min: 1, max: 200, backoffDebounceMs: 50, clock });
+    limiter.onRateLimited();
+    clock.add(49);
+    limiter.onRateLimited();
+    expect(limiter.current()).toBe(50);
+    clock.add(1);
+    limiter.onRateLimited();
+    expect(limiter.current()).toBe(25);
+  });
+
+  it('applies every signal in full with disableBackoffMerge', () => {
+    const clock = manualClock();
+    const limiter = aimd.classic({ initial: 100, min: 1, max: 200, disableBackoffMerge: true, backoffDebounceMs: 10_000, clock });
+    for (let i = 0; i < 3; i++) limiter.onRateLimited();
+    expect(limiter.current()).toBe(12.5);
+  });
+});
+
+describe('aimd: additive increase', () => {
+  it('adds 1 per success, one step per increase interval, up to max', () => {
+    const { limiter, succeed } = stepped(100, 10, 200);
+    succeed(1);
+    expect(limiter.current()).toBe(101);
+    succeed(99);
+    expect(limiter.current()).toBe(200);
+    succeed(5);
+    expect(limiter.current()).toBe(200);
+  });
+
+  it('draws the original sawtooth: slow climb, fast drop', () => {
+    const { limiter, succeed } = stepped(100, 10, 200);
+    succeed(50);
+    expect(limiter.current()).toBe(150);
+    limiter.onRateLimited();
+    expect(limiter.current()).toBe(75);
+    succeed(25);
+    expect(limiter.current()).toBe(100);
+  });
+
+  it('recovers and drops as the original integration test says', () => {
+    const { limiter, succeed } = stepped(100, 10, 200);
+    succeed(10);
+    expect(limiter.current()).toBe(110);
+    limiter.onRateLimited();
+    expect(limiter.current()).toBe(55);
+    succeed(20);
+    expect(limiter.current()).toBe(75);
+    for (let i = 0; i < 10; i++) limiter.onRateLimited();
+    expect(limiter.current()).toBe(10);
+  });
+
+  it('waits the increase interval between steps: 1 s by default, the original default', () => {
+    const clock = manualClock();
+    const limiter = aimd.classic({ initial: 100, min: 10, max: 200, clock });
+    for (let i = 0; i < 50; i++) limiter.onSuccess();
+    expect(limiter.current()).toBe(101);
+    clock.add(999);
+    limiter.onSuccess();
+    expect(limiter.current()).toBe(101);
+    clock.add(1);
+    limiter.onSuccess();
+    expect(limiter.current()).toBe(102);
+  });
+
+  it('takes another interval through increaseIntervalMs', () => {
+    const clock = manualClock();
+    const limiter = aimd.classic({ initial: 100, min: 10, max: 200, clock, increaseIntervalMs: 500, disableBackoffMerge: true });
+    for (let i = 0; i < 50; i++) limiter.onSuccess();
+    expect(limiter.current()).toBe(101);
+    clock.add(600);
+    limiter.onSuccess();
+    expect(limiter.current()).toBe(102);
+  });
+
+  it('lets the first success after a backoff increase at once, even at max', () => {
+    const clock = manualClock();
+    const limiter = aimd.classic({ initial: 200, min: 10, max: 200, clock, increaseIntervalMs: 3_600_000, disableBackoffMerge: true });
+    limiter.onRateLimited();
+    expect(limiter.current()).toBe(100);
+    limiter.onSuccess();
+    expect(limiter.current()).toBe(101);
+    limiter.onSuccess();
+    expect(limiter.current()).toBe(101);
+  });
+});
+
+describe('aimd: bounds', () => {
+  it.each([
+    // the original's boundary table: [initial, min, max]
+    ['zero initial', 0, 0, 100],
+    ['same min and max', 50, 50, 50],
+    ['initial equals min', 10, 10, 100],
+    ['initial equals max', 100, 10, 100],
+    ['very small values', 0.1, 0.01, 1],
+    ['very large values', 10_000, 1_000, 50_000],
+    ['min greater than max swapped', 30, 100, 10],
+  ])('keeps the rate within bounds: %s', (_name, initial, min, max) => {
+    for (const make of [aimd, aimd.classic]) {
+      const limiter = make({ initial, min, max, clock: manualClock() });
+      limiter.onRateLimited();
+      limiter.onSuccess();
+      const s = limiter.snapshot();
+      expect(s.rate).toBeGreaterThanOrEqual(s.min);
+      expect(s.rate).toBeLessThanOrEqual(s.max);
+    }
+  });
+
+  it.each<[string, AimdOptions, { initial: number; min: number; max: number }]>([
+    ['min > max: swapped, as in the original', { initial: 30, min: 100, max: 10 }, { initial: 30, min: 10, max: 100 }],
+    ['initial above max: clamped to max', { initial: 500, min: 1, max: 200 }, { initial: 200, min: 1, max: 200 }],
+    ['initial below min: raised to min', { initial: 2, min: 5, max: 200 }, { initial: 5, min: 5, max: 200 }],
+    ['initial zero or negative: min', { initial: -3, min: 5, max: 200 }, { initial: 5, min: 5, max: 200 }],
+    ['initial left out: min', { min: 5, max: 200 }, { initial: 5, min: 5, max: 200 }],
+    ['min zero: the default floor 1', { initial: 10, min: 0, max: 200 }, { initial: 10, min: 1, max: 200 }],
+    ['min negative: the default floor 1', { initial: 10, min: -4, max: 200 }, { initial: 10, min: 1, max: 200 }],
+    ['max zero: no ceiling', { initial: 10, min: 2, max: 0 }, { initial: 10, min: 2, max: Infinity }],
+    ['max negative: no ceiling', { initial: 10, max: -1 }, { initial: 10, min: 1, max: Infinity }],
+    ['max below the default floor: the floor comes down to it', { initial: 5, max: 0.5 }, { initial: 0.5, min: 0.5, max: 0.5 }],
+    ['nothing given', {}, { initial: 1, min: 1, max: Infinity }],
+    ['all zero (Go zero values)', { initial: 0, min: 0, max: 0 }, { initial: 1, min: 1, max: Infinity }],
+  ])('normalises its rates: %s', (_name, options, expected) => {
+    const s = aimd({ ...options, clock: manualClock() }).snapshot();
+    expect({ initial: s.rate, min: s.min, max: s.max }).toEqual(expected);
+  });
+
+  it('takes the default windows for zero or negative intervals', () => {
+    const clock = manualClock();
+    const limiter = aimd.classic({ initial: 100, max: 200, increaseIntervalMs: 0, backoffDebounceMs: -5, clock });
+    limiter.onSuccess();
+    clock.add(999);
+    limiter.onSuccess();
+    expect(limiter.current()).toBe(101); // a 1000 ms increase interval
+    limiter.onRateLimited();
+    clock.add(499);
+    limiter.onRateLimited();
+    expect(limiter.current()).toBe(50.5); // a 500 ms merge window
+  });
+
+  it('rejects what is not a number at all, naming the option', () => {
+    expect(() => aimd({ initial: Number.NaN })).toThrow(new TypeError('aimd: initial must be a number, got NaN'));
+    expect(() => aimd({ max: '100' as unknown as number })).toThrow('aimd: max must be a number, got "100"');
+    expect(() => aimd({ min: Infinity })).toThrow('aimd: min must be finite, got Infinity');
+    expect(() => aimd({ initial: Infinity })).toThrow('aimd: initial must be finite, got Infinity');
+    expect(() => aimd({ increaseIntervalMs: Number.NaN })).toThrow('aimd: increaseIntervalMs must be a number, got NaN');
+    expect(() => aimd({ slowStartFactor: 1 })).toThrow('aimd: slowStartFactor must be a number above 1, got 1');
+    expect(() => aimd({ slowStart: 'yes' as unknown as boolean })).toThrow('aimd: slowStart must be true or false, got "yes"');
+    expect(() => aimd.classic({ backoffDebounceMs: {} as number })).toThrow('aimd.classic: backoffDebounceMs must be a number, got an object');
+    expect(() => aimd({ clock: Date as unknown as Clock })).toThrow('aimd: clock must be a Clock');
+    expect(() => aimd(5 as unknown as AimdOptions)).toThrow('aimd: options must be an object such as { initial: 10 }, got 5');
+    expect(aimd({ max: Infinity, increaseIntervalMs: Infinity }).snapshot().max).toBe(Infinity);
+  });
+});
+
+describe('aimd: retry-after pause', () => {
+  it('backs off and pauses: tryAcquire answers with the rest of the pause until it is over', () => {
+    const clock = manualClock();
+    const limiter = aimd.classic({ initial: 100, max: 200, clock });
+    limiter.onRateLimited(2_000);
+    expect(limiter.current()).toBe(50);
+    expect(limiter.tryAcquire()).toBe(2_000);
+    expect(limiter.snapshot().pausedForMs).toBe(2_000);
+    clock.add(1_500);
+    expect(limiter.tryAcquire()).toBe(500);
+    clock.add(500);
+    expect(limiter.snapshot().pausedForMs).toBe(0);
+    expect(limiter.tryAcquire()).toBe(0);
+    expect(limiter.tryAcquire()).toBe(20); // one probe, then the new rate (50/s), not a saved-up burst
+  });
+
+  it('honours the retry-after even when the backoff itself is merged, and never shortens a pause', () => {
+    const clock = manualClock();
+    const limiter = aimd.classic({ initial: 100, max: 200, clock });
+    limiter.onRateLimited();
+    clock.add(100);
+    limiter.onRateLimited(3_000); // merged into the first backoff, but the service asked to wait
+    expect(limiter.current()).toBe(50);
+    expect(limiter.tryAcquire()).toBe(3_000);
+    limiter.onRateLimited(1_000);
+    expect(limiter.tryAcquire()).toBe(3_000);
+    limiter.onRateLimited(Number.NaN);
+    limiter.onRateLimited(-1);
+    expect(limiter.tryAcquire()).toBe(3_000);
+  });
+
+  it('does not pause without a retry-after: the halved rate is the answer', () => {
+    const clock = manualClock();
+    const limiter = aimd.classic({ initial: 100, max: 200, clock });
+    limiter.onRateLimited();
+    expect(limiter.tryAcquire()).toBe(0);
+    expect(limiter.snapshot().pausedForMs).toBe(0);
+  });
+});
+
+describe('aimd: pacing', () => {
+  it('is a token bucket at the current rate holding a tenth of a second of permits', () => {
+    const clock = manualClock();
+    const limiter = aimd.classic({ initial: 100, max: 200, clock, disableBackoffMerge: true });
+    let burst = 0;
+    while (limiter.tryAcquire() === 0) burst++;
+    expect(burst).toBe(10);
+    expect(limiter.tryAcquire()).toBe(10);
+    clock.add(10);
+    expect(limiter.tryAcquire()).toBe(0);
+    limiter.onRateLimited(); // 50/s
+    expect(limiter.tryAcquire()).toBe(20);
+    for (let i = 0; i < 3; i++) limiter.onRateLimited(); // 6.25/s: the bucket still holds one permit
+    clock.add(160);
+    expect(limiter.tryAcquire()).toBe(0);
+    expect(limiter.tryAcquire()).toBe(160);
+  });
+
+  it('shares its permits between every caller of the state', () => {
+    const clock = manualClock();
+    const limiter = aimd.classic({ initial: 20, max: 20, clock });
+    let granted = 0;
+    for (let ms = 0; ms <= 10_000; ms++) {
+      for (let caller = 0; caller < 8; caller++) if (limiter.tryAcquire() === 0) granted++;
+      clock.add(1);
+    }
+    expect(granted).toBe(2 + 20 * 10); // the full bucket (2), then 20 a second
+  });
+});
+
+describe('aimd: slow start, then AIMD', () => {
+  it('doubles per increase interval until the first rate-limit signal, then adds 1', () => {
+    const clock = manualClock();
+    const limiter = aimd({ initial: 50, max: 100_000, clock });
+    expect(limiter.snapshot().phase).toBe('slow-start');
+    const seen: number[] = [];
+    for (let s = 0; s < 8; s++) {
+      limiter.onSuccess();
+      seen.push(limiter.current());
+      clock.add(1000);
+    }
+    expect(seen).toEqual([100, 200, 400, 800, 1600, 3200, 6400, 12_800]);
+    limiter.onSuccess(); // a ninth interval
+    expect(limiter.current()).toBe(25_600);
+    limiter.onRateLimited();
+    expect(limiter.current()).toBe(12_800);
+    expect(limiter.snapshot().phase).toBe('additive');
+    limiter.onSuccess();
+    clock.add(1000);
+    limiter.onSuccess();
+    expect(limiter.current()).toBe(12_802);
+  });
+
+  it('never overshoots max', () => {
+    const clock = manualClock();
+    const limiter = aimd({ initial: 50, max: 150, clock });
+    limiter.onSuccess();
+    clock.add(1000);
+    limiter.onSuccess();
+    expect(limiter.current()).toBe(150);
+  });
+
+  it('grows by slowStartFactor', () => {
+    const clock = manualClock();
+    const limiter = aimd({ initial: 10, slowStartFactor: 4, clock });
+    limiter.onSuccess();
+    clock.add(1000);
+    limiter.onSuccess();
+    expect(limiter.current()).toBe(160);
+  });
+
+  it('can be turned off: slowStart false is classic AIMD with the default safeguards', () => {
+    const clock = manualClock();
+    const limiter = aimd({ initial: 50, slowStart: false, clock });
+    expect(limiter.snapshot().phase).toBe('additive');
+    limiter.onSuccess();
+    expect(limiter.current()).toBe(51);
+  });
+
+  it('grows only while the rate holds callers back (growOnlyWhenLimiting)', () => {
+    const clock = manualClock();
+    const limiter = aimd({ initial: 50, clock });
+    // a state whose concurrency keeps it at 10 attempts a second: never waits for a permit
+    for (let s = 0; s < 30; s++) {
+      for (let i = 0; i < 10; i++) {
+        expect(limiter.tryAcquire()).toBe(0);
+        limiter.onSuccess();
+        clock.add(100);
+      }
+    }
+    expect(limiter.current()).toBe(50); // not 50 × 2^30
+    // demand now exceeds the rate: callers wait, and the rate grows
+    while (limiter.tryAcquire() === 0);
+    limiter.onSuccess();
+    expect(limiter.current()).toBe(100);
+    limiter.onSuccess();
+    clock.add(1000);
+    limiter.onSuccess();
+    expect(limiter.current()).toBe(100); // no wait since that increase
+  });
+
+  it('classic grows on any success, as the original does, and never slow-starts', () => {
+    const clock = manualClock();
+    const limiter = aimd.classic({ initial: 50, clock });
+    expect(limiter.snapshot().phase).toBe('additive');
+    for (let s = 0; s < 30; s++) {
+      expect(limiter.tryAcquire()).toBe(0);
+      limiter.onSuccess();
+      clock.add(1000);
+    }
+    expect(limiter.current()).toBe(80);
+    expect(aimd.classic({ initial: 50, clock, growOnlyWhenLimiting: true }).snapshot().phase).toBe('additive');
+  });
+});
+
+describe('aimd: clocks', () => {
+  it("uses the processor's clock unless it was given one, keeping its windows across the change", () => {
+    const limiter = aimd.classic({ initial: 10, max: 100 });
+    limiter.onSuccess(); // on the system clock: 11, and the next increase 1 s away
+    const clock = manualClock(5);
+    limiter.useClock(clock);
+    limiter.onSuccess();
+    expect(limiter.current()).toBe(11);
+    clock.add(1000);
+    limiter.onSuccess();
+    expect(limiter.current()).toBe(12);
+
+    const own = manualClock();
+    const pinned = aimd({ initial: 10, clock: own });
+    pinned.onRateLimited(1000);
+    pinned.useClock(manualClock(1e12));
+    expect(pinned.tryAcquire()).toBe(1000);
+  });
+});
