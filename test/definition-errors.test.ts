@@ -52,6 +52,36 @@ describe('build() rejects an invalid definition, naming the state', () => {
       () => untyped().state('a', { timeout: { ms: 5, failState: 'failed' } }).to('done').exec(pass).terminal('done', 'failed').build(),
       'State "a": timeout failState "failed" must be one of its .to() targets (done)',
     ],
+    [
+      'retry attempts of 0',
+      () => untyped().state('a', { retry: { attempts: 0 } }).to('done').exec(pass).terminal('done').build(),
+      'State "a": retry.attempts must be a whole number from 1 up, got 0',
+    ],
+    [
+      'a retry then-state that is not a target',
+      () => untyped().state('a', { retry: { attempts: 2, then: 'gave-up' } }).to('done').exec(pass).terminal('done', 'gave-up').build(),
+      'State "a": retry then-state "gave-up" must be one of its .to() targets (done)',
+    ],
+    [
+      'a backoff multiplier below 1',
+      () => untyped().state('a', { retry: { attempts: 2, backoff: { multiplier: 0.5 } } }).to('done').exec(pass).terminal('done').build(),
+      'State "a": retry.backoff.multiplier must be a number from 1 up, got 0.5',
+    ],
+    [
+      'a hedge of one',
+      () => untyped().state('a', { hedge: { afterMs: 10, max: 1 } }).to('done').exec(pass).terminal('done').build(),
+      'State "a": hedge.max must be a whole number from 2 up (the first attempt counts), got 1',
+    ],
+    [
+      'negative timeout retries',
+      () => untyped().state('a', { timeout: { ms: 10, failState: 'done', retries: -1 } }).to('done').exec(pass).terminal('done').build(),
+      'State "a": timeout.retries must be a whole number from 0 up, got -1',
+    ],
+    [
+      'a rate limit that is not a limiter',
+      () => untyped().state('a', { rateLimit: 10 }).to('done').exec(pass).terminal('done').build(),
+      'State "a": rateLimit must be a rate limiter such as fixedRate(10) or aimd({ initial: 10 })',
+    ],
     ['an empty state name', () => untyped().state('').to('done').exec(pass).terminal('done').build(), 'a state name must be a non-empty string, got ""'],
     ['no states at all', () => untyped().build(), 'it declares no states: add one with .state(name, options)'],
   ])('%s', (_, build, problem) => {
