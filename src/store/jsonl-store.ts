@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { type FileHandle, mkdir, open, stat, unlink } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { type FileHandle, mkdir, open, readdir, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { applyRecord } from '../engine/apply-record.js';
 import type { Job } from '../engine/job.js';
 import type { Run } from '../engine/run.js';
@@ -61,6 +61,8 @@ export interface JsonlStoreOptions {
  * are group-committed (one write and one fsync per batch); the log is compacted into a new snapshot
  * (temp file, fsync, rename, fsync the directory) as it grows; `close()` leaves the snapshot alone.
  * A lock file (`path + '.lock'`) keeps a second process off the run. Format: docs/format.md.
+ * It compacts from the run it loaded or was last given to `checkpoint`: records appended through
+ * it must also be applied to that run (the processor does both).
  *
  * @example
  * ```ts
@@ -113,7 +115,10 @@ export class JsonlStore<OC, JC> implements Store<OC, JC> {
    */
   async load(): Promise<Run<OC, JC> | undefined> {
     this.#checkOpen('load');
-    if (!this.#readOnly) await this.#lock.acquire(this.path);
+    if (!this.#readOnly) {
+      await this.#lock.acquire(this.path);
+      await removeDeadTemps(this.path);
+    }
     this.#loaded = true;
     if (!existsSync(this.path)) {
       if (existsSync(this.logPath)) throw new StoreCorruptError(this.logPath, 0, `a log without its snapshot ${this.path}: restore the snapshot or delete the log`);
@@ -228,8 +233,9 @@ export class JsonlStore<OC, JC> implements Store<OC, JC> {
     const snapshotSeq = this.#seq;
     for await (const line of readLines(this.logPath)) {
       if (!line.terminated) {
-        this.#warn(`${this.logPath}:${line.number}: dropped a torn last line (${line.text.length} bytes): the process stopped while writing it, before it was acknowledged`);
-        this.#truncateLogTo = line.end - Buffer.byteLength(line.text);
+        this.#warn(`${this.logPath}:${line.number}: dropped a torn last line (${line.end - line.start} bytes): the process stopped while writing it, before it was acknowledged`);
+        // Byte offsets, not the decoded text: a line cut inside a multi-byte character decodes longer.
+        this.#truncateLogTo = line.start;
         break;
       }
       if (line.text.trim() === '') continue;
@@ -255,6 +261,14 @@ export class JsonlStore<OC, JC> implements Store<OC, JC> {
   #checkOpen(what: string): void {
     if (this.#closed) throw new Error(`JsonlStore(${this.path}): ${what} after close`);
   }
+}
+
+/** Removes snapshot temp files (`.<file>.<pid>.tmp`) left by writes a crash cut short; called under the run's lock. */
+async function removeDeadTemps(path: string): Promise<void> {
+  const dir = dirname(path);
+  const prefix = `.${basename(path)}.`;
+  const names = await readdir(dir).catch(() => [] as string[]);
+  await Promise.all(names.filter((n) => n.startsWith(prefix) && n.endsWith('.tmp')).map((n) => unlink(join(dir, n)).catch(() => undefined)));
 }
 
 function* snapshotChunks<OC, JC>(run: Run<OC, JC>, seq: number): Generator<string> {

@@ -5,6 +5,8 @@ export interface Line {
   readonly text: string;
   readonly number: number;
   readonly terminated: boolean;
+  /** Byte offset of the line's first byte. */
+  readonly start: number;
   /** Byte offset just past this line (and its newline). */
   readonly end: number;
 }
@@ -26,13 +28,14 @@ export async function* readLines(path: string, chunkBytes = 4 << 20): AsyncGener
       const data = carry.length > 0 ? Buffer.concat([carry, buffer.subarray(0, bytesRead)]) : buffer.subarray(0, bytesRead);
       let start = 0;
       for (let nl = data.indexOf(10, start); nl !== -1; nl = data.indexOf(10, start)) {
+        const lineStart = offset;
         offset += nl - start + 1;
-        yield { text: data.toString('utf8', start, nl), number: ++number, terminated: true, end: offset };
+        yield { text: data.toString('utf8', start, nl), number: ++number, terminated: true, start: lineStart, end: offset };
         start = nl + 1;
       }
       carry = Buffer.from(data.subarray(start));
     }
-    if (carry.length > 0) yield { text: carry.toString('utf8'), number: ++number, terminated: false, end: offset + carry.length };
+    if (carry.length > 0) yield { text: carry.toString('utf8'), number: ++number, terminated: false, start: offset, end: offset + carry.length };
   } finally {
     await handle.close();
   }
