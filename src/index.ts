@@ -40,6 +40,15 @@ export type { Clock } from './policies/clock.js';
 export type { SourceLocation } from './graph/source-location.js';
 export { WorkflowDefinitionError } from './graph/workflow-definition-error.js';
 
+export { toDot } from './diagram/to-dot.js';
+export { toMermaid } from './diagram/to-mermaid.js';
+export { renderSvg } from './diagram/render-svg.js';
+export { diagramMetrics } from './diagram/diagram-metrics.js';
+export type { StateMetrics, DiagramMetricsOptions } from './diagram/diagram-metrics.js';
+export type { DiagramOptions } from './diagram/diagram-options.js';
+export { stateHealth } from './diagram/health.js';
+export type { StateHealth, HealthOptions } from './diagram/health.js';
+
 export { reportRun, formatReport } from './report/run-report.js';
 export type { RunReport } from './report/run-report.js';
 

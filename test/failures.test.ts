@@ -110,3 +110,23 @@ describe('an invalid transition from an untyped exec', () => {
     expect(run.jobs.get('0')).toMatchObject({ state: 'work', failed: true, jc: { n: 0 }, errors: { work: [message] } });
   });
 });
+
+describe('awkward state names', () => {
+  it('records errors for a state named "__proto__" like any other (no prototype pollution, no crash)', async () => {
+    const wf = workflow<object, object, JC>('protos')
+      .state('__proto__')
+      .to('constructor')
+      .exec(({ jc }) => ({ state: 'constructor', jc, error: 'recorded' }))
+      .terminal('constructor')
+      .build();
+    const run = wf.newRun('r', {}).add({ n: 0 }, '__proto__');
+    const store = new MemoryStore<object, JC>();
+    await new Processor(wf, {}, { store }).exec(run);
+    const job = run.jobs.get('0');
+    expect(job?.state).toBe('constructor');
+    expect(Object.keys(job?.errors ?? {})).toEqual(['__proto__']);
+    expect(JSON.stringify(job?.errors)).toBe('{"__proto__":["recorded"]}');
+    expect(({} as Record<string, unknown>)['recorded']).toBeUndefined();
+    expect(JSON.stringify((await store.load())?.jobs.get('0')?.errors)).toBe('{"__proto__":["recorded"]}');
+  });
+});

@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { check, type LintCommandOptions, lint } from './commands/check.js';
+import { type DiagramCommandOptions, diagram } from './commands/diagram.js';
 import { type RedriveCommandOptions, redrive } from './commands/redrive.js';
 import { report } from './commands/report.js';
 
@@ -36,6 +37,20 @@ export function createProgram(out: (line: string) => void = (l) => console.log(l
     .addHelpText('after', `\nExamples:\n  jorb lint examples/quickstart.ts\n  jorb lint src/workflows.ts#crawl --entry fetch --entry reparse\n${EXIT_CODES}`)
     .action(async (ref: string, options: LintCommandOptions) => {
       if (await lint(ref, options, out)) process.exitCode = 1;
+    });
+  program
+    .command('diagram')
+    .description('Draws a workflow as Mermaid (renders on code hosts), Graphviz DOT, or SVG (no system Graphviz needed), with a run\'s counts when given one')
+    .argument('<module>', 'a .ts or .js module exporting a workflow, optionally #exportName')
+    .addOption(new Option('--format <format>', 'output format').choices(['mermaid', 'dot', 'svg']).default('mermaid'))
+    .option('--run <run-file>', 'show this run\'s counts, errors and durations on the states')
+    .option('-o, --output <file>', 'write to a file instead of stdout')
+    .addHelpText(
+      'after',
+      `\nExamples:\n  jorb diagram examples/quickstart.ts\n  jorb diagram src/crawl.ts#crawl --format svg --run runs/crawl.jsonl -o crawl.svg\n${EXIT_CODES}`,
+    )
+    .action(async (ref: string, options: DiagramCommandOptions) => {
+      await diagram(ref, options, out);
     });
   program
     .command('report')

@@ -58,9 +58,10 @@ function addChildren<JC>(own: RunInternals<JC>, parent: Job<JC>, record: Transit
 /** Records an error message under a state, giving the job its own error map on first use. */
 export function recordError(job: Job<unknown>, state: string, message: string): void {
   if (job.errors === NO_ERRORS) job.errors = {};
-  const list = job.errors[state];
+  const list = Object.hasOwn(job.errors, state) ? job.errors[state] : undefined;
   if (list) list.push(message);
-  else job.errors[state] = [message];
+  // defineProperty, not assignment: a state may be named "__proto__", which `=` would not store.
+  else Object.defineProperty(job.errors, state, { value: [message], enumerable: true, writable: true, configurable: true });
 }
 
 /**

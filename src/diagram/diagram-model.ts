@@ -1,0 +1,88 @@
+import type { Workflow } from '../engine/workflow.js';
+import type { EdgeKind, Graph } from '../graph/graph.js';
+import { diagramMetrics, type StateMetrics } from './diagram-metrics.js';
+import type { DiagramOptions } from './diagram-options.js';
+import { formatDuration } from './format-duration.js';
+import { failStates, stateHealth, type StateHealth } from './health.js';
+import { stateLabelLines } from './node-label.js';
+
+/** A state as both diagram formats draw it. */
+export interface DiagramNode {
+  /** `s0`, `s1`, … in declared order. */
+  readonly id: string;
+  /** The state's name, as declared. */
+  readonly name: string;
+  readonly terminal: boolean;
+  /** The label, one display-text line each; the first is the name. */
+  readonly lines: readonly string[];
+  /** Present when the diagram shows a run. */
+  readonly health?: StateHealth;
+}
+
+/** An edge as both diagram formats draw it. */
+export interface DiagramEdge {
+  readonly from: DiagramNode;
+  readonly to: DiagramNode;
+  readonly kind: EdgeKind;
+  /** `spawn`, `timeout 30s`; none for a transition. */
+  readonly label?: string;
+}
+
+/** What a diagram draws, in a stable order: states as declared, edges as the graph lists them. */
+export interface DiagramModel {
+  readonly title: string;
+  readonly nodes: readonly DiagramNode[];
+  readonly edges: readonly DiagramEdge[];
+}
+
+/**
+ * Turns a workflow's graph (and a run's metrics, if given) into the nodes and edges both formats
+ * draw. Throws a `TypeError` when given both `run` and `metrics`, or a bad `warnAtErrors`.
+ *
+ * @example
+ * ```ts
+ * const { nodes, edges } = diagramModel(crawl, { run });
+ * ```
+ */
+export function diagramModel<AC, OC, JC, S extends string>(workflow: Workflow<AC, OC, JC, S>, options: DiagramOptions, caller: string): DiagramModel {
+  if (options.run !== undefined && options.metrics !== undefined) {
+    throw new TypeError(`${caller}: give either run or metrics, not both (metrics computed from a run already include it)`);
+  }
+  const warnAtErrors = options.warnAtErrors ?? 1;
+  if (!Number.isInteger(warnAtErrors) || warnAtErrors < 1) {
+    throw new TypeError(`${caller}: warnAtErrors must be a whole number from 1 up, got ${String(options.warnAtErrors)}`);
+  }
+  const graph = workflow.graph;
+  const metrics = options.metrics ?? (options.run ? diagramMetrics(workflow, options.run) : undefined);
+  const byState = metrics ? new Map<string, StateMetrics>(metrics.map((m) => [m.state, m])) : undefined;
+  const failing = failStates(graph.states);
+  const nodes = graph.states.map((state, i): DiagramNode => {
+    const id = `s${i}`;
+    const base = { id, name: state.name, terminal: state.terminal };
+    if (!byState) return { ...base, lines: stateLabelLines(state) };
+    const m = byState.get(state.name) ?? emptyMetrics(state.name, state.terminal);
+    return { ...base, lines: stateLabelLines(state, m), health: stateHealth(m, { warnAtErrors, failState: failing.has(state.name) }) };
+  });
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+  const edges = graph.edges.map((edge): DiagramEdge => {
+    const from = byName.get(edge.from);
+    const to = byName.get(edge.to);
+    if (!from || !to) throw new Error(`${caller}: the graph has an edge between undeclared states ${JSON.stringify(edge.from)} and ${JSON.stringify(edge.to)}`);
+    const label = edgeLabel(graph, edge.from, edge.kind);
+    return label === undefined ? { from, to, kind: edge.kind } : { from, to, kind: edge.kind, label };
+  });
+  return { title: graph.name, nodes, edges };
+}
+
+function edgeLabel<AC, OC, JC>(graph: Graph<AC, OC, JC>, from: string, kind: EdgeKind): string | undefined {
+  if (kind === 'spawn') return 'spawn';
+  if (kind === 'timeout-fail') {
+    const ms = graph.state(from)?.timeout?.ms;
+    return ms === undefined ? 'timeout' : `timeout ${formatDuration(ms)}`;
+  }
+  return undefined;
+}
+
+function emptyMetrics(state: string, terminal: boolean): StateMetrics {
+  return { state, terminal, waiting: 0, executing: 0, completed: 0, failed: 0, errors: 0, visits: 0 };
+}
