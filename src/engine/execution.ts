@@ -69,7 +69,7 @@ export class Execution {
 
   async run(): Promise<ExecResult> {
     for (const job of this.#own.jobs.values()) this.#place(job);
-    if (this.#ctx.store) await this.#ctx.store.checkpoint(this.#ctx.run);
+    if (this.#ctx.store) await this.#ctx.store.checkpoint(this.#ctx.run, 'start');
     const finished = new Promise<void>((resolve) => (this.#finish = resolve));
     const outer = this.#ctx.signal;
     const onAbort = () => this.#stop(outer?.reason);
@@ -95,7 +95,7 @@ export class Execution {
       this.#status.flush();
       throw this.#writeError.error;
     }
-    if (this.#ctx.store) await this.#ctx.store.checkpoint(this.#ctx.run);
+    if (this.#ctx.store) await this.#ctx.store.checkpoint(this.#ctx.run, 'stop');
     this.#status.flush();
     let failed = 0;
     for (const pool of this.#pools) failed += pool.failed;

@@ -6,13 +6,13 @@ import { basename, dirname, join } from 'node:path';
  * rename it over `path`, fsync the directory. A crash at any moment leaves the old file or the new
  * one, never a mix.
  */
-export async function writeFileAtomic(path: string, chunks: Iterable<string>, sync: boolean): Promise<number> {
+export async function writeFileAtomic(path: string, chunks: Iterable<string | Uint8Array>, sync: boolean): Promise<number> {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   const handle = await open(temp, 'w');
   let bytes = 0;
   try {
     for (const chunk of chunks) {
-      const { bytesWritten } = await handle.write(chunk);
+      const { bytesWritten } = typeof chunk === 'string' ? await handle.write(chunk) : await handle.write(chunk, 0, chunk.length);
       bytes += bytesWritten;
     }
     if (sync) await handle.sync();

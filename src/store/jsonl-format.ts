@@ -33,11 +33,34 @@ export function encodeJob(job: Job<unknown>): string {
   if (job.parentId !== undefined) line += `,"parentId":${JSON.stringify(job.parentId)}`;
   if (job.key !== undefined) line += `,"key":${JSON.stringify(job.key)}`;
   if (job.priority !== undefined) line += `,"priority":${job.priority}`;
-  line += `,"jc":${stableStringify(job.jc)},"errors":${stableStringify(job.errors)},"updatedAt":${job.updatedAt},"history":${JSON.stringify(job.history)}}\n`;
+  const errors = isEmpty(job.errors) ? '{}' : stableStringify(job.errors);
+  line += `,"jc":${stableStringify(job.jc)},"errors":${errors},"updatedAt":${job.updatedAt},"history":${encodeHistory(job.history)}}\n`;
   return line;
 }
 
+/** `JSON.stringify(history)` for entries in the engine's shape ({state, at}, note last), without its generic walk. */
+function encodeHistory(history: Job<unknown>['history']): string {
+  let text = '[';
+  for (let i = 0; i < history.length; i++) {
+    const entry = history[i] as Job<unknown>['history'][number];
+    if (i > 0) text += ',';
+    text += entry.note === undefined && Number.isFinite(entry.at) ? `{"state":${JSON.stringify(entry.state)},"at":${entry.at}}` : JSON.stringify(entry);
+  }
+  return `${text}]`;
+}
+
+function isEmpty(object: object): boolean {
+  for (const _ in object) return false;
+  return true;
+}
+
+/** One record as one line: `seq` first, then the record's own keys in the engine's order. */
 export function encodeRecord(seq: number, record: StoreRecord<unknown>): string {
+  if (record.type === 'transition' && record.error === undefined && record.failed === undefined && record.kicks === undefined && Number.isFinite(record.at)) {
+    // The common case, spelled out: the same bytes as below, at a third of the cost.
+    const jc = JSON.stringify(record.jc) as string | undefined;
+    if (jc !== undefined) return `{"seq":${seq},"type":"transition","id":${JSON.stringify(record.id)},"from":${JSON.stringify(record.from)},"to":${JSON.stringify(record.to)},"jc":${jc},"at":${record.at}}\n`;
+  }
   return `{"seq":${seq},${JSON.stringify(record).slice(1)}\n`;
 }
 

@@ -7,8 +7,9 @@ import type { Run } from '../engine/run.js';
 import { internalsOf } from '../engine/run.js';
 import { RunError } from '../engine/run-error.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { ByteSink } from './byte-sink.js';
 import { encodeHeader, encodeJob, encodeRecord, headerProblem, jobProblem, recordProblem, type SnapshotHeader } from './jsonl-format.js';
-import { type Line, readLines } from './line-reader.js';
+import { type Line, readLineBatches } from './line-reader.js';
 import { fromSnapshot } from './run-snapshot.js';
 import { RunLock } from './run-lock.js';
 import type { Store } from './store.js';
@@ -94,6 +95,8 @@ export class JsonlStore<OC, JC> implements Store<OC, JC> {
   #run: Run<OC, JC> | undefined;
   /** Records exist that the snapshot does not hold yet (appended, or replayed from the log on load). */
   #dirty = false;
+  /** Where a batch is encoded (reused: one append runs at a time). */
+  readonly #sink = new ByteSink();
   #closed = false;
 
   constructor(path: string, options: JsonlStoreOptions = {}) {
@@ -137,19 +140,25 @@ export class JsonlStore<OC, JC> implements Store<OC, JC> {
     const log = await this.#openLog();
     if (this.#run && this.#logBytes >= this.#compactAfterBytes && this.#logBytes >= this.#snapshotBytes) await this.#compact(this.#run);
     for (let start = 0; start < records.length; start += this.#maxBatch) {
-      let text = '';
-      for (const record of records.slice(start, start + this.#maxBatch)) text += encodeRecord(++this.#seq, record);
-      const { bytesWritten } = await log.write(text);
+      const end = Math.min(start + this.#maxBatch, records.length);
+      for (let i = start; i < end; i++) this.#sink.write(encodeRecord(++this.#seq, records[i] as StoreRecord<JC>));
+      const bytes = this.#sink.take();
+      const { bytesWritten } = await log.write(bytes, 0, bytes.length);
       this.#logBytes += bytesWritten;
       this.#dirty = true;
       if (this.#fsync) await log.datasync();
     }
   }
 
-  /** Writes the whole run as a new snapshot and empties the log. */
-  async checkpoint(run: Run<OC, JC>): Promise<void> {
+  /**
+   * Writes the whole run as a new snapshot and empties the log. At a processor's `'stop'` the log
+   * already holds every change since its `'start'`, so the snapshot is rewritten then only when the
+   * log is due for compaction anyway (`compactAfterBytes`); `close()` compacts.
+   */
+  async checkpoint(run: Run<OC, JC>, when: 'start' | 'stop' = 'start'): Promise<void> {
     this.#checkOpen('checkpoint');
     this.#checkWritable('checkpoint');
+    if (when === 'stop' && run === this.#run && this.#logBytes < this.#compactAfterBytes) return;
     await this.#lock.acquire(this.path);
     if (!this.#loaded && existsSync(this.path)) {
       throw new RunError(`${this.path} already holds a run: load it with store.load() to continue it, or delete the file to start over`);
@@ -206,18 +215,20 @@ export class JsonlStore<OC, JC> implements Store<OC, JC> {
   async #readSnapshot(): Promise<Run<OC, JC>> {
     let header: SnapshotHeader<OC> | undefined;
     const jobs: Job<JC>[] = [];
-    for await (const line of readLines(this.path)) {
-      if (line.text.trim() === '') continue;
-      const value = parseLine(this.path, line);
-      if (header === undefined) {
-        const problem = headerProblem(value);
+    for await (const lines of readLineBatches(this.path)) {
+      for (const line of lines) {
+        if (line.text.trim() === '') continue;
+        const value = parseLine(this.path, line);
+        if (header === undefined) {
+          const problem = headerProblem(value);
+          if (problem) throw new StoreCorruptError(this.path, line.number, problem);
+          header = value as SnapshotHeader<OC>;
+          continue;
+        }
+        const problem = jobProblem(value);
         if (problem) throw new StoreCorruptError(this.path, line.number, problem);
-        header = value as SnapshotHeader<OC>;
-        continue;
+        jobs.push(value as Job<JC>);
       }
-      const problem = jobProblem(value);
-      if (problem) throw new StoreCorruptError(this.path, line.number, problem);
-      jobs.push(value as Job<JC>);
     }
     if (header === undefined) throw new StoreCorruptError(this.path, 0, 'the file is empty: expected a run header line');
     this.#seq = header.seq;
@@ -231,26 +242,28 @@ export class JsonlStore<OC, JC> implements Store<OC, JC> {
 
   async #replayLog(run: Run<OC, JC>): Promise<void> {
     const snapshotSeq = this.#seq;
-    for await (const line of readLines(this.logPath)) {
-      if (!line.terminated) {
-        this.#warn(`${this.logPath}:${line.number}: dropped a torn last line (${line.end - line.start} bytes): the process stopped while writing it, before it was acknowledged`);
-        // Byte offsets, not the decoded text: a line cut inside a multi-byte character decodes longer.
-        this.#truncateLogTo = line.start;
-        break;
+    for await (const lines of readLineBatches(this.logPath)) {
+      for (const line of lines) {
+        if (!line.terminated) {
+          this.#warn(`${this.logPath}:${line.number}: dropped a torn last line (${line.end - line.start} bytes): the process stopped while writing it, before it was acknowledged`);
+          // Byte offsets, not the decoded text: a line cut inside a multi-byte character decodes longer.
+          this.#truncateLogTo = line.start;
+          break;
+        }
+        if (line.text.trim() === '') continue;
+        const value = parseLine(this.logPath, line);
+        const problem = recordProblem(value);
+        if (problem) throw new StoreCorruptError(this.logPath, line.number, problem);
+        const record = value as StoreRecord<JC> & { seq: number };
+        this.#dirty = true; // close() folds the log into the snapshot
+        if (record.seq <= snapshotSeq) continue; // already in the snapshot
+        try {
+          applyRecord(run as Run<unknown, JC>, record);
+        } catch (error) {
+          throw new StoreCorruptError(this.logPath, line.number, error instanceof Error ? error.message : String(error));
+        }
+        this.#seq = record.seq;
       }
-      if (line.text.trim() === '') continue;
-      const value = parseLine(this.logPath, line);
-      const problem = recordProblem(value);
-      if (problem) throw new StoreCorruptError(this.logPath, line.number, problem);
-      const record = value as StoreRecord<JC> & { seq: number };
-      this.#dirty = true; // close() folds the log into the snapshot
-      if (record.seq <= snapshotSeq) continue; // already in the snapshot
-      try {
-        applyRecord(run as Run<unknown, JC>, record);
-      } catch (error) {
-        throw new StoreCorruptError(this.logPath, line.number, error instanceof Error ? error.message : String(error));
-      }
-      this.#seq = record.seq;
     }
   }
 
@@ -271,17 +284,14 @@ async function removeDeadTemps(path: string): Promise<void> {
   await Promise.all(names.filter((n) => n.startsWith(prefix) && n.endsWith('.tmp')).map((n) => unlink(join(dir, n)).catch(() => undefined)));
 }
 
-function* snapshotChunks<OC, JC>(run: Run<OC, JC>, seq: number): Generator<string> {
-  yield encodeHeader({ name: run.name, oc: run.oc, nextId: internalsOf<JC>(run).nextId, seq });
-  let chunk = '';
+function* snapshotChunks<OC, JC>(run: Run<OC, JC>, seq: number): Generator<Uint8Array> {
+  const sink = new ByteSink(2 << 20);
+  sink.write(encodeHeader({ name: run.name, oc: run.oc, nextId: internalsOf<JC>(run).nextId, seq }));
   for (const job of run.jobs.values()) {
-    chunk += encodeJob(job);
-    if (chunk.length >= 1 << 20) {
-      yield chunk;
-      chunk = '';
-    }
+    sink.write(encodeJob(job));
+    if (sink.length >= 1 << 20) yield sink.take(); // written out before the generator resumes
   }
-  if (chunk.length > 0) yield chunk;
+  if (sink.length > 0) yield sink.take();
 }
 
 function parseLine(file: string, line: Line): unknown {

@@ -19,8 +19,12 @@ export interface Store<OC, JC> {
   load(): Promise<Run<OC, JC> | undefined>;
   /** Makes records durable, in order. Many records come in one call (group commit). */
   append(records: readonly StoreRecord<JC>[]): Promise<void>;
-  /** Stores the whole run; records appended before it are no longer needed. */
-  checkpoint(run: Run<OC, JC>): Promise<void>;
+  /**
+   * Stores the whole run; records appended before it are no longer needed. `when` is `'stop'` when
+   * the processor stops: every change since its `'start'` checkpoint was appended, so a store with
+   * a log may keep the log rather than rewrite the run.
+   */
+  checkpoint(run: Run<OC, JC>, when?: 'start' | 'stop'): Promise<void>;
   /** Flushes and releases the store. */
   close(): Promise<void>;
 }
