@@ -1,16 +1,63 @@
 // The benchmark runner (`npm run bench`): runs every workload in one process, prints their
 // human-readable lines, then as the last line one JSON object merging every workload's figures.
 // Heap figures need `global.gc`, so without --expose-gc it re-executes itself with it.
-// N: `--n 5000`, or env BENCH_N; 100,000 by default.
+// N: `--n 5000`, or env BENCH_N; 100,000 by default (W3 and jsonl use it).
+// `--only restart` (or a comma list, `--only w3,jsonl`) runs only those workloads; all by default.
+// `--original-cap 12`: seconds one run of the original baseline may take before it is extrapolated.
+//
+// Workloads:
+//   w3        the engine against a bare p-queue chain, and its heap per job (bench/w3.ts)
+//   jsonl     W3 with a JsonlStore (fsync on) against the in-memory engine (bench/w3-jsonl.ts)
+//   original  the original whole-run JSON rewrite per completion against JsonlStore at
+//             N = 1,000 / 5,000 / 10,000 (bench/original-baseline.ts)
+//   restart   loading a 1,000,000-job run plus a 1,000,000-record log in a fresh process
+//             (bench/restart.ts, bench/restart-child.ts)
+//   ratelimit aimd() and aimd.classic() against a real rate-limited HTTP server on 127.0.0.1 with
+//             hidden quotas of 10 to 5,000 a second, 20 s each (bench/ratelimit.ts)
 import { spawn } from 'node:child_process';
+import { availableParallelism, loadavg } from 'node:os';
+import { DEFAULT_CAP_SECONDS, original } from './original-baseline.js';
+import { rateLimit } from './ratelimit.js';
+import { restart } from './restart.js';
 import { w3 } from './w3.js';
+import { w3Jsonl } from './w3-jsonl.js';
 
 const DEFAULT_N = 100_000;
+const WORKLOADS = ['w3', 'jsonl', 'original', 'restart', 'ratelimit'] as const;
+type WorkloadName = (typeof WORKLOADS)[number];
+
+/** The value of `--name value` or `--name=value`, if given. */
+function flag(argv: readonly string[], name: string): string | undefined {
+  const i = argv.indexOf(`--${name}`);
+  if (i >= 0) {
+    const value = argv[i + 1];
+    if (value === undefined || value.startsWith('--')) throw new Error(`bench: --${name} needs a value`);
+    return value;
+  }
+  return argv.find((a) => a.startsWith(`--${name}=`))?.slice(`--${name}=`.length);
+}
+
+function parseOnly(argv: readonly string[]): ReadonlySet<WorkloadName> {
+  const raw = flag(argv, 'only');
+  if (raw === undefined) return new Set(WORKLOADS);
+  const names = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const unknown = names.filter((name) => !(WORKLOADS as readonly string[]).includes(name));
+  if (names.length === 0 || unknown.length > 0) {
+    throw new Error(`bench: --only takes workload names (${WORKLOADS.join(', ')}), got ${JSON.stringify(raw)}`);
+  }
+  return new Set(names as WorkloadName[]);
+}
+
+function parseCap(argv: readonly string[]): number {
+  const raw = flag(argv, 'original-cap');
+  if (raw === undefined) return DEFAULT_CAP_SECONDS;
+  const cap = Number(raw);
+  if (!Number.isFinite(cap) || cap <= 0) throw new Error(`bench: --original-cap must be a positive number of seconds, got ${JSON.stringify(raw)}`);
+  return cap;
+}
 
 function parseN(argv: readonly string[]): number {
-  const i = argv.indexOf('--n');
-  const flag = i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith('--n='))?.slice('--n='.length);
-  const raw = flag ?? process.env['BENCH_N'];
+  const raw = flag(argv, 'n') ?? process.env['BENCH_N'];
   if (raw === undefined) return DEFAULT_N;
   const n = Number(raw.replaceAll('_', ''));
   if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`bench: N must be a positive integer, got ${JSON.stringify(raw)}`);
@@ -30,13 +77,32 @@ function reExecWithGc(): void {
 }
 
 async function main(): Promise<void> {
-  const n = parseN(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  const n = parseN(argv);
+  const only = parseOnly(argv);
+  const cap = parseCap(argv);
   const log = (line: string) => console.log(line);
   const figures: Record<string, unknown> = {};
   // Each workload returns a flat figure object; later workloads add a line here with keys of
   // their own (a repeated key is a bug: it would silently hide another workload's figure).
-  merge(figures, await w3(n, log));
+  // Other processes on the machine skew every figure: say how busy it was.
+  const loadStart = round1(loadavg()[0] ?? 0);
+  log(`machine: ${availableParallelism()} cores, load average ${loadStart} at the start; workloads: ${[...only].join(', ')}`);
+  const start = performance.now();
+  if (only.has('w3')) merge(figures, await w3(n, log));
+  if (only.has('jsonl')) merge(figures, await w3Jsonl(n, log));
+  if (only.has('original')) merge(figures, await original(log, cap));
+  if (only.has('restart')) merge(figures, await restart(log));
+  if (only.has('ratelimit')) merge(figures, await rateLimit(log));
+  const seconds = round1((performance.now() - start) / 1000);
+  const loadEnd = round1(loadavg()[0] ?? 0);
+  log(`bench: ${seconds} s in all; load average ${loadEnd} at the end`);
+  merge(figures, { bench_seconds: seconds, bench_loadavg_start: loadStart, bench_loadavg_end: loadEnd });
   console.log(JSON.stringify(figures));
+}
+
+function round1(x: number): number {
+  return Math.round(x * 10) / 10;
 }
 
 function merge(into: Record<string, unknown>, figures: object): void {

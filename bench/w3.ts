@@ -4,12 +4,15 @@
 import { Processor, workflow } from '../src/index.js';
 import { heapAfterGc } from './heap.js';
 import { runPQueueChain } from './p-queue-chain.js';
+import { fmt, round2 } from './report.js';
 
-type JC = { n: number };
+/** The job context of W3 (the store workloads run the same workflow). */
+export type JC = { n: number };
 
 const CONCURRENCY = 10;
 const ROUNDS = 3;
-const WARM_UP_N = 5_000;
+/** Jobs of the warm-up pass each workload makes before its timed rounds. */
+export const WARM_UP_N = 5_000;
 
 export interface W3Figures {
   readonly workload: 'W3';
@@ -21,7 +24,7 @@ export interface W3Figures {
   readonly heap_bytes_per_job_added: number;
 }
 
-function buildWorkflow() {
+export function buildWorkflow() {
   return workflow<object, object, JC>('w3')
     .state('fetch', { concurrency: CONCURRENCY })
     .to('parse')
@@ -33,16 +36,17 @@ function buildWorkflow() {
     .build();
 }
 
-type W3Workflow = ReturnType<typeof buildWorkflow>;
+export type W3Workflow = ReturnType<typeof buildWorkflow>;
 
-function newRun(wf: W3Workflow, n: number) {
+/** A fresh run of n jobs in 'fetch', ids "0" to String(n - 1). */
+export function newRun(wf: W3Workflow, n: number) {
   const run = wf.newRun('w3', {});
   for (let i = 0; i < n; i++) run.add({ n: i }, 'fetch');
   return run;
 }
 
 /** Runs a fresh run of n jobs; returns the seconds spent in `processor.exec` (adding excluded). */
-async function engineSeconds(wf: W3Workflow, n: number): Promise<number> {
+export async function engineSeconds(wf: W3Workflow, n: number): Promise<number> {
   const run = newRun(wf, n);
   heapAfterGc(); // start each timed round from a clean heap
   const start = performance.now();
@@ -101,12 +105,4 @@ export async function w3(n: number, log: (line: string) => void): Promise<W3Figu
   log(`W3 engine heap: ${fmt(heap_bytes_per_job)} bytes/job at rest (target <= 600)${heap_bytes_per_job <= 600 ? '' : '  MISSED'}`);
   log(`W3 engine heap: ${fmt(heap_bytes_per_job_added)} bytes/job right after adding`);
   return { workload: 'W3', n, engine_tps, baseline_tps, ratio, heap_bytes_per_job, heap_bytes_per_job_added };
-}
-
-function fmt(x: number): string {
-  return x.toLocaleString('en-US');
-}
-
-function round2(x: number): number {
-  return Math.round(x * 100) / 100;
 }

@@ -1,0 +1,186 @@
+// Workload "restart": the cost of picking up a big run after a crash. It writes a run file of
+// 1,000,000 jobs (JC = { n: number }, all in 'fetch') and a log of 1,000,000 transition records
+// beside it, with the store's own encoders (encodeHeader/encodeJob/encodeRecord), exactly as a
+// JsonlStore writes them: the first half of the jobs move fetch -> parse, then the same half
+// parse -> done. Then it times `new JsonlStore(path).load()` in a fresh child process
+// (bench/restart-child.ts), which also reports its heap after a gc, and checks the loaded run:
+// 1,000,000 jobs, half in 'done' with the history fetch, parse, done, half still in 'fetch'.
+// The files live in a temp dir under os.tmpdir(), removed afterwards.
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Job, TransitionRecord } from '../src/index.js';
+import { encodeHeader, encodeJob, encodeRecord } from '../src/store/jsonl-format.js';
+import { fmt, fmtBytes, fmtSeconds, round3, verdict } from './report.js';
+import { withTempDir } from './temp-dir.js';
+import { sizeOf } from './w3-jsonl.js';
+
+const JOBS = 1_000_000;
+const RECORDS = 1_000_000;
+const TARGET_LOAD_SECONDS = 3;
+const TARGET_HEAP_BYTES = 1 << 30;
+/** A fixed clock, so the files are the same every time. */
+const BASE_AT = Date.UTC(2026, 0, 1);
+
+type JC = { n: number };
+
+export interface RestartFigures {
+  readonly restart_jobs: number;
+  readonly restart_records: number;
+  readonly restart_load_s: number;
+  /** CPU time of the load, user + system, every thread of the child (GC helpers included). */
+  readonly restart_load_cpu_s: number;
+  readonly restart_heap_bytes: number;
+  /** Heap of the child before loading (tsx and the library), included in restart_heap_bytes. */
+  readonly restart_heap_before_bytes: number;
+  readonly restart_rss_bytes: number;
+  readonly restart_snapshot_bytes: number;
+  readonly restart_log_bytes: number;
+  readonly restart_write_s: number;
+}
+
+interface ChildReport {
+  readonly seconds: number;
+  readonly cpu_seconds: number;
+  readonly heap_used_bytes: number;
+  readonly heap_before_bytes: number;
+  readonly rss_bytes: number;
+  readonly jobs: number;
+  readonly states: Record<string, number>;
+  readonly samples: Record<string, { state: string; jc: JC; history: string[] } | null>;
+}
+
+/** Writes strings to a file in chunks of about 1 MiB. */
+class ChunkWriter {
+  readonly #fd: number;
+  #chunk = '';
+
+  constructor(path: string) {
+    this.#fd = openSync(path, 'w');
+  }
+
+  write(text: string): void {
+    this.#chunk += text;
+    if (this.#chunk.length >= 1 << 20) this.flush();
+  }
+
+  flush(): void {
+    if (this.#chunk.length > 0) writeSync(this.#fd, this.#chunk);
+    this.#chunk = '';
+  }
+
+  close(): void {
+    this.flush();
+    closeSync(this.#fd);
+  }
+}
+
+/** The snapshot (every job in 'fetch') and the log (RECORDS transitions), as JsonlStore writes them. */
+export function writeRunFiles(path: string): void {
+  const snapshot = new ChunkWriter(path);
+  snapshot.write(encodeHeader({ name: 'restart', oc: {}, nextId: JOBS, seq: 0 }));
+  for (let i = 0; i < JOBS; i++) {
+    const at = BASE_AT + i;
+    const job: Job<JC> = { id: String(i), state: 'fetch', jc: { n: i }, errors: {}, history: [{ state: 'fetch', at }], updatedAt: at };
+    snapshot.write(encodeJob(job));
+  }
+  snapshot.close();
+
+  const log = new ChunkWriter(`${path}.log`);
+  const moved = RECORDS / 2; // jobs 0 .. moved-1 go fetch -> parse, then parse -> done
+  let seq = 0;
+  for (const [from, to] of [['fetch', 'parse'], ['parse', 'done']] as const) {
+    for (let i = 0; i < moved; i++) {
+      const record: TransitionRecord<JC> = { type: 'transition', id: String(i), from, to, jc: { n: i }, at: BASE_AT + JOBS + seq };
+      log.write(encodeRecord(++seq, record));
+    }
+  }
+  log.close();
+}
+
+/** Runs bench/restart-child.ts on the run file in a fresh node; resolves with its report. */
+function loadInChild(path: string, samples: readonly string[]): Promise<ChildReport> {
+  const child = fileURLToPath(new URL('./restart-child.ts', import.meta.url));
+  const root = dirname(dirname(child)); // where `--import tsx` resolves
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', child, path, samples.join(',')], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    proc.stdout.setEncoding('utf8');
+    proc.stdout.on('data', (data: string) => (out += data));
+    proc.on('error', reject);
+    proc.on('close', (code, signal) => {
+      const last = out.trim().split('\n').at(-1) ?? '';
+      if (code !== 0) return reject(new Error(`restart: the child exited with ${signal ?? code}: ${out.trim()}`));
+      try {
+        resolve(JSON.parse(last) as ChildReport);
+      } catch {
+        reject(new Error(`restart: the child did not print a JSON line: ${out.trim()}`));
+      }
+    });
+  });
+}
+
+/** Jobs the child reports in full: the first and last of each half. */
+const SAMPLE_IDS = ['0', String(RECORDS / 2 - 1), String(RECORDS / 2), String(JOBS - 1)];
+
+/** Checks the loaded run is the one the files describe; throws naming every difference. */
+function verify(report: ChildReport): void {
+  const moved = RECORDS / 2;
+  const problems: string[] = [];
+  if (report.jobs !== JOBS) problems.push(`${fmt(report.jobs)} jobs, expected ${fmt(JOBS)}`);
+  const expected: Record<string, number> = { done: moved, fetch: JOBS - moved };
+  const states = new Set([...Object.keys(expected), ...Object.keys(report.states)]);
+  if ([...states].some((state) => report.states[state] !== expected[state])) {
+    problems.push(`states ${JSON.stringify(report.states)}, expected ${JSON.stringify(expected)}`);
+  }
+  const want: Record<string, { state: string; jc: JC; history: string[] }> = {
+    '0': { state: 'done', jc: { n: 0 }, history: ['fetch', 'parse', 'done'] },
+    [String(moved - 1)]: { state: 'done', jc: { n: moved - 1 }, history: ['fetch', 'parse', 'done'] },
+    [String(moved)]: { state: 'fetch', jc: { n: moved }, history: ['fetch'] },
+    [String(JOBS - 1)]: { state: 'fetch', jc: { n: JOBS - 1 }, history: ['fetch'] },
+  };
+  for (const [id, job] of Object.entries(want)) {
+    if (JSON.stringify(report.samples[id]) !== JSON.stringify(job)) problems.push(`job ${id} is ${JSON.stringify(report.samples[id])}, expected ${JSON.stringify(job)}`);
+  }
+  if (problems.length > 0) throw new Error(`restart: the loaded run is not the stored one: ${problems.join('; ')}`);
+}
+
+export async function restart(log: (line: string) => void): Promise<RestartFigures> {
+  return withTempDir('restart', async (dir) => {
+    const path = join(dir, 'restart.jsonl');
+    const writeStart = performance.now();
+    writeRunFiles(path);
+    const writeSeconds = (performance.now() - writeStart) / 1000;
+    const snapshotBytes = sizeOf(path);
+    const logBytes = sizeOf(`${path}.log`);
+    log(`RESTART wrote ${fmt(JOBS)} jobs (snapshot ${fmtBytes(snapshotBytes)}) and ${fmt(RECORDS)} records (log ${fmtBytes(logBytes)}) in ${fmtSeconds(writeSeconds)}`);
+
+    const report = await loadInChild(path, SAMPLE_IDS);
+    verify(report);
+    log(`RESTART loaded in a fresh process: ${fmt(report.jobs)} jobs, states ${JSON.stringify(report.states)}, as written`);
+    log(
+      `RESTART load: ${fmtSeconds(report.seconds)} (target <= ${TARGET_LOAD_SECONDS} s) ${verdict(report.seconds <= TARGET_LOAD_SECONDS)}; ` +
+        `CPU ${fmtSeconds(report.cpu_seconds)} (user + system, all threads)`,
+    );
+    log(
+      `RESTART heap after load and gc: ${fmtBytes(report.heap_used_bytes)} (target <= 1 GiB) ${verdict(report.heap_used_bytes <= TARGET_HEAP_BYTES)}; ` +
+        `${fmt(Math.round((report.heap_used_bytes - report.heap_before_bytes) / JOBS))} bytes/job over the ${fmtBytes(report.heap_before_bytes)} before; rss ${fmtBytes(report.rss_bytes)}`,
+    );
+    return {
+      restart_jobs: report.jobs,
+      restart_records: RECORDS,
+      restart_load_s: round3(report.seconds),
+      restart_load_cpu_s: round3(report.cpu_seconds),
+      restart_heap_bytes: report.heap_used_bytes,
+      restart_heap_before_bytes: report.heap_before_bytes,
+      restart_rss_bytes: report.rss_bytes,
+      restart_snapshot_bytes: snapshotBytes,
+      restart_log_bytes: logBytes,
+      restart_write_s: round3(writeSeconds),
+    };
+  });
+}
