@@ -2,7 +2,7 @@
 // and pacing, all on a hand-moved clock.
 import { describe, expect, it } from 'vitest';
 import { aimd } from '../src/policies/aimd.js';
-import type { AimdOptions } from '../src/policies/aimd.js';
+import type { AimdLimiter, AimdOptions } from '../src/policies/aimd.js';
 import type { Clock } from '../src/policies/clock.js';
 
 /** A clock that moves only by `add`, synchronously. */
@@ -286,10 +286,10 @@ describe('aimd: pacing', () => {
 });
 
 describe('aimd: slow start, then AIMD', () => {
-  it('doubles per increase interval until the first rate-limit signal, then adds 1', () => {
+  it('doubles per increase interval until the first rate-limit signal, then backs off to 85 %', () => {
     const clock = manualClock();
     const limiter = aimd({ initial: 50, max: 100_000, clock });
-    expect(limiter.snapshot().phase).toBe('slow-start');
+    expect(limiter.snapshot()).toMatchObject({ phase: 'slow-start', estimate: Infinity });
     const seen: number[] = [];
     for (let s = 0; s < 8; s++) {
       limiter.onSuccess();
@@ -299,13 +299,9 @@ describe('aimd: slow start, then AIMD', () => {
     expect(seen).toEqual([100, 200, 400, 800, 1600, 3200, 6400, 12_800]);
     limiter.onSuccess(); // a ninth interval
     expect(limiter.current()).toBe(25_600);
-    limiter.onRateLimited();
-    expect(limiter.current()).toBe(12_800);
-    expect(limiter.snapshot().phase).toBe('additive');
-    limiter.onSuccess();
-    clock.add(1000);
-    limiter.onSuccess();
-    expect(limiter.current()).toBe(12_802);
+    limiter.onRateLimited(); // fed only outcomes: the estimate is the rate
+    expect(limiter.current()).toBe(21_760);
+    expect(limiter.snapshot()).toMatchObject({ phase: 'cubic', estimate: 25_600, backoffs: 1 });
   });
 
   it('never overshoots max', () => {
@@ -326,12 +322,26 @@ describe('aimd: slow start, then AIMD', () => {
     expect(limiter.current()).toBe(160);
   });
 
-  it('can be turned off: slowStart false is classic AIMD with the default safeguards', () => {
+  it('can be turned off: slowStart false and additive growth is classic AIMD with the default safeguards', () => {
     const clock = manualClock();
-    const limiter = aimd({ initial: 50, slowStart: false, clock });
+    const limiter = aimd({ initial: 50, slowStart: false, growth: 'additive', clock });
     expect(limiter.snapshot().phase).toBe('additive');
     limiter.onSuccess();
     expect(limiter.current()).toBe(51);
+  });
+
+  it('without slow start, cubic growth starts on the plateau at initial and probes ever faster', () => {
+    const clock = manualClock();
+    const limiter = aimd({ initial: 1000, slowStart: false, clock });
+    expect(limiter.snapshot().phase).toBe('cubic');
+    const seen: number[] = [];
+    for (let s = 0; s < 8; s++) {
+      limiter.onSuccess();
+      seen.push(Math.round(limiter.current() * 10) / 10);
+      clock.add(1000);
+    }
+    // 1000 × (1 + 0.15 × (n / 4)³) for n = 1, 2, …
+    expect(seen).toEqual([1002.3, 1018.8, 1063.3, 1150, 1293, 1506.3, 1803.9, 2200]);
   });
 
   it('grows only while the rate holds callers back (growOnlyWhenLimiting)', () => {
@@ -367,6 +377,187 @@ describe('aimd: slow start, then AIMD', () => {
     }
     expect(limiter.current()).toBe(80);
     expect(aimd.classic({ initial: 50, clock, growOnlyWhenLimiting: true }).snapshot().phase).toBe('additive');
+  });
+});
+
+describe('aimd: the default backoff and cubic growth', () => {
+  /** A limiter fed only outcomes (no tryAcquire): its estimate is always the rate. */
+  function unpaced(options: AimdOptions = {}) {
+    const clock = manualClock();
+    return { clock, limiter: aimd({ initial: 1000, slowStart: false, clock, ...options }) };
+  }
+
+  /** Lets `perSecond` successes through for `ms`, each one after a permit. */
+  function deliver(clock: ReturnType<typeof manualClock>, limiter: AimdLimiter, perSecond: number, ms: number) {
+    const gap = 1000 / perSecond;
+    for (let t = 0; t < ms; t += gap) {
+      limiter.tryAcquire();
+      limiter.onSuccess();
+      clock.add(gap);
+    }
+  }
+
+  it('backs off to 85 % of the estimate, then climbs back along a cubic curve: 4 increases to the estimate, a plateau, then probing', () => {
+    const { clock, limiter } = unpaced();
+    limiter.onRateLimited();
+    expect(limiter.current()).toBe(850);
+    limiter.onSuccess(); // cubic growth counts its interval from the backoff: no increase at once
+    expect(limiter.current()).toBe(850);
+    const seen: number[] = [];
+    for (let n = 1; n <= 10; n++) {
+      clock.add(1000);
+      limiter.onSuccess();
+      seen.push(Math.round(limiter.current() * 10) / 10);
+    }
+    // 1000 × (1 + 0.15 × ((n − 4) / 4)³)
+    expect(seen).toEqual([936.7, 981.3, 997.7, 1000, 1002.3, 1018.8, 1063.3, 1150, 1293, 1506.3]);
+    expect(limiter.snapshot()).toMatchObject({ phase: 'cubic', estimate: 1000, increases: 10, backoffs: 1 });
+  });
+
+  it('takes the rate before the last increase as the estimate: it was the last one that drew no 429', () => {
+    const { clock, limiter } = unpaced();
+    for (let n = 0; n < 7; n++) {
+      clock.add(1000);
+      limiter.onSuccess();
+    }
+    expect(Math.round(limiter.current())).toBe(1804); // probing above 1000
+    limiter.onRateLimited();
+    expect(limiter.snapshot().estimate).toBeCloseTo(1506.3, 1);
+    expect(limiter.current()).toBeCloseTo(0.85 * 1506.3, 1);
+  });
+
+  it('backs off from what the service delivered when that is below the rate', () => {
+    const clock = manualClock();
+    const limiter = aimd({ initial: 1000, slowStart: false, clock });
+    deliver(clock, limiter, 200, 500); // the service answers 200 a second, whatever we send
+    limiter.onRateLimited();
+    expect(limiter.snapshot().estimate).toBeCloseTo(200, 6);
+    expect(limiter.current()).toBeCloseTo(170, 6);
+  });
+
+  it('measures nothing from one success, or from successes within a twentieth of the interval', () => {
+    const estimateAfter = (successes: number, gapMs: number) => {
+      const clock = manualClock();
+      const limiter = aimd({ initial: 1000, slowStart: false, clock });
+      limiter.tryAcquire();
+      for (let i = 0; i < successes; i++) {
+        limiter.onSuccess();
+        clock.add(gapMs);
+      }
+      limiter.onRateLimited();
+      return limiter.snapshot().estimate;
+    };
+    expect(estimateAfter(1, 500)).toBe(1000); // one success: no rate to tell
+    expect(estimateAfter(5, 10)).toBe(1000); // 4 gaps of 10 ms: 40 ms, under 50
+    expect(estimateAfter(6, 10)).toBeCloseTo(100, 6); // 50 ms: 100 a second
+  });
+
+  it('lets a merged signal correct the estimate to what got through since the backoff, never applying the factor twice', () => {
+    const clock = manualClock();
+    const limiter = aimd({ initial: 1000, slowStart: false, clock });
+    limiter.tryAcquire();
+    limiter.onRateLimited(); // nothing measured yet: from the rate
+    expect(limiter.current()).toBe(850);
+    deliver(clock, limiter, 100, 300); // still over the limit: 100 a second get through
+    limiter.onRateLimited(); // within 500 ms: merged
+    expect(limiter.snapshot()).toMatchObject({ backoffs: 1, mergedBackoffs: 1 });
+    expect(limiter.snapshot().estimate).toBeCloseTo(100, 6);
+    expect(limiter.current()).toBeCloseTo(85, 6);
+    limiter.onRateLimited(); // nothing new measured since: no change
+    expect(limiter.current()).toBeCloseTo(85, 6);
+    expect(limiter.snapshot().mergedBackoffs).toBe(2);
+  });
+
+  it('never corrects upward, and never below min', () => {
+    const clock = manualClock();
+    const limiter = aimd({ initial: 100, min: 50, slowStart: false, clock });
+    limiter.tryAcquire();
+    limiter.onRateLimited();
+    expect(limiter.current()).toBe(85);
+    deliver(clock, limiter, 20, 300);
+    limiter.onRateLimited();
+    expect(limiter.current()).toBe(50);
+    deliver(clock, limiter, 500, 100);
+    limiter.onRateLimited();
+    expect(limiter.snapshot().estimate).toBeCloseTo(20, 6);
+  });
+
+  it('backs off from what a bursty service let through since the previous backoff, when that is far below the rate', () => {
+    // a fixed window: 10 requests pass at the start of each second, then 429 until the next
+    const clock = manualClock();
+    const limiter = aimd({ initial: 1000, slowStart: false, clock });
+    for (let i = 0; i < 10; i++) {
+      limiter.tryAcquire();
+      limiter.onSuccess();
+    }
+    limiter.onRateLimited(1000);
+    expect(limiter.current()).toBe(850); // ten in no time: nothing to measure
+    clock.add(1000);
+    for (let i = 0; i < 10; i++) {
+      limiter.tryAcquire();
+      limiter.onSuccess();
+      clock.add(1);
+    }
+    limiter.onRateLimited(990);
+    expect(limiter.snapshot().estimate).toBeCloseTo((10 * 1000) / 1010, 6);
+  });
+
+  it("backoffFrom 'rate' and backoffFactor give the original's decrease on a limiter that measures", () => {
+    const clock = manualClock();
+    const limiter = aimd({ initial: 1000, slowStart: false, backoffFrom: 'rate', backoffFactor: 0.5, clock });
+    deliver(clock, limiter, 200, 500);
+    limiter.onRateLimited();
+    expect(limiter.current()).toBe(500);
+    expect(limiter.snapshot().estimate).toBe(1000);
+  });
+
+  it('keeps the cubic curve in step with backoffFactor: back to the estimate in 4 increases', () => {
+    const { clock, limiter } = unpaced({ backoffFactor: 0.7 });
+    limiter.onRateLimited();
+    expect(limiter.current()).toBe(700);
+    for (let n = 1; n <= 4; n++) {
+      clock.add(1000);
+      limiter.onSuccess();
+    }
+    expect(limiter.current()).toBe(1000);
+  });
+
+  it('opens with one permit, not a full bucket; classic opens full, as the original', () => {
+    const opened = (make: (options: AimdOptions) => AimdLimiter) => {
+      const limiter = make({ initial: 100, clock: manualClock() });
+      let n = 0;
+      while (limiter.tryAcquire() === 0) n++;
+      return n;
+    };
+    expect(opened(aimd)).toBe(1);
+    expect(opened(aimd.classic)).toBe(10);
+  });
+
+  it('honours a retry-after as classic does', () => {
+    const clock = manualClock();
+    const limiter = aimd({ initial: 100, clock });
+    limiter.onRateLimited(2_000);
+    expect(limiter.tryAcquire()).toBe(2_000);
+    clock.add(2_000);
+    expect(limiter.tryAcquire()).toBe(0);
+    expect(limiter.tryAcquire()).toBeGreaterThan(0);
+  });
+
+  it('rejects a growth, backoffFrom or backoffFactor it does not know', () => {
+    expect(() => aimd({ growth: 'linear' as 'cubic' })).toThrow(new TypeError("aimd: growth must be 'cubic' or 'additive', got \"linear\""));
+    expect(() => aimd({ backoffFrom: 'guess' as 'rate' })).toThrow("aimd: backoffFrom must be 'estimate' or 'rate', got \"guess\"");
+    for (const f of [0, 1, 1.5, -0.5]) expect(() => aimd({ backoffFactor: f })).toThrow(`aimd: backoffFactor must be a number above 0 and below 1, got ${f}`);
+    expect(() => aimd({ backoffFactor: Number.NaN })).toThrow('aimd: backoffFactor must be a number, got NaN');
+  });
+
+  it('classic ignores the options that make the default (for callers without types)', () => {
+    const clock = manualClock();
+    const options = { initial: 100, clock, growth: 'cubic', backoffFactor: 0.9, backoffFrom: 'estimate' } as AimdOptions;
+    const limiter = aimd.classic(options);
+    limiter.onRateLimited();
+    expect(limiter.current()).toBe(50);
+    limiter.onSuccess();
+    expect(limiter.current()).toBe(51);
   });
 });
 

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Graph } from '../graph/graph.js';
 import { backoffDelay } from '../policies/backoff.js';
 import type { Clock } from '../policies/clock.js';
@@ -65,6 +66,8 @@ export class Execution {
     this.#byName = new Map(this.#pools.map((p) => [p.name, p]));
     this.#status = new StatusTracker(this.#pools, ctx.status);
     this.#committer = ctx.store ? new Committer(ctx.store, (error, dropped) => this.#failStore(error, dropped)) : undefined;
+    // Every attempt in flight listens to this signal (fetch, http): hundreds of listeners are expected.
+    setMaxListeners(0, this.#controller.signal);
   }
 
   async run(): Promise<ExecResult> {
