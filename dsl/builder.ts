@@ -30,6 +30,8 @@ export class RuntimeBuilder {
     if (options === null || typeof options !== 'object') {
       throw new TypeError(`State "${name}": options must be an object, got ${String(options)}`);
     }
+    // Only the function's identity is used (to cut the stack trace above it), never a call.
+    // eslint-disable-next-line @typescript-eslint/unbound-method
     const source = callerLocation(RuntimeBuilder.prototype.state);
     const definition: StateDefinition = { name, terminal: false, options, targets: [], spawns: [], exec: undefined, source };
     return new RuntimeBuilder(this.#name, this.#finished(), definition);
@@ -53,6 +55,7 @@ export class RuntimeBuilder {
 
   terminal(...names: string[]): RuntimeBuilder {
     let done = this.#finished();
+    // eslint-disable-next-line @typescript-eslint/unbound-method
     const source = callerLocation(RuntimeBuilder.prototype.terminal);
     for (const name of names) {
       done = { definition: { name, terminal: true, options: {}, targets: [], spawns: [], exec: undefined, source }, previous: done };
