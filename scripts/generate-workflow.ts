@@ -11,6 +11,7 @@
 //
 //   tsx scripts/generate-workflow.ts 200 [seed] > workflow.ts
 import { pathToFileURL } from 'node:url';
+import { prng } from './prng.js';
 
 /** Options of {@link generateWorkflow} beyond size and seed. */
 export interface GenerateOptions {
@@ -57,17 +58,6 @@ const TERMINALS = ['done', 'failed', 'skipped', 'rejected', 'archived', 'expired
 const FAIL_TERMINALS = new Set(['failed', 'rejected', 'expired', 'deferred']);
 const KINDS = ['page', 'image', 'feed'] as const;
 
-/** mulberry32: a small, fast, seedable PRNG, so a seed always gives the same workflow. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface PlannedState {
   readonly name: string;

@@ -12,6 +12,7 @@ import stableStringify from 'fast-json-stable-stringify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Job, JsonlStore, Processor, type Run } from '../src/index.js';
 import { type CrashJC, type CrashOC, crashWorkflow, newCrashRun, PARSE_ATTEMPTS, parseKicks, SEEDS, SHARED_KEYS } from './support/crash-workflow.js';
+import { prng } from '../scripts/prng.js';
 
 /** SIGKILLs per campaign; the run is then left to complete. */
 const KILLS = 12;
@@ -50,17 +51,6 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-/** mulberry32: a small seeded PRNG, enough to pick kill moments reproducibly. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type WorkerEvent =
   | { event: 'started'; pid: number; resumed: boolean; jobs: number; settled: number }
