@@ -55,7 +55,13 @@ describe('examples/quickstart.ts', () => {
     const { stdout: again } = await run(process.execPath, args, { timeout: 60_000 });
     expect(again).toContain(`Continuing the run saved in ${file}.`);
     expect(again).toMatch(/Crawl complete/);
-    expect(again).toMatch(/jobs: 3000 \(/);
+    // Which pages fail depends on where the crawl was stopped (the fake site's randomness restarts
+    // with the process), and a page that fails hides the pages only it links to: so the total is
+    // not fixed. What must hold: nothing from the stopped run is lost, and every job is finished.
+    const jobsIn = (text: string) => Number(/jobs: (\d+) \(/.exec(text)?.[1] ?? Number.NaN);
+    expect(jobsIn(again)).toBeGreaterThanOrEqual(jobsIn(out));
+    expect(jobsIn(again)).toBeGreaterThan(2900);
+    expect(again).toMatch(/jobs: \d+ \(\d+ (done|fetch-failed)(, \d+ (done|fetch-failed))?\)/);
 
     const { stdout: fresh } = await run(process.execPath, [...args, '--fresh', '--pages', '50'], { timeout: 60_000 });
     expect(fresh).toContain(`Saving the run in ${file}`);
