@@ -24,7 +24,7 @@
 // counts, for both stores, since fsync latency drifts several-fold on a shared machine.
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { applyRecord } from '../src/engine/apply-record.js';
+import { applyRecord } from '../src/model/apply-record.js';
 import { fromSnapshot, Processor, type Run, type RunSnapshot, type Store, type StoreRecord, toSnapshot } from '../src/index.js';
 import { heapAfterGc } from './heap.js';
 import { fmt, fmtSeconds, round3, verdict } from './report.js';

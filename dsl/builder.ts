@@ -1,8 +1,8 @@
-import type { ExecFn } from '../src/engine/transition.js';
-import { createWorkflow, type Workflow } from '../src/engine/workflow.js';
+import type { ExecFn } from '../src/model/transition.js';
+import { createWorkflow, type Workflow } from '../src/model/workflow.js';
 import { compileGraph, type StateDefinition } from '../src/graph/compile-graph.js';
-import { callerLocation } from '../src/graph/source-location.js';
-import type { StateOptions } from '../src/graph/state-options.js';
+import { callerLocation } from '../src/graph/caller-location.js';
+import type { StateOptions } from '../src/model/state-options.js';
 
 /** Finished definitions, newest first, shared between builder values so each step is O(1). */
 interface DefinitionList {

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { aimd } from '../src/policies/aimd.js';
 import type { AimdLimiter, AimdOptions } from '../src/policies/aimd.js';
-import type { Clock } from '../src/policies/clock.js';
+import type { Clock } from '../src/model/clock.js';
 
 type ManualClock = Clock & { add(ms: number): void };
 

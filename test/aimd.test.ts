@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { aimd } from '../src/policies/aimd.js';
 import type { AimdLimiter, AimdOptions } from '../src/policies/aimd.js';
-import type { Clock } from '../src/policies/clock.js';
+import type { Clock } from '../src/model/clock.js';
 
 /** A clock that moves only by `add`, synchronously. */
 function manualClock(start = 0): Clock & { add(ms: number): void } {

@@ -1,7 +1,7 @@
 // fixedRate: a token bucket shared by every worker of a state, on fake time.
 import { describe, expect, it } from 'vitest';
 import { fixedRate } from '../src/policies/fixed-rate.js';
-import type { Clock } from '../src/policies/clock.js';
+import type { Clock } from '../src/model/clock.js';
 import { FakeClock } from '../src/testing/fake-clock.js';
 
 /** A clock that moves only by `add`, synchronously (no timers needed here). */

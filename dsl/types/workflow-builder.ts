@@ -1,6 +1,6 @@
-import type { Workflow } from '../../src/engine/workflow.js';
-import type { ExecFn } from '../../src/engine/transition.js';
-import type { StateOptions } from '../../src/graph/state-options.js';
+import type { Workflow } from '../../src/model/workflow.js';
+import type { ExecFn } from '../../src/model/transition.js';
+import type { StateOptions } from '../../src/model/state-options.js';
 import type { NewStateName, OtherNames } from './duplicate-state.js';
 import type { FailStateIsTarget } from './fail-state-target.js';
 import type { RetryThenIsTarget } from './retry-then-target.js';

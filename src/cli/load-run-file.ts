@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
-import type { Run } from '../engine/run.js';
+import type { Run } from '../model/run.js';
 import { JsonlStore } from '../store/jsonl-store.js';
 import { RunLockedError } from '../store/run-lock.js';
 import { StoreCorruptError } from '../store/store-corrupt-error.js';

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
-import type { Workflow } from '../engine/workflow.js';
+import type { Workflow } from '../model/workflow.js';
 import { CliError } from './cli-error.js';
 
 /** A workflow found in a module, with the name it is exported under. */

@@ -1,5 +1,5 @@
-import type { Run } from '../engine/run.js';
-import type { Workflow } from '../engine/workflow.js';
+import type { Run } from '../model/run.js';
+import type { Workflow } from '../model/workflow.js';
 import type { StateStatus } from '../status/state-status.js';
 
 /**

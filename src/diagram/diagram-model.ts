@@ -1,5 +1,5 @@
-import type { Workflow } from '../engine/workflow.js';
-import type { EdgeKind, Graph } from '../graph/graph.js';
+import type { Workflow } from '../model/workflow.js';
+import type { EdgeKind, Graph } from '../model/graph.js';
 import { diagramMetrics, type StateMetrics } from './diagram-metrics.js';
 import type { DiagramOptions } from './diagram-options.js';
 import { formatDuration } from './format-duration.js';

@@ -1,4 +1,4 @@
-import type { Run } from '../engine/run.js';
+import type { Run } from '../model/run.js';
 import type { StateMetrics } from './diagram-metrics.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { StateNode } from '../graph/graph.js';
+import type { StateNode } from '../model/graph.js';
 import type { StateMetrics } from './diagram-metrics.js';
 import { displayText } from './display-text.js';
 import { formatDuration } from './format-duration.js';

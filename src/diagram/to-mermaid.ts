@@ -1,4 +1,4 @@
-import type { Workflow } from '../engine/workflow.js';
+import type { Workflow } from '../model/workflow.js';
 import type { DiagramOptions } from './diagram-options.js';
 import { diagramModel, type DiagramEdge, type DiagramNode } from './diagram-model.js';
 import { mermaidLabel, mermaidTitle } from './escape-mermaid.js';

@@ -1,6 +1,6 @@
-import type { StateNode } from '../graph/graph.js';
-import type { Clock } from '../policies/clock.js';
-import type { ExecArgs, Transition } from './transition.js';
+import type { StateNode } from '../model/graph.js';
+import type { Clock } from '../model/clock.js';
+import type { ExecArgs, Transition } from '../model/transition.js';
 
 /** How one attempt of an exec ended. */
 export type AttemptOutcome =

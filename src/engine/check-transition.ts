@@ -1,4 +1,4 @@
-import type { StateNode } from '../graph/graph.js';
+import type { StateNode } from '../model/graph.js';
 
 /**
  * The runtime mirror of the exec-targets and kick-targets type checks, for untyped callers:

@@ -1,5 +1,5 @@
-import type { Store } from '../store/store.js';
-import type { StoreRecord } from '../store/store-record.js';
+import type { Store } from '../model/store.js';
+import type { StoreRecord } from '../model/store-record.js';
 
 /**
  * Group commit: records from many concurrent jobs go to the store in one `append`, and each one's

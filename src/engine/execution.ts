@@ -1,21 +1,21 @@
 import { setMaxListeners } from 'node:events';
-import type { Graph } from '../graph/graph.js';
+import type { Graph } from '../model/graph.js';
 import { backoffDelay } from '../policies/backoff.js';
-import type { Clock } from '../policies/clock.js';
+import type { Clock } from '../model/clock.js';
 import { isRateLimitError } from '../policies/rate-limit-error.js';
 import type { StatusListener } from '../status/state-status.js';
 import { StatusTracker } from '../status/status-tracker.js';
-import type { Store } from '../store/store.js';
-import type { KickRecord, StoreRecord, TransitionRecord } from '../store/store-record.js';
-import { applyTransition } from './apply-record.js';
+import type { Store } from '../model/store.js';
+import type { KickRecord, StoreRecord, TransitionRecord } from '../model/store-record.js';
+import { applyTransition } from '../model/apply-record.js';
 import { type AttemptOutcome, runAttempt } from './attempt.js';
 import { checkTransition } from './check-transition.js';
 import { Committer } from './committer.js';
 import type { ExecResult } from './exec-result.js';
-import type { Job } from './job.js';
-import { internalsOf, type Run, type RunInternals } from './run.js';
+import type { Job } from '../model/job.js';
+import { internalsOf, type Run, type RunInternals } from '../model/run.js';
 import { StatePool } from './state-pool.js';
-import type { Kick, Transition } from './transition.js';
+import type { Kick, Transition } from '../model/transition.js';
 
 /** What one `processor.exec` call works with. */
 export interface ExecutionContext {

@@ -1,13 +1,13 @@
-import type { Graph } from '../graph/graph.js';
-import { type Clock, systemClock } from '../policies/clock.js';
+import type { Graph } from '../model/graph.js';
+import { type Clock, systemClock } from '../model/clock.js';
 import type { StatusListener } from '../status/state-status.js';
-import type { Store } from '../store/store.js';
+import type { Store } from '../model/store.js';
 import type { ExecResult } from './exec-result.js';
 import { Execution } from './execution.js';
-import { internalsOf, type Run } from './run.js';
-import { RunError } from './run-error.js';
-import { UnknownStatesError } from './unknown-states-error.js';
-import type { Workflow } from './workflow.js';
+import { internalsOf, type Run } from '../model/run.js';
+import { RunError } from '../model/run-error.js';
+import { UnknownStatesError } from '../model/unknown-states-error.js';
+import type { Workflow } from '../model/workflow.js';
 
 /**
  * Options of a {@link Processor}.

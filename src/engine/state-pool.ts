@@ -1,7 +1,7 @@
 import PQueue from 'p-queue';
-import type { StateNode } from '../graph/graph.js';
+import type { StateNode } from '../model/graph.js';
 import type { StateCounts } from '../status/status-tracker.js';
-import type { Job } from './job.js';
+import type { Job } from '../model/job.js';
 import { PriorityQueue } from './priority-queue.js';
 
 /**

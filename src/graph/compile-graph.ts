@@ -1,7 +1,7 @@
-import type { ExecFn } from '../engine/transition.js';
-import type { Edge, Graph, StateNode } from './graph.js';
-import type { SourceLocation } from './source-location.js';
-import type { StateOptions } from './state-options.js';
+import type { ExecFn } from '../model/transition.js';
+import type { Edge, Graph, StateNode } from '../model/graph.js';
+import type { SourceLocation } from '../model/source-location.js';
+import type { StateOptions } from '../model/state-options.js';
 import { WorkflowDefinitionError } from './workflow-definition-error.js';
 
 /** A state as the builder recorded it, before validation. */

@@ -1,4 +1,4 @@
-import type { SourceLocation } from '../graph/source-location.js';
+import type { SourceLocation } from '../model/source-location.js';
 
 /**
  * What `jorb lint` looks for, beyond what the type system can see.

@@ -1,4 +1,4 @@
-import type { Graph, StateNode } from '../graph/graph.js';
+import type { Graph, StateNode } from '../model/graph.js';
 import type { LintFinding, LintRule } from './lint-finding.js';
 
 /**

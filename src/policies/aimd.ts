@@ -1,5 +1,5 @@
-import type { Clock } from './clock.js';
-import type { RateLimiter } from './rate-limiter.js';
+import type { Clock } from '../model/clock.js';
+import type { RateLimiter } from '../model/rate-limiter.js';
 import { ClockSlot, TokenBucket, checkClock, describeValue, usableWait } from './token-bucket.js';
 
 /** The floor when `min` is left out, zero or negative (permits a second). */

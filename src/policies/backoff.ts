@@ -1,4 +1,4 @@
-import type { BackoffOptions } from '../graph/state-options.js';
+import type { BackoffOptions } from '../model/state-options.js';
 
 /**
  * The wait before retry `attempt` (1 for the first retry): exponential, capped, with full jitter by

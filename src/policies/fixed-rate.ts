@@ -1,5 +1,5 @@
-import type { Clock } from './clock.js';
-import type { RateLimiter } from './rate-limiter.js';
+import type { Clock } from '../model/clock.js';
+import type { RateLimiter } from '../model/rate-limiter.js';
 import { ClockSlot, TokenBucket, checkClock, describeValue, usableWait } from './token-bucket.js';
 
 /**

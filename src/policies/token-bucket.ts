@@ -1,6 +1,6 @@
 // Helpers shared by the rate limiters (fixed-rate.ts, aimd.ts); not part of the public API.
-import { systemClock } from './clock.js';
-import type { Clock } from './clock.js';
+import { systemClock } from '../model/clock.js';
+import type { Clock } from '../model/clock.js';
 
 /** Tokens within this of a whole one count as whole, so float drift never costs a wait. */
 const TOKEN_EPSILON = 1e-9;

@@ -1,5 +1,5 @@
-import type { Job } from '../engine/job.js';
-import type { Run } from '../engine/run.js';
+import type { Job } from '../model/job.js';
+import type { Run } from '../model/run.js';
 
 /**
  * A summary of a run, for people (`formatReport`) and machines (`jorb report --json`).

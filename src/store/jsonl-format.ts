@@ -1,6 +1,6 @@
 import stableStringify from 'fast-json-stable-stringify';
-import type { Job } from '../engine/job.js';
-import type { StoreRecord } from './store-record.js';
+import type { Job } from '../model/job.js';
+import type { StoreRecord } from '../model/store-record.js';
 
 /**
  * The JSONL run format, version 1 (docs/format.md). A snapshot file holds a header line and one line

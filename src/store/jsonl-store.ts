@@ -1,20 +1,20 @@
 import { existsSync } from 'node:fs';
 import { type FileHandle, mkdir, open, readdir, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { applyRecord } from '../engine/apply-record.js';
-import type { Job } from '../engine/job.js';
-import type { Run } from '../engine/run.js';
-import { internalsOf } from '../engine/run.js';
-import { RunError } from '../engine/run-error.js';
+import { applyRecord } from '../model/apply-record.js';
+import type { Job } from '../model/job.js';
+import type { Run } from '../model/run.js';
+import { internalsOf } from '../model/run.js';
+import { RunError } from '../model/run-error.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { ByteSink } from './byte-sink.js';
 import { encodeHeader, encodeJob, encodeRecord, headerProblem, jobProblem, recordProblem, type SnapshotHeader } from './jsonl-format.js';
 import { type Line, readLineBatches } from './line-reader.js';
-import { fromSnapshot } from './run-snapshot.js';
+import { fromSnapshot } from '../model/run-snapshot.js';
 import { RunLock } from './run-lock.js';
-import type { Store } from './store.js';
+import type { Store } from '../model/store.js';
 import { StoreCorruptError } from './store-corrupt-error.js';
-import type { StoreRecord } from './store-record.js';
+import type { StoreRecord } from '../model/store-record.js';
 
 /**
  * Options of a {@link JsonlStore}.

@@ -1,8 +1,8 @@
-import type { Run } from '../engine/run.js';
-import { replay } from './replay.js';
-import { fromSnapshot, type RunSnapshot, toSnapshot } from './run-snapshot.js';
-import type { Store } from './store.js';
-import type { StoreRecord } from './store-record.js';
+import type { Run } from '../model/run.js';
+import { replay } from '../model/replay.js';
+import { fromSnapshot, type RunSnapshot, toSnapshot } from '../model/run-snapshot.js';
+import type { Store } from '../model/store.js';
+import type { StoreRecord } from '../model/store-record.js';
 
 /**
  * A store in memory: a snapshot plus the records appended since, copied on the way in and out so

@@ -1,4 +1,4 @@
-import type { Clock } from '../policies/clock.js';
+import type { Clock } from '../model/clock.js';
 
 interface Timer {
   readonly id: number;

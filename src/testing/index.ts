@@ -7,4 +7,4 @@
 export { FakeClock } from './fake-clock.js';
 export { runWithFakeClock } from './run-with-fake-clock.js';
 export type { FakeClockRun, RunWithFakeClockOptions } from './run-with-fake-clock.js';
-export type { Clock } from '../policies/clock.js';
+export type { Clock } from '../model/clock.js';

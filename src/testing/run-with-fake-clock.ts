@@ -1,7 +1,7 @@
 import type { ExecResult } from '../engine/exec-result.js';
 import { Processor, type ProcessorOptions } from '../engine/processor.js';
-import type { Run } from '../engine/run.js';
-import type { Workflow } from '../engine/workflow.js';
+import type { Run } from '../model/run.js';
+import type { Workflow } from '../model/workflow.js';
 import { FakeClock } from './fake-clock.js';
 
 /**

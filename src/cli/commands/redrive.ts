@@ -1,6 +1,6 @@
 import { relative, resolve } from 'node:path';
-import { redrive as redriveRun } from '../../engine/redrive.js';
-import type { Run } from '../../engine/run.js';
+import { redrive as redriveRun } from '../../model/redrive.js';
+import type { Run } from '../../model/run.js';
 import { lockOwner } from '../../store/run-lock.js';
 import { CliError } from '../cli-error.js';
 import { openRunFile } from '../load-run-file.js';

@@ -1,4 +1,4 @@
-import type { Graph } from '../graph/graph.js';
+import type { Graph } from './graph.js';
 import { internalsOf, Run } from './run.js';
 
 /**

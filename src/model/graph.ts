@@ -1,6 +1,6 @@
-import type { ExecFn } from '../engine/transition.js';
+import type { ExecFn } from './transition.js';
 import type { SourceLocation } from './source-location.js';
-import type { RateLimiter } from '../policies/rate-limiter.js';
+import type { RateLimiter } from './rate-limiter.js';
 import type { HedgeOptions, RetryOptions, TimeoutOptions } from './state-options.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { Run } from '../engine/run.js';
+import type { Run } from './run.js';
 import type { StoreRecord } from './store-record.js';
 
 /**

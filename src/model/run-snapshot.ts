@@ -1,6 +1,6 @@
-import type { Job } from '../engine/job.js';
-import { internalsOf, NO_ERRORS, newJob, noteKickedJob, Run } from '../engine/run.js';
-import { RunError } from '../engine/run-error.js';
+import type { Job } from './job.js';
+import { internalsOf, NO_ERRORS, newJob, noteKickedJob, Run } from './run.js';
+import { RunError } from './run-error.js';
 
 /**
  * A whole run as plain JSON: what a store writes and reads back.

@@ -1,4 +1,4 @@
-import type { Job } from '../engine/job.js';
+import type { Job } from './job.js';
 
 /**
  * A child job created by a transition, as the store records it.

@@ -1,5 +1,5 @@
-import { applyRecord } from '../engine/apply-record.js';
-import type { Run } from '../engine/run.js';
+import { applyRecord } from './apply-record.js';
+import type { Run } from './run.js';
 import type { StoreRecord } from './store-record.js';
 
 /** Replays records, in order, onto a run restored from a snapshot. */

@@ -1,4 +1,4 @@
-import type { StoreRecord, TransitionRecord } from '../store/store-record.js';
+import type { StoreRecord, TransitionRecord } from './store-record.js';
 import type { Job } from './job.js';
 import { internalsOf, NO_ERRORS, newJob, noteKickedJob, type Run, type RunInternals } from './run.js';
 import { RunError } from './run-error.js';

@@ -1,4 +1,4 @@
-import type { RateLimiter } from '../policies/rate-limiter.js';
+import type { RateLimiter } from './rate-limiter.js';
 
 /**
  * A per-attempt time limit for a state.
