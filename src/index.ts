@@ -8,11 +8,6 @@
 
 export { workflow } from '../dsl/workflow.js';
 export type { WorkflowBuilder, StateStep, TargetsStep, ExecStep } from '../dsl/types/workflow-builder.js';
-export type { NewStateName, OtherNames } from '../dsl/types/duplicate-state.js';
-export type { AllStatesDeclared, UndeclaredStateMessage } from '../dsl/types/undeclared-states.js';
-export type { FailStateIsTarget } from '../dsl/types/fail-state-target.js';
-export type { RetryThenIsTarget } from '../dsl/types/retry-then-target.js';
-export type { TypeMessage } from '../dsl/types/type-message.js';
 
 export type { Workflow } from './model/workflow.js';
 export { Run } from './model/run.js';

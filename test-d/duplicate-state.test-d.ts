@@ -1,6 +1,7 @@
 // Guarantee: a state cannot be declared twice, whether by .state or by .terminal.
 import { expectError, expectType } from 'tsd';
-import { workflow, type NewStateName, type Workflow } from 'jorb-ts';
+import { workflow, type Workflow } from 'jorb-ts';
+import type { NewStateName } from 'jorb-ts/types';
 
 type AC = { api: { get(url: string, signal: AbortSignal): Promise<string> } };
 type OC = { outDir: string };

@@ -1,6 +1,7 @@
 // Guarantee: a timeout's failState must be one of that state's .to(...) targets; the error lands at .exec().
 import { expectError, expectType } from 'tsd';
-import { workflow, type FailStateIsTarget, type StateOptions, type TypeMessage, type Workflow } from 'jorb-ts';
+import { workflow, type StateOptions, type Workflow } from 'jorb-ts';
+import type { FailStateIsTarget, TypeMessage } from 'jorb-ts/types';
 
 type AC = { api: { get(url: string, signal: AbortSignal): Promise<string> } };
 type OC = { outDir: string };

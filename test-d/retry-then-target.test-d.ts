@@ -1,6 +1,7 @@
 // Guarantee: a retry's `then` state must be one of that state's .to(...) targets; the error lands at .exec().
 import { expectError, expectType } from 'tsd';
-import { workflow, type RetryThenIsTarget, type TypeMessage, type Workflow } from 'jorb-ts';
+import { workflow, type Workflow } from 'jorb-ts';
+import type { RetryThenIsTarget, TypeMessage } from 'jorb-ts/types';
 
 type JC = { url: string };
 const crawl = workflow<object, object, JC>('crawl');

@@ -1,6 +1,7 @@
 // Guarantee: build() compiles only when every state referenced (by .to or .spawns) is declared by .state or .terminal.
 import { expectError, expectType } from 'tsd';
-import { workflow, type AllStatesDeclared, type UndeclaredStateMessage, type Workflow, type WorkflowBuilder } from 'jorb-ts';
+import { workflow, type Workflow, type WorkflowBuilder } from 'jorb-ts';
+import type { AllStatesDeclared, UndeclaredStateMessage } from 'jorb-ts/types';
 
 type AC = { api: { get(url: string, signal: AbortSignal): Promise<string> } };
 type OC = { outDir: string };
