@@ -92,7 +92,7 @@ export class Processor<AC, OC, JC, S extends string = string> {
     if (own.busy) throw new RunError(`Run "${run.name}" is already being executed by a processor`);
     own.busy = true;
     const clock = this.#options.clock ?? systemClock;
-    for (const node of graph.states) node.rateLimit?.useClock(clock);
+    for (const node of graph.states) if (!node.terminal) node.rateLimit?.useClock?.(clock);
     try {
       const execution = new Execution({
         graph: graph as unknown as Graph,

@@ -23,6 +23,9 @@ export interface RateLimiter {
   onRateLimited(retryAfterMs?: number): void;
   /** The rate in permits per second right now. */
   current(): number;
-  /** Uses `clock` unless the limiter was made with a clock of its own (the processor calls this). */
-  useClock(clock: Clock): void;
+  /**
+   * Optional: uses `clock` unless the limiter was made with a clock of its own. The processor calls
+   * it with its own clock (a `FakeClock` in tests); a limiter without it keeps whatever clock it has.
+   */
+  useClock?(clock: Clock): void;
 }

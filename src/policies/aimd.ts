@@ -196,6 +196,8 @@ export interface AimdSnapshot {
 export interface AimdLimiter extends RateLimiter {
   /** The rate, bounds, phase, estimate, pause and counts, as of now. */
   snapshot(): AimdSnapshot;
+  /** Uses `clock` unless the limiter was made with a clock of its own (the processor calls this). */
+  useClock(clock: Clock): void;
 }
 
 /**

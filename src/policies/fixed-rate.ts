@@ -48,7 +48,7 @@ export interface FixedRateOptions {
  * ```
  * @public
  */
-export function fixedRate(perSecond: number, options: FixedRateOptions = {}): RateLimiter {
+export function fixedRate(perSecond: number, options: FixedRateOptions = {}): Required<RateLimiter> {
   if (typeof perSecond !== 'number' || !(perSecond > 0)) {
     throw new TypeError(`fixedRate: perSecond must be a positive number, got ${describeValue(perSecond)}`);
   }
