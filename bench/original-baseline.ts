@@ -24,8 +24,19 @@
 // counts, for both stores, since fsync latency drifts several-fold on a shared machine.
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { applyRecord } from '../src/model/apply-record.js';
-import { fromSnapshot, Processor, type Run, type RunSnapshot, type Store, type StoreRecord, toSnapshot } from '../src/index.js';
+import {
+  applyRecord,
+  bindRun,
+  fromSnapshot,
+  Processor,
+  type Run,
+  type RunSnapshot,
+  type Store,
+  type StoreRecord,
+  flushUnsavedRecords,
+  toSnapshot,
+  type WorkflowStates,
+} from '../src/index.js';
 import { heapAfterGc } from './heap.js';
 import { fmt, fmtSeconds, round3, verdict } from './report.js';
 import { withTempDir } from './temp-dir.js';
@@ -66,9 +77,10 @@ export class OriginalJsonStore<OC, C> implements Store<OC, C> {
     this.#onCap = onCap;
   }
 
-  async load(): Promise<Run<OC, C> | undefined> {
+  async load(workflow?: WorkflowStates<string>): Promise<Run<OC, C> | undefined> {
     if (!existsSync(this.path)) return undefined;
-    return fromSnapshot<OC, C>(JSON.parse(readFileSync(this.path, 'utf8')) as RunSnapshot<OC, C>, this.path);
+    const run = fromSnapshot<OC, C>(JSON.parse(readFileSync(this.path, 'utf8')) as RunSnapshot<OC, C>, this.path);
+    return workflow ? bindRun(run, workflow) : run;
   }
 
   async append(records: readonly StoreRecord<C>[]): Promise<void> {
@@ -81,6 +93,7 @@ export class OriginalJsonStore<OC, C> implements Store<OC, C> {
   }
 
   async checkpoint(run: Run<OC, C>): Promise<void> {
+    await flushUnsavedRecords(run, async () => undefined); // the original rewrites the whole run every time
     this.#copy = fromSnapshot<OC, C>(structuredClone(toSnapshot(run)));
     this.#rewrite(this.#copy);
   }

@@ -1,6 +1,6 @@
 // Guarantee: an exec receives { ac, oc, jc, job, signal } typed from the workflow, and Workflow, Processor and Run line up.
 import { expectAssignable, expectError, expectNotAssignable, expectType } from 'tsd';
-import { MemoryStore, Processor, workflow, type ExecArgs, type ExecResult, type Job, type Run, type Workflow } from 'jorb-ts';
+import { MemoryStore, Processor, workflow, type ExecArgs, type ProcessorExecResult, type Job, type Run, type Workflow } from 'jorb-ts';
 
 type AC = { api: { get(url: string, signal: AbortSignal): Promise<string> } };
 type OC = { outDir: string };
@@ -62,9 +62,9 @@ const ac: AC = { api: { get: async (url) => url } };
 const store = new MemoryStore<OC, JC>();
 const processor = new Processor(wf, ac, { store });
 expectType<Processor<AC, OC, JC, S>>(processor);
-expectType<Promise<ExecResult>>(processor.exec(wf.newRun('nightly', { outDir: 'out' }).add({ url: 'https://example.com' }, 'fetch')));
+expectType<Promise<ProcessorExecResult>>(processor.exec(wf.newRun('nightly', { outDir: 'out' }).add({ url: 'https://example.com' }, 'fetch')));
 
-async function resume(): Promise<ExecResult> {
+async function resume(): Promise<ProcessorExecResult> {
   const loaded = await new MemoryStore<OC, JC>().load();
   expectType<Run<OC, JC> | undefined>(loaded);
   if (loaded !== undefined) await processor.exec(loaded, { signal: AbortSignal.timeout(60_000) });

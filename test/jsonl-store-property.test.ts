@@ -132,6 +132,7 @@ function applyToModel(model: Model, record: StoreRecord<JC>): void {
   }
   const job = model.jobs.get(record.id);
   if (!job) throw new Error(`model: no job ${record.id}`);
+  if (record.type === 'move') throw new Error('model: the property test makes no moves');
   if (record.error !== undefined) (job.errors[record.from] ??= []).push(record.error);
   job.jc = clone(record.jc);
   job.updatedAt = record.at;

@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { JsonlStore, Processor, RunError, RunLockedError, StoreCorruptError, UnknownStatesError, workflow } from '../src/index.js';
+import { flushUnsavedRecords, JsonlStore, Processor, RunError, RunLockedError, StoreCorruptError, UnknownStatesError, workflow } from '../src/index.js';
 import { countStates } from './support/count-states.js';
 import { sleep } from './support/sleep.js';
 import { useTempDir } from './support/temp-dir.js';
@@ -160,13 +160,13 @@ describe('JsonlStore', () => {
 
   it('a write error (disk full) stops the run, rejects exec, and keeps everything acknowledged', async () => {
     const path = join(tempDir(), 'run.jsonl');
-    const before = await completedRun(path, 10);
-    const acknowledged = readFileSync(path, 'utf8');
     const store = new JsonlStore<OC, JC>(path);
-    const run = await store.load();
-    if (!run) throw new Error('nothing loaded');
-    for (let n = 0; n < 30; n++) run.add({ n }, 'start', { id: `more-${n}` });
-    symlinkSync('/dev/full', `${path}.log`); // from now on every append fails with ENOSPC
+    expect(await store.load()).toBeUndefined();
+    const run = wf.newRun('nightly', { outDir: 'out' });
+    for (let n = 0; n < 30; n++) run.add({ n }, 'start', { id: `job-${n}` });
+    const acknowledged = [...run.jobs.values()].map((job) => ({ ...job }));
+    // The snapshot is written at start; every append to the log after it fails with ENOSPC.
+    symlinkSync('/dev/full', `${path}.log`);
 
     let execs = 0;
     const counting = workflow<object, OC, JC>('store-test')
@@ -183,13 +183,40 @@ describe('JsonlStore', () => {
 
     // The first three ran, and three more took their freed slots while the first write was failing.
     expect(execs).toBeLessThanOrEqual(6);
-    expect(countStates(run)).toEqual({ ...countStates(before), start: 30 }); // nothing unacknowledged applied
+    expect(countStates(run)).toEqual({ start: 30 }); // nothing unacknowledged applied
     rmSync(`${path}.log`);
     rmSync(`${path}.lock`);
     const reloaded = await new JsonlStore<OC, JC>(path).load();
-    expect(reloaded && [...reloaded.jobs.values()]).toEqual([...run.jobs.values()]);
-    const jobLines = (text: string) => text.split('\n').slice(1, 1 + before.jobs.size);
-    expect(jobLines(readFileSync(path, 'utf8'))).toEqual(jobLines(acknowledged)); // every acknowledged job as it was
+    expect(reloaded && [...reloaded.jobs.values()]).toEqual(acknowledged);
+  });
+
+  it('a write error when exec starts (disk full) rejects before anything runs and keeps the changes for the next try', async () => {
+    const path = join(tempDir(), 'run.jsonl');
+    await completedRun(path, 10);
+    const acknowledged = readFileSync(path, 'utf8');
+    const store = new JsonlStore<OC, JC>(path);
+    const run = await store.load();
+    if (!run) throw new Error('nothing loaded');
+    for (let n = 0; n < 30; n++) run.add({ n }, 'start', { id: `more-${n}` });
+    symlinkSync('/dev/full', `${path}.log`); // the adds are written to the log when exec starts
+
+    let execs = 0;
+    const counting = workflow<object, OC, JC>('store-test')
+      .state('start')
+      .to('done')
+      .exec(({ jc }) => (execs++, { state: 'done', jc }))
+      .terminal('middle', 'done')
+      .build();
+    await expect(new Processor(counting, {}, { store }).exec(run)).rejects.toThrow(/^ENOSPC: no space left on device, write$/);
+    expect(execs).toBe(0);
+    expect(readFileSync(path, 'utf8')).toBe(acknowledged); // the snapshot was not rewritten
+
+    // The adds were not acknowledged, so they are still the run's unsaved changes: a store that
+    // can write takes them.
+    const records: unknown[] = [];
+    await flushUnsavedRecords(run, async (unsaved) => void records.push(...unsaved));
+    expect(records).toHaveLength(30);
+    expect(records[0]).toMatchObject({ type: 'add', job: { id: 'more-0', state: 'start', jc: { n: 0 } } });
   });
 });
 

@@ -26,7 +26,7 @@ describe('run.add', () => {
 
   it('rejects a state the workflow does not declare (untyped callers)', () => {
     const run = wf.newRun('r', {});
-    expect(() => run.add({ n: 1 }, 'strat' as 'start')).toThrow('Run "r": cannot add a job in state "strat": the workflow\'s states are start, done');
+    expect(() => run.add({ n: 1 }, 'strat' as 'start')).toThrow('Run "r": cannot add a job in state "strat": workflow "adder" has the states start, done');
     expect(run.jobs.size).toBe(0);
   });
 

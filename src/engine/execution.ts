@@ -11,7 +11,7 @@ import { applyTransition } from '../model/apply-record.js';
 import { type AttemptOutcome, runAttempt } from './attempt.js';
 import { checkTransition } from './check-transition.js';
 import { Committer } from './committer.js';
-import type { ExecResult } from './exec-result.js';
+import type { ProcessorExecResult } from './processor-exec-result.js';
 import type { Job } from '../model/job.js';
 import { internalsOf, type Run, type RunInternals } from '../model/run.js';
 import { StatePool } from './state-pool.js';
@@ -70,7 +70,7 @@ export class Execution {
     setMaxListeners(0, this.#controller.signal);
   }
 
-  async run(): Promise<ExecResult> {
+  async run(): Promise<ProcessorExecResult> {
     for (const job of this.#own.jobs.values()) this.#place(job);
     if (this.#ctx.store) await this.#ctx.store.checkpoint(this.#ctx.run, 'start');
     const finished = new Promise<void>((resolve) => (this.#finish = resolve));
@@ -92,7 +92,7 @@ export class Execution {
     return this.#close();
   }
 
-  async #close(): Promise<ExecResult> {
+  async #close(): Promise<ProcessorExecResult> {
     await this.#committer?.drained();
     if (this.#writeError) {
       this.#status.flush();

@@ -2,11 +2,10 @@ import type { Graph } from '../model/graph.js';
 import { type Clock, systemClock } from '../model/clock.js';
 import type { StatusListener } from '../status/state-status.js';
 import type { Store } from '../model/store.js';
-import type { ExecResult } from './exec-result.js';
+import type { ProcessorExecResult } from './processor-exec-result.js';
 import { Execution } from './execution.js';
-import { internalsOf, type Run } from '../model/run.js';
+import { bindRun, internalsOf, type Run, flushUnsavedRecords } from '../model/run.js';
 import { RunError } from '../model/run-error.js';
-import { UnknownStatesError } from '../model/unknown-states-error.js';
 import type { Workflow } from '../model/workflow.js';
 
 /**
@@ -42,7 +41,7 @@ export interface ProcessorOptions<OC, JC> {
  * ```
  * @public
  */
-export interface ExecOptions {
+export interface ProcessorExecOptions {
   /**
    * Stops the run: no new exec starts, running execs see their `signal` abort, and `exec` resolves
    * with outcome `aborted` once they settled and the store is flushed. Exec again to continue.
@@ -77,23 +76,23 @@ export class Processor<AC, OC, JC, S extends string = string> {
   }
 
   /**
-   * Runs `run` until every job is terminal or failed, or until `signal` aborts. Jobs in states the
-   * workflow does not declare are reported with an {@link UnknownStatesError} before anything runs.
+   * Runs `run` until every job is terminal or failed, or until `signal` aborts. The run is bound to
+   * the workflow (see {@link bindRun}): jobs in states it does not declare are reported with an
+   * {@link UnknownStatesError} before anything runs, and a `run.add` in an unknown state throws.
    * A store failure stops the run and rejects with the store's error; everything acknowledged
    * before it is kept.
    */
-  async exec(run: Run<OC, JC>, options: ExecOptions = {}): Promise<ExecResult> {
+  async exec(run: Run<OC, JC>, options: ProcessorExecOptions = {}): Promise<ProcessorExecResult> {
     const graph = this.#workflow.graph;
     const own = internalsOf<JC>(run);
-    const unknown = [...own.jobs.values()].filter((job) => graph.state(job.state) === undefined);
-    if (unknown.length > 0) {
-      throw new UnknownStatesError(graph.name, run.name, unknown.map(({ id, state }) => ({ id, state })), this.#workflow.states);
-    }
     if (own.busy) throw new RunError(`Run "${run.name}" is already being executed by a processor`);
+    bindRun(run, this.#workflow); // an unknown state is reported here, before anything runs
     own.busy = true;
     const clock = this.#options.clock ?? systemClock;
     for (const node of graph.states) if (!node.terminal) node.rateLimit?.useClock?.(clock);
     try {
+      // Without a store nothing will write the changes made before this exec: they live in the run.
+      if (this.#options.store === undefined) await flushUnsavedRecords(run, async () => undefined);
       const execution = new Execution({
         graph: graph as unknown as Graph,
         ac: this.#ac,

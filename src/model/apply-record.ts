@@ -1,7 +1,7 @@
-import type { StoreRecord, TransitionRecord } from './store-record.js';
-import type { Job } from './job.js';
+import type { HistoryEntry, Job, MutableJob } from './job.js';
 import { internalsOf, NO_ERRORS, newJob, noteKickedJob, type Run, type RunInternals } from './run.js';
 import { RunError } from './run-error.js';
+import type { MoveRecord, StoreRecord, TransitionRecord } from './store-record.js';
 
 /** How many history entries a job keeps; older ones are dropped (the store's log keeps them all). */
 export const HISTORY_LIMIT = 20;
@@ -10,25 +10,49 @@ export const HISTORY_LIMIT = 20;
 const NONE: readonly Job<never>[] = Object.freeze([]);
 
 /**
- * Applies one record to a run. The engine and every store's replay go through here, so a replayed
- * run is the run the engine left.
+ * Applies one record to a run: what a store's replay does with each record it reads back, in
+ * order, onto the run restored from its snapshot. The engine goes through the same code, so a
+ * replayed run is the run the engine left. Throws a {@link RunError} for a record that names a job
+ * the run does not have.
+ *
+ * @example
+ * ```ts
+ * const run = fromSnapshot<OC, JC>(snapshot);
+ * for (const record of records) applyRecord(run, record);
+ * ```
+ * @public
  */
 export function applyRecord<JC>(run: Run<unknown, JC>, record: StoreRecord<JC>): void {
   const own = internalsOf<JC>(run);
   if (record.type === 'add') {
     // A snapshot taken while the add was being stored may hold the job already.
     if (own.jobs.has(record.job.id)) return;
-    own.jobs.set(record.job.id, record.job);
-    noteKickedJob(own, record.job);
+    const job = record.job as MutableJob<JC>;
+    own.jobs.set(job.id, job);
+    noteKickedJob(own, job);
     return;
   }
   const job = own.jobs.get(record.id);
-  if (!job) throw new RunError(`Run "${run.name}": a transition names job "${record.id}", which the run does not have`);
-  applyTransition(own, job, record);
+  if (!job) throw new RunError(`Run "${run.name}": a ${record.type} record names job "${record.id}", which the run does not have`);
+  if (record.type === 'move') applyMove(job, record);
+  else applyTransition(own, job, record);
 }
 
-/** Applies a transition to its job and returns the children it created (the engine queues them). */
-export function applyTransition<JC>(own: RunInternals<JC>, job: Job<JC>, record: TransitionRecord<JC>): readonly Job<JC>[] {
+/** Moves a job as an operator asked (a redrive): its jc stays, its failed mark goes unless kept. */
+export function applyMove(job: Job<unknown>, record: MoveRecord): void {
+  const own = job as MutableJob<unknown>;
+  own.state = record.to;
+  if (own.failed && record.keepFailed !== true) delete own.failed;
+  own.updatedAt = record.at;
+  own.history = [...keepRoom(own.history), { state: record.to, at: record.at, note: record.note }];
+}
+
+/**
+ * Applies a transition to its job and returns the children it created (the engine queues them).
+ * Jobs are read-only to everyone else; this and {@link applyMove} are where they change.
+ */
+export function applyTransition<JC>(own: RunInternals<JC>, readOnlyJob: Job<JC>, record: TransitionRecord<JC>): readonly Job<JC>[] {
+  const job = readOnlyJob as MutableJob<JC>;
   if (record.error !== undefined) recordError(job, record.from, record.error);
   job.jc = record.jc;
   job.updatedAt = record.at;
@@ -44,7 +68,7 @@ export function applyTransition<JC>(own: RunInternals<JC>, job: Job<JC>, record:
 }
 
 function addChildren<JC>(own: RunInternals<JC>, parent: Job<JC>, record: TransitionRecord<JC>): Job<JC>[] {
-  const children: Job<JC>[] = [];
+  const children: MutableJob<JC>[] = [];
   for (const kick of record.kicks ?? []) {
     if (own.jobs.has(kick.id)) continue; // replaying a record whose children were already checkpointed
     const child = newJob(kick.id, kick.state, kick.jc, parent.id, kick.key, record.at, kick.priority);
@@ -56,7 +80,7 @@ function addChildren<JC>(own: RunInternals<JC>, parent: Job<JC>, record: Transit
 }
 
 /** Records an error message under a state, giving the job its own error map on first use. */
-export function recordError(job: Job<unknown>, state: string, message: string): void {
+export function recordError(job: MutableJob<unknown>, state: string, message: string): void {
   if (job.errors === NO_ERRORS) job.errors = {};
   const list = Object.hasOwn(job.errors, state) ? job.errors[state] : undefined;
   if (list) list.push(message);
@@ -68,8 +92,11 @@ export function recordError(job: Job<unknown>, state: string, message: string): 
  * Appends to the job's history by copying into an exact-size array: `push` would grow a one-entry
  * array to room for 17, and a million jobs would carry that slack at rest.
  */
-function pushHistory(job: Job<unknown>, state: string, at: number): void {
-  const history = job.history;
-  const keep = history.length >= HISTORY_LIMIT ? history.slice(history.length - HISTORY_LIMIT + 1) : history;
-  job.history = [...keep, { state, at }];
+function pushHistory(job: MutableJob<unknown>, state: string, at: number): void {
+  job.history = [...keepRoom(job.history), { state, at }];
+}
+
+/** The history entries to keep so that one more fits under the limit. */
+function keepRoom(history: readonly HistoryEntry[]): readonly HistoryEntry[] {
+  return history.length >= HISTORY_LIMIT ? history.slice(history.length - HISTORY_LIMIT + 1) : history;
 }

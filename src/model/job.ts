@@ -17,7 +17,9 @@ export interface HistoryEntry {
 }
 
 /**
- * A unit of work walking through the states of a workflow.
+ * A unit of work walking through the states of a workflow, as users read it: every field is
+ * read-only (the engine changes jobs only by applying records, so what a store holds and what the
+ * run holds never drift apart).
  *
  * `jc` is the job context: a JSON-serialisable "wide table" of what the job's states need.
  * `errors` records every error by the state it happened in. `failed` marks a job that stopped
@@ -33,9 +35,9 @@ export interface Job<JC, S extends string = string> {
   /** Unique within the run: `"0"`, `"1"`, … for added jobs, `${parentId}->${n}` for kicked ones. */
   readonly id: string;
   /** The state the job is in. */
-  state: S;
+  readonly state: S;
   /** The job context. */
-  jc: JC;
+  readonly jc: JC;
   /** The id of the job whose exec kicked this one. */
   readonly parentId?: string;
   /** The de-duplication key it was added or kicked with: no other job of the run has it. */
@@ -43,11 +45,25 @@ export interface Job<JC, S extends string = string> {
   /** Higher runs first within a state; absent means 0. */
   readonly priority?: number;
   /** Every recorded error, by the state it happened in, oldest first. */
-  errors: Record<string, string[]>;
-  /** The states the job entered, oldest first; capped by the processor's `historyLimit`. */
-  history: HistoryEntry[];
+  readonly errors: Readonly<Record<string, readonly string[]>>;
+  /** The states the job entered, oldest first; the last 20 are kept (the store's log keeps all). */
+  readonly history: readonly HistoryEntry[];
   /** When the job last changed, in epoch milliseconds. */
-  updatedAt: number;
+  readonly updatedAt: number;
   /** True when the job stopped in a non-terminal state because its exec failed. */
+  readonly failed?: boolean;
+}
+
+/** A job as the model changes it when it applies a record; nothing outside src/model writes to one. */
+export interface MutableJob<JC> {
+  readonly id: string;
+  state: string;
+  jc: JC;
+  readonly parentId?: string;
+  readonly key?: string;
+  readonly priority?: number;
+  errors: Record<string, string[]>;
+  history: HistoryEntry[];
+  updatedAt: number;
   failed?: boolean;
 }

@@ -1,6 +1,8 @@
+import { applyMove } from './apply-record.js';
 import type { Job } from './job.js';
 import { internalsOf, type Run } from './run.js';
 import { RunError } from './run-error.js';
+import type { MoveRecord } from './store-record.js';
 
 /**
  * What {@link redrive} moves.
@@ -27,14 +29,15 @@ export interface RedriveOptions {
 /**
  * Moves jobs of a run from one state to another — the redrive of a batch that failed for a reason
  * since fixed — clearing their failed mark and recording the move in their history. Returns the
- * moved jobs' ids. The run must not be executing.
+ * moved jobs' ids. The run must not be executing. Each move is a change like a transition: the
+ * store that loaded the run writes it when the store is closed or the next `exec` starts.
  *
  * @example
  * ```ts
  * const store = new JsonlStore<OC, JC>('runs/crawl.jsonl');
  * const run = await store.load();
  * if (run) redrive(run, { from: 'fetch-failed', to: 'fetch', whereError: /timed out/ });
- * await store.close(); // writes the run back atomically
+ * await store.close(); // the moves are written before the store closes
  * ```
  * @public
  */
@@ -45,10 +48,13 @@ export function redrive(run: Run<unknown, unknown>, options: RedriveOptions): st
     throw new RunError(`Run "${run.name}": cannot redrive to state ${JSON.stringify(options.to)}: the workflow's states are ${[...own.states].join(', ')}`);
   }
   const at = options.at ?? Date.now();
+  const note = `redrive from ${options.from}`;
   const moved: string[] = [];
   for (const job of own.jobs.values()) {
     if (!matches(job, options)) continue;
-    move(job, options, at);
+    const record: MoveRecord = { type: 'move', id: job.id, from: options.from, to: options.to, at, note, ...(options.keepFailed ? { keepFailed: true } : {}) };
+    applyMove(job, record);
+    own.unsaved.push(record);
     moved.push(job.id);
   }
   return moved;
@@ -58,11 +64,4 @@ function matches(job: Job<unknown>, { from, whereError }: RedriveOptions): boole
   if (job.state !== from) return false;
   if (whereError === undefined) return true;
   return (job.errors[from] ?? []).some((message) => whereError.test(message));
-}
-
-function move(job: Job<unknown>, { from, to, keepFailed }: RedriveOptions, at: number): void {
-  job.state = to;
-  if (job.failed && !keepFailed) delete job.failed;
-  job.updatedAt = at;
-  job.history = [...job.history, { state: to, at, note: `redrive from ${from}` }];
 }

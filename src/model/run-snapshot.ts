@@ -1,4 +1,4 @@
-import type { Job } from './job.js';
+import type { HistoryEntry, Job, MutableJob } from './job.js';
 import { internalsOf, NO_ERRORS, newJob, noteKickedJob, Run } from './run.js';
 import { RunError } from './run-error.js';
 
@@ -82,9 +82,10 @@ export function fromSnapshot<OC, JC>(snapshot: RunSnapshot<OC, JC>, source = 'sn
   return run;
 }
 
-function normaliseJob<JC>(job: Job<JC>): Job<JC> {
-  const errors = job.errors && Object.keys(job.errors).length > 0 ? job.errors : NO_ERRORS;
-  const history = Array.isArray(job.history) ? job.history : [];
+function normaliseJob<JC>(job: Job<JC>): MutableJob<JC> {
+  // The snapshot's lists become the run's own: a snapshot is read once, then dropped.
+  const errors = job.errors && Object.keys(job.errors).length > 0 ? (job.errors as Record<string, string[]>) : NO_ERRORS;
+  const history = Array.isArray(job.history) ? (job.history as HistoryEntry[]) : [];
   const updatedAt = job.updatedAt ?? 0;
   const out = newJob(job.id, job.state, job.jc, job.parentId, job.key, updatedAt, job.priority);
   out.errors = errors;

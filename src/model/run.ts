@@ -1,5 +1,8 @@
-import type { Job } from './job.js';
+import type { Job, MutableJob } from './job.js';
 import { RunError } from './run-error.js';
+import type { StoreRecord } from './store-record.js';
+import { UnknownStatesError } from './unknown-states-error.js';
+import type { WorkflowStates } from './workflow-states.js';
 
 /**
  * Options of {@link Run.add}.
@@ -22,16 +25,20 @@ export interface AddOptions {
   readonly priority?: number;
 }
 
-/** What the engine and the stores keep about a run beyond its jobs. */
+/** What the model and the engine keep about a run beyond its jobs (stores see snapshots and records only). */
 export interface RunInternals<JC> {
-  readonly jobs: Map<string, Job<JC>>;
+  readonly jobs: Map<string, MutableJob<JC>>;
   nextId: number;
   /** How many children each parent has kicked, for ids unique across the whole run (derived from the jobs on load). */
   readonly kickCounts: Map<string, number>;
   /** Keys of the run's jobs, for de-duplication (derived from the jobs on load). */
   readonly kickKeys: Set<string>;
-  /** The states this run may hold, when it was made by a workflow. */
+  /** The states this run may hold, once it is bound to a workflow (made by it, loaded for it or executed by it). */
   states: ReadonlySet<string> | undefined;
+  /** The workflow it is bound to, for messages. */
+  workflow: WorkflowStates<string> | undefined;
+  /** Changes made outside an execution (`run.add`, redrive) that no store holds yet, oldest first. */
+  unsaved: StoreRecord<JC>[];
   /** True while a processor runs the run. */
   busy: boolean;
   /** Called for every job added while a processor runs the run. */
@@ -40,7 +47,7 @@ export interface RunInternals<JC> {
 
 const internals = new WeakMap<object, RunInternals<unknown>>();
 
-/** The bookkeeping of a run, for the engine and the stores. */
+/** The bookkeeping of a run, for the model and the engine. */
 export function internalsOf<JC>(run: Run<unknown, JC>): RunInternals<JC> {
   const found = internals.get(run);
   if (!found) throw new RunError('not a jorb-ts Run');
@@ -73,17 +80,29 @@ export class Run<OC, JC, S extends string = string> {
     }
     this.name = name;
     this.oc = oc;
-    internals.set(this, { jobs: new Map(), nextId: 0, kickCounts: new Map(), kickKeys: new Set(), states: undefined, busy: false, onAdd: undefined });
+    internals.set(this, {
+      jobs: new Map(),
+      nextId: 0,
+      kickCounts: new Map(),
+      kickKeys: new Set(),
+      states: undefined,
+      workflow: undefined,
+      unsaved: [],
+      busy: false,
+      onAdd: undefined,
+    });
   }
 
-  /** Every job of the run by id, in the order they were added. */
-  get jobs(): ReadonlyMap<string, Readonly<Job<JC, S>>> {
-    return internalsOf<JC>(this).jobs as Map<string, Job<JC, S>>;
+  /** Every job of the run by id, in the order they were added; read-only (a redrive or an exec changes jobs). */
+  get jobs(): ReadonlyMap<string, Job<JC, S>> {
+    return internalsOf<JC>(this).jobs as ReadonlyMap<string, Job<JC>> as ReadonlyMap<string, Job<JC, S>>;
   }
 
   /**
    * Adds a job in `state` with job context `jc`. Ids are `"0"`, `"1"`, … unless given; a duplicate
    * id, an unknown state or a missing job context throws a {@link RunError} and adds nothing.
+   * The addition is a change like a transition: a store that holds the run writes it (as one
+   * record) when the next `exec` starts or when the store is closed, without rewriting the run.
    *
    * @example
    * ```ts
@@ -94,7 +113,7 @@ export class Run<OC, JC, S extends string = string> {
     const own = internalsOf<JC>(this);
     if (own.states && !own.states.has(state)) {
       throw new RunError(
-        `Run "${this.name}": cannot add a job in state ${JSON.stringify(state)}: the workflow's states are ${[...own.states].join(', ')}`,
+        `Run "${this.name}": cannot add a job in state ${JSON.stringify(state)}: workflow "${own.workflow?.name ?? '?'}" has the states ${[...own.states].join(', ')}`,
       );
     }
     if (jc === undefined) throw new RunError(`Run "${this.name}": a job needs a job context (jc), got undefined`);
@@ -108,7 +127,8 @@ export class Run<OC, JC, S extends string = string> {
     const job = newJob<JC>(id, state, jc, undefined, key, Date.now(), priority);
     own.jobs.set(id, job);
     if (key !== undefined) own.kickKeys.add(key);
-    own.onAdd?.(job);
+    if (own.onAdd) own.onAdd(job);
+    else own.unsaved.push({ type: 'add', job });
     return this;
   }
 }
@@ -127,14 +147,14 @@ export function newJob<JC>(
   key: string | undefined,
   at: number,
   priority?: number,
-): Job<JC> {
+): MutableJob<JC> {
   const job = plainJob(id, state, jc, parentId, key, at);
   // Only jobs that have one carry a priority: most runs use none, and each field costs memory.
   if (priority !== undefined && priority !== 0) (job as { priority?: number }).priority = priority;
   return job;
 }
 
-function plainJob<JC>(id: string, state: string, jc: JC, parentId: string | undefined, key: string | undefined, at: number): Job<JC> {
+function plainJob<JC>(id: string, state: string, jc: JC, parentId: string | undefined, key: string | undefined, at: number): MutableJob<JC> {
   const history = [{ state, at }];
   if (key !== undefined) {
     if (parentId === undefined) return { id, state, jc, key, errors: NO_ERRORS, history, updatedAt: at };
@@ -152,4 +172,54 @@ export function noteKickedJob<JC>(own: RunInternals<JC>, job: Job<JC>): void {
   if (!job.id.startsWith(prefix)) return;
   const n = Number(job.id.slice(prefix.length));
   if (Number.isInteger(n) && n + 1 > (own.kickCounts.get(job.parentId) ?? 0)) own.kickCounts.set(job.parentId, n + 1);
+}
+
+/**
+ * Saves the changes made to a run outside an execution (`run.add`, `redrive`) that no store holds
+ * yet: calls `write` with them, oldest first, and forgets them once it resolves (if it rejects they
+ * stay, for the next try). A store that holds the run appends them when the processor checkpoints
+ * at `'start'` and when it is closed; a store that writes the run whole passes a `write` that
+ * writes the snapshot (which holds them).
+ *
+ * @example
+ * ```ts
+ * // in a Store's checkpoint(run, 'start'), for the run this store loaded:
+ * await flushUnsavedRecords(run, (records) => this.append(records));
+ * ```
+ * @public
+ */
+export async function flushUnsavedRecords<JC>(run: Run<unknown, JC>, write: (records: readonly StoreRecord<JC>[]) => Promise<void>): Promise<void> {
+  const own = internalsOf<JC>(run);
+  const records = own.unsaved;
+  // Changes made while `write` runs go to a fresh list and wait for the next flush.
+  own.unsaved = [];
+  try {
+    await write(records);
+  } catch (error) {
+    own.unsaved = own.unsaved.length === 0 ? records : [...records, ...own.unsaved];
+    throw error;
+  }
+}
+
+/**
+ * Binds a run to a workflow: from then on `run.add` and `redrive` accept only its states. Throws an
+ * {@link UnknownStatesError} listing every job in a state the workflow does not declare, and binds
+ * nothing then. A processor binds the run it executes; a store's `load(workflow)` binds what it loads.
+ *
+ * @example
+ * ```ts
+ * const run = bindRun(fromSnapshot<OC, JC>(snapshot), crawl); // typed with crawl's state names
+ * ```
+ * @public
+ */
+export function bindRun<OC, JC, S extends string>(run: Run<OC, JC>, workflow: WorkflowStates<S>): Run<OC, JC, S> {
+  const own = internalsOf<JC>(run);
+  if (own.workflow === workflow) return run as Run<OC, JC, S>;
+  const known: ReadonlySet<string> = new Set(workflow.states);
+  const unknown: { id: string; state: string }[] = [];
+  for (const job of own.jobs.values()) if (!known.has(job.state)) unknown.push({ id: job.id, state: job.state });
+  if (unknown.length > 0) throw new UnknownStatesError(workflow.name, run.name, unknown, workflow.states);
+  own.states = known;
+  own.workflow = workflow;
+  return run as Run<OC, JC, S>;
 }

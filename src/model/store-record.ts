@@ -54,7 +54,7 @@ export interface TransitionRecord<JC> {
 }
 
 /**
- * A job added to a run while a processor was running it.
+ * A job added to a run (`run.add`), during an execution or between them.
  *
  * @example
  * ```ts
@@ -70,6 +70,33 @@ export interface AddRecord<JC> {
 }
 
 /**
+ * A job moved by an operator rather than by an exec: a redrive. Its job context stays; its failed
+ * mark is cleared unless `keepFailed`; the move is noted in its history.
+ *
+ * @example
+ * ```ts
+ * const r: MoveRecord = { type: 'move', id: '7', from: 'fetch-failed', to: 'fetch', at: Date.now(), note: 'redrive from fetch-failed' };
+ * ```
+ * @public
+ */
+export interface MoveRecord {
+  /** Marks a move record. */
+  readonly type: 'move';
+  /** The job's id. */
+  readonly id: string;
+  /** The state it was in. */
+  readonly from: string;
+  /** The state it is in now. */
+  readonly to: string;
+  /** When, in epoch milliseconds. */
+  readonly at: number;
+  /** Why, for the job's history. */
+  readonly note: string;
+  /** The job keeps its failed mark (it does not run until the mark is cleared). */
+  readonly keepFailed?: true;
+}
+
+/**
  * Anything a store appends.
  *
  * @example
@@ -78,4 +105,4 @@ export interface AddRecord<JC> {
  * ```
  * @public
  */
-export type StoreRecord<JC> = TransitionRecord<JC> | AddRecord<JC>;
+export type StoreRecord<JC> = TransitionRecord<JC> | AddRecord<JC> | MoveRecord;

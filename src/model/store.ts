@@ -1,30 +1,43 @@
 import type { Run } from './run.js';
 import type { StoreRecord } from './store-record.js';
+import type { WorkflowStates } from './workflow-states.js';
 
 /**
- * Where a run lives. The processor checkpoints the run when it starts and stops, and appends every
- * completed transition in between; a transition counts as done only once `append` has resolved.
- * Implement this to add a store: `load` must give back the run as of the last checkpoint with every
- * appended record replayed on it.
+ * Where a run lives. A store deals in snapshots and records only: it writes a run whole through
+ * {@link toSnapshot}, rebuilds one with {@link fromSnapshot} and {@link replay}, and appends the
+ * records the processor gives it. Implement this to add a store; the conformance suite in the
+ * repository's `test/support/store-conformance.ts` says what every store must do.
+ *
+ * The processor calls `checkpoint(run, 'start')` when it starts, `append` for every completed
+ * transition (a transition counts as done only once `append` has resolved), and
+ * `checkpoint(run, 'stop')` when it stops. A store *holds* a run once it loaded it or wrote it
+ * whole; for the run it holds, `checkpoint(run, 'start')` and `close()` append the run's
+ * {@link takeUnsavedRecords} (a `run.add`, a redrive) instead of rewriting it.
  *
  * @example
  * ```ts
  * const store: Store<OC, JC> = new MemoryStore();
- * const run = (await store.load()) ?? wf.newRun('demo', oc);
+ * const run = (await store.load(wf)) ?? wf.newRun('demo', oc);
  * ```
  * @public
  */
 export interface Store<OC, JC> {
-  /** The stored run, or `undefined` when nothing was stored yet. */
-  load(): Promise<Run<OC, JC> | undefined>;
+  /**
+   * The stored run, or `undefined` when nothing was stored yet. Given a workflow, the run is bound
+   * to it (see {@link bindRun}): a job in a state it does not declare is reported with an
+   * `UnknownStatesError` before anything changes. (The built-in stores also type the run with
+   * the workflow's state names.)
+   */
+  load(workflow?: WorkflowStates<string>): Promise<Run<OC, JC> | undefined>;
   /** Makes records durable, in order. Many records come in one call (group commit). */
   append(records: readonly StoreRecord<JC>[]): Promise<void>;
   /**
-   * Stores the whole run; records appended before it are no longer needed. `when` is `'stop'` when
-   * the processor stops: every change since its `'start'` checkpoint was appended, so a store with
-   * a log may keep the log rather than rewrite the run.
+   * Makes the store hold `run`. For the run it already holds, it appends the run's unsaved records
+   * (O(changes)); for another run it writes the run whole (refusing, with an error, to replace a
+   * run it holds but was never asked to load). `when` is `'stop'` when the processor stops: every
+   * change since `'start'` was appended, so a store with a log may keep the log.
    */
   checkpoint(run: Run<OC, JC>, when?: 'start' | 'stop'): Promise<void>;
-  /** Flushes and releases the store. */
+  /** Writes the held run's unsaved records, flushes and releases the store; later calls throw. */
   close(): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import type { Graph } from './graph.js';
-import { internalsOf, Run } from './run.js';
+import { bindRun, Run } from './run.js';
+import type { WorkflowStates } from './workflow-states.js';
 
 /**
  * A built workflow: its compiled graph and a way to start runs of it. `S` is the union of its
@@ -12,11 +13,7 @@ import { internalsOf, Run } from './run.js';
  * ```
  * @public
  */
-export interface Workflow<AC, OC, JC, S extends string = string> {
-  /** The workflow's name. */
-  readonly name: string;
-  /** Every state name, in declared order. */
-  readonly states: readonly S[];
+export interface Workflow<AC, OC, JC, S extends string = string> extends WorkflowStates<S> {
   /** The runtime graph the definition compiled to. */
   readonly graph: Graph<AC, OC, JC>;
   /** A new, empty run of this workflow; its `add` accepts only this workflow's states. */
@@ -26,15 +23,13 @@ export interface Workflow<AC, OC, JC, S extends string = string> {
 /** Wraps a compiled graph as a workflow. */
 export function createWorkflow<AC, OC, JC, S extends string>(graph: Graph<AC, OC, JC>): Workflow<AC, OC, JC, S> {
   const states = Object.freeze(graph.states.map((s) => s.name as S));
-  const known: ReadonlySet<string> = new Set(states);
-  return Object.freeze({
+  const wf: Workflow<AC, OC, JC, S> = Object.freeze({
     name: graph.name,
     states,
     graph,
     newRun(name: string, oc: OC): Run<OC, JC, S> {
-      const run = new Run<OC, JC, S>(name, oc);
-      internalsOf<JC>(run).states = known;
-      return run;
+      return bindRun(new Run<OC, JC>(name, oc), wf);
     },
   });
+  return wf;
 }

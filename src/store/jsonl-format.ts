@@ -98,7 +98,8 @@ export function recordProblem(value: unknown): string | undefined {
   if (!isObject(value)) return `a log line must be a JSON object, got ${describe(value)}`;
   if (!Number.isSafeInteger(value['seq'])) return `"seq" must be a whole number, got ${describe(value['seq'])}`;
   if (value['type'] === 'add') return jobProblem(value['job']);
-  if (value['type'] !== 'transition') return `"type" must be "transition" or "add", got ${describe(value['type'])}`;
+  if (value['type'] === 'move') return moveProblem(value);
+  if (value['type'] !== 'transition') return `"type" must be "transition", "add" or "move", got ${describe(value['type'])}`;
   for (const field of ['id', 'from', 'to'] as const) {
     if (typeof value[field] !== 'string' || value[field] === '') return `"${field}" must be a non-empty string, got ${describe(value[field])}`;
   }
@@ -109,6 +110,15 @@ export function recordProblem(value: unknown): string | undefined {
   const kicks = (value['kicks'] ?? []) as unknown[];
   const bad = kicks.findIndex((k) => !isObject(k) || typeof k['id'] !== 'string' || typeof k['state'] !== 'string' || !('jc' in k));
   if (bad !== -1) return `kicks[${bad}] needs a string "id", a string "state" and a "jc"`;
+  return undefined;
+}
+
+function moveProblem(value: Record<string, unknown>): string | undefined {
+  for (const field of ['id', 'from', 'to', 'note'] as const) {
+    if (typeof value[field] !== 'string' || value[field] === '') return `"${field}" must be a non-empty string, got ${describe(value[field])}`;
+  }
+  if (typeof value['at'] !== 'number') return `"at" must be a number, got ${describe(value['at'])}`;
+  if ('keepFailed' in value && value['keepFailed'] !== true) return `"keepFailed" must be true when present, got ${describe(value['keepFailed'])}`;
   return undefined;
 }
 

@@ -3,14 +3,14 @@ import { type FileHandle, mkdir, open, readdir, stat, unlink } from 'node:fs/pro
 import { basename, dirname, join } from 'node:path';
 import { applyRecord } from '../model/apply-record.js';
 import type { Job } from '../model/job.js';
-import type { Run } from '../model/run.js';
-import { internalsOf } from '../model/run.js';
+import { bindRun, type Run, flushUnsavedRecords } from '../model/run.js';
 import { RunError } from '../model/run-error.js';
+import type { WorkflowStates } from '../model/workflow-states.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { ByteSink } from './byte-sink.js';
 import { encodeHeader, encodeJob, encodeRecord, headerProblem, jobProblem, recordProblem, type SnapshotHeader } from './jsonl-format.js';
 import { type Line, readLineBatches } from './line-reader.js';
-import { fromSnapshot } from '../model/run-snapshot.js';
+import { fromSnapshot, toSnapshot } from '../model/run-snapshot.js';
 import { RunLock } from './run-lock.js';
 import type { Store } from '../model/store.js';
 import { StoreCorruptError } from './store-corrupt-error.js';
@@ -113,10 +113,11 @@ export class JsonlStore<OC, JC> implements Store<OC, JC> {
 
   /**
    * The stored run: the snapshot with the log replayed on it, or `undefined` when there is no file
-   * yet. A torn last log line (a crash mid-write) is dropped with a warning; any other bad line
-   * throws a {@link StoreCorruptError} naming the file and line, and nothing is rewritten.
+   * yet; bound to `workflow` when given. A torn last log line (a crash mid-write) is dropped with a
+   * warning; any other bad line throws a {@link StoreCorruptError} naming the file and line, and
+   * nothing is rewritten.
    */
-  async load(): Promise<Run<OC, JC> | undefined> {
+  async load<S extends string = string>(workflow?: WorkflowStates<S>): Promise<Run<OC, JC, S> | undefined> {
     this.#checkOpen('load');
     if (!this.#readOnly) {
       await this.#lock.acquire(this.path);
@@ -129,8 +130,9 @@ export class JsonlStore<OC, JC> implements Store<OC, JC> {
     }
     const run = await this.#readSnapshot();
     if (existsSync(this.logPath)) await this.#replayLog(run);
+    const bound = workflow ? bindRun(run, workflow) : (run as Run<OC, JC, S>);
     this.#run = run;
-    return run;
+    return bound;
   }
 
   /** Appends records to the log as one batch (split at `maxBatchRecords`), durable when it resolves. */
@@ -151,24 +153,33 @@ export class JsonlStore<OC, JC> implements Store<OC, JC> {
   }
 
   /**
-   * Writes the whole run as a new snapshot and empties the log. At a processor's `'stop'` the log
-   * already holds every change since its `'start'`, so the snapshot is rewritten then only when the
-   * log is due for compaction anyway (`compactAfterBytes`); `close()` compacts.
+   * For the run this store loaded (or last wrote whole), appends the run's unsaved changes (a
+   * `run.add`, a redrive) to the log: starting a processor on a loaded run writes only what
+   * changed. At a processor's `'stop'` the log already holds every change since its `'start'`, so
+   * the snapshot is rewritten then only when the log is due for compaction (`compactAfterBytes`).
+   * For any other run, writes it whole as a new snapshot and empties the log.
    */
   async checkpoint(run: Run<OC, JC>, when: 'start' | 'stop' = 'start'): Promise<void> {
     this.#checkOpen('checkpoint');
     this.#checkWritable('checkpoint');
-    if (when === 'stop' && run === this.#run && this.#logBytes < this.#compactAfterBytes) return;
+    if (run === this.#run) {
+      await flushUnsavedRecords(run, (records) => this.#appendSome(records));
+      if (when === 'stop' && this.#logBytes >= this.#compactAfterBytes) await this.#compact(run);
+      return;
+    }
     await this.#lock.acquire(this.path);
     if (!this.#loaded && existsSync(this.path)) {
       throw new RunError(`${this.path} already holds a run: load it with store.load() to continue it, or delete the file to start over`);
     }
     this.#loaded = true;
     this.#run = run;
-    await this.#compact(run);
+    await flushUnsavedRecords(run, () => this.#compact(run)); // the snapshot holds them
   }
 
-  /** Compacts into the snapshot (the log is removed), releases the lock; later calls throw. */
+  /**
+   * Writes the held run's unsaved changes, compacts into the snapshot (the log is removed) and
+   * releases the lock; later calls throw.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     if (this.#readOnly) {
@@ -176,6 +187,7 @@ export class JsonlStore<OC, JC> implements Store<OC, JC> {
       return;
     }
     try {
+      if (this.#run) await flushUnsavedRecords(this.#run, (records) => this.#appendSome(records));
       if (this.#run && this.#dirty) await this.#compact(this.#run);
       await this.#log?.close();
       this.#log = undefined;
@@ -267,6 +279,11 @@ export class JsonlStore<OC, JC> implements Store<OC, JC> {
     }
   }
 
+  /** Appends when there is something to append: an empty flush opens no log. */
+  async #appendSome(records: readonly StoreRecord<JC>[]): Promise<void> {
+    if (records.length > 0) await this.append(records);
+  }
+
   #checkWritable(what: string): void {
     if (this.#readOnly) throw new Error(`JsonlStore(${this.path}): ${what} on a read-only store`);
   }
@@ -286,8 +303,9 @@ async function removeDeadTemps(path: string): Promise<void> {
 
 function* snapshotChunks<OC, JC>(run: Run<OC, JC>, seq: number): Generator<Uint8Array> {
   const sink = new ByteSink(2 << 20);
-  sink.write(encodeHeader({ name: run.name, oc: run.oc, nextId: internalsOf<JC>(run).nextId, seq }));
-  for (const job of run.jobs.values()) {
+  const snapshot = toSnapshot(run);
+  sink.write(encodeHeader({ name: snapshot.name, oc: snapshot.oc, nextId: snapshot.nextId, seq }));
+  for (const job of snapshot.jobs) {
     sink.write(encodeJob(job));
     if (sink.length >= 1 << 20) yield sink.take(); // written out before the generator resumes
   }

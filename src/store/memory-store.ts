@@ -1,8 +1,9 @@
-import type { Run } from '../model/run.js';
 import { replay } from '../model/replay.js';
+import { bindRun, type Run, flushUnsavedRecords } from '../model/run.js';
 import { fromSnapshot, type RunSnapshot, toSnapshot } from '../model/run-snapshot.js';
 import type { Store } from '../model/store.js';
 import type { StoreRecord } from '../model/store-record.js';
+import type { WorkflowStates } from '../model/workflow-states.js';
 
 /**
  * A store in memory: a snapshot plus the records appended since, copied on the way in and out so
@@ -20,38 +21,64 @@ import type { StoreRecord } from '../model/store-record.js';
 export class MemoryStore<OC, JC> implements Store<OC, JC> {
   #snapshot: RunSnapshot<OC, JC> | undefined;
   #records: StoreRecord<JC>[] = [];
+  /** The run this store holds: the one it last loaded or wrote whole. */
+  #run: Run<OC, JC> | undefined;
+  #loaded = false;
   #closed = false;
 
-  /** The stored run (a copy), or `undefined` before the first checkpoint. */
-  async load(): Promise<Run<OC, JC> | undefined> {
+  /** The stored run (a copy), or `undefined` before the first checkpoint; bound to `workflow` when given. */
+  async load<S extends string = string>(workflow?: WorkflowStates<S>): Promise<Run<OC, JC, S> | undefined> {
     this.#checkOpen('load');
+    this.#loaded = true;
     if (this.#snapshot === undefined) return undefined;
-    const run = fromSnapshot<OC, JC>(structuredClone(this.#snapshot), 'memory store');
-    return replay(run, structuredClone(this.#records));
+    const run = replay(fromSnapshot<OC, JC>(structuredClone(this.#snapshot), 'memory store'), structuredClone(this.#records));
+    const bound = workflow ? bindRun(run, workflow) : (run as Run<OC, JC, S>);
+    this.#run = run;
+    return bound;
   }
 
   /** Keeps copies of the records, in order. */
   async append(records: readonly StoreRecord<JC>[]): Promise<void> {
     this.#checkOpen('append');
+    if (records.length === 0) return;
     if (this.#snapshot === undefined) throw new Error('MemoryStore: append before the first checkpoint: there is no run to append to');
     for (const record of records) this.#records.push(structuredClone(record));
   }
 
-  /** Keeps a copy of the whole run and forgets the records before it. */
-  async checkpoint(run: Run<OC, JC>): Promise<void> {
+  /**
+   * For the run it holds: appends the run's unsaved changes at `'start'`, folds the records into a
+   * new snapshot at `'stop'`. For another run: keeps a copy of it whole.
+   */
+  async checkpoint(run: Run<OC, JC>, when: 'start' | 'stop' = 'start'): Promise<void> {
     this.#checkOpen('checkpoint');
-    this.#snapshot = structuredClone(toSnapshot(run));
-    this.#records = [];
+    if (run === this.#run) {
+      await flushUnsavedRecords(run, (records) => this.append(records));
+      if (when === 'stop') this.#writeWhole(run);
+      return;
+    }
+    if (this.#snapshot !== undefined && !this.#loaded) {
+      throw new Error(`MemoryStore already holds run "${this.#snapshot.name}": load it with store.load() to continue it`);
+    }
+    await flushUnsavedRecords(run, async () => this.#writeWhole(run)); // the snapshot holds them
+    this.#run = run;
+    this.#loaded = true;
   }
 
-  /** Closes the store: every later call throws. */
+  /** Writes the held run's unsaved changes and closes the store: every later call throws. */
   async close(): Promise<void> {
+    if (this.#closed) return;
+    if (this.#run) await flushUnsavedRecords(this.#run, (records) => this.append(records));
     this.#closed = true;
   }
 
-  /** How many records were appended since the last checkpoint. */
+  /** How many records were appended since the run was last written whole. */
   get pendingRecords(): number {
     return this.#records.length;
+  }
+
+  #writeWhole(run: Run<OC, JC>): void {
+    this.#snapshot = structuredClone(toSnapshot(run));
+    this.#records = [];
   }
 
   #checkOpen(what: string): void {

@@ -1,4 +1,4 @@
-import type { ExecResult } from '../engine/exec-result.js';
+import type { ProcessorExecResult } from '../engine/processor-exec-result.js';
 import { Processor, type ProcessorOptions } from '../engine/processor.js';
 import type { Run } from '../model/run.js';
 import type { Workflow } from '../model/workflow.js';
@@ -31,7 +31,7 @@ export interface RunWithFakeClockOptions<OC, JC> extends Omit<ProcessorOptions<O
  */
 export interface FakeClockRun {
   /** What `processor.exec` resolved with. */
-  readonly result: ExecResult;
+  readonly result: ProcessorExecResult;
   /** The clock, for more assertions or another run. */
   readonly clock: FakeClock;
   /** Fake milliseconds the run took. */
