@@ -2,9 +2,12 @@
 // nothing but the loaded run: `node --expose-gc --import tsx bench/restart-child.ts <run file>`.
 // Loads the run with a JsonlStore (snapshot, then the log replayed on it), collects garbage and
 // prints one JSON line: {seconds, cpu_seconds (user + system, all threads), heap_used_bytes,
-// heap_before_bytes, rss_bytes, jobs, states, samples}. It does not close the store: close() would compact (rewrite the whole snapshot), which
-// is not what is measured; the parent removes the files, lock included.
-import { JsonlStore } from '../src/index.js';
+// heap_before_bytes, rss_bytes, jobs, states, samples, exec_start_*}. After measuring the load it
+// adds 10 jobs and starts a processor on the run, and records the bytes on disk when the first
+// exec runs (then aborts). It does not close the store: close() would compact (rewrite the whole
+// snapshot), which is not what is measured; the parent removes the files, lock included.
+import { statSync } from 'node:fs';
+import { JsonlStore, Processor, workflow } from '../src/index.js';
 import { heapAfterGc } from './heap.js';
 
 type JC = { n: number };
@@ -16,7 +19,8 @@ const samples = (process.argv[3] ?? '').split(',').filter((id) => id !== '');
 const heapBefore = heapAfterGc();
 const start = performance.now();
 const cpuStart = process.cpuUsage();
-const run = await new JsonlStore<object, JC>(path).load();
+const store = new JsonlStore<object, JC>(path);
+const run = await store.load();
 const seconds = (performance.now() - start) / 1000;
 const cpu = process.cpuUsage(cpuStart);
 if (run === undefined) throw new Error(`restart-child: no run at ${path}`);
@@ -30,6 +34,49 @@ for (const id of samples) {
   const job = run.jobs.get(id);
   sampled[id] = job ? { state: job.state, jc: job.jc, history: job.history.map((h) => h.state) } : null;
 }
+const jobs = run.jobs.size;
+
+// Exec start on the loaded run: only the changes (10 adds) may reach the disk before the first exec.
+const files = () => {
+  const snapshot = statSync(path);
+  return { snapshot: `${snapshot.ino}:${snapshot.mtimeMs}:${snapshot.size}`, bytes: snapshot.size + statSync(`${path}.log`).size };
+};
+for (let i = 0; i < 10; i++) run.add({ n: -1 - i }, 'fetch');
+const before = files();
+const controller = new AbortController();
+let atFirstExec: { snapshot: string; bytes: number; seconds: number } | undefined;
+const execStart = performance.now();
+const wf = workflow<object, object, JC>('restart')
+  .state('fetch')
+  .to('parse')
+  .exec(({ jc }) => {
+    if (atFirstExec === undefined) {
+      atFirstExec = { ...files(), seconds: (performance.now() - execStart) / 1000 };
+      controller.abort();
+    }
+    return { state: 'parse', jc };
+  })
+  .state('parse')
+  .to('done')
+  .exec(({ jc }) => ({ state: 'done', jc }))
+  .terminal('done')
+  .build();
+await new Processor(wf, {}, { store }).exec(run, { signal: controller.signal });
+if (atFirstExec === undefined) throw new Error('restart-child: no exec ran');
+const first: { snapshot: string; bytes: number; seconds: number } = atFirstExec;
+
 console.log(
-  JSON.stringify({ seconds, cpu_seconds: (cpu.user + cpu.system) / 1e6, heap_used_bytes: heapUsed, heap_before_bytes: heapBefore, rss_bytes: rss, jobs: run.jobs.size, states, samples: sampled }),
+  JSON.stringify({
+    seconds,
+    cpu_seconds: (cpu.user + cpu.system) / 1e6,
+    heap_used_bytes: heapUsed,
+    heap_before_bytes: heapBefore,
+    rss_bytes: rss,
+    jobs,
+    states,
+    samples: sampled,
+    exec_start_bytes: first.bytes - before.bytes,
+    exec_start_snapshot_rewritten: first.snapshot !== before.snapshot,
+    exec_start_seconds: first.seconds,
+  }),
 );

@@ -1,17 +1,18 @@
 // Workload "restart": the cost of picking up a big run after a crash. It writes a run file of
 // 1,000,000 jobs (JC = { n: number }, all in 'fetch') and a log of 1,000,000 transition records
-// beside it, with the store's own encoders (encodeHeader/encodeJob/encodeRecord), exactly as a
-// JsonlStore writes them: the first half of the jobs move fetch -> parse, then the same half
-// parse -> done. Then it times `new JsonlStore(path).load()` in a fresh child process
-// (bench/restart-child.ts), which also reports its heap after a gc, and checks the loaded run:
-// 1,000,000 jobs, half in 'done' with the history fetch, parse, done, half still in 'fetch'.
+// beside it through a JsonlStore (checkpoint, then appends, then no close: a crash): the first
+// half of the jobs move fetch -> parse, then the same half parse -> done. Then it times
+// `new JsonlStore(path).load()` in a fresh child process (bench/restart-child.ts), which also
+// reports its heap after a gc, and checks the loaded run: 1,000,000 jobs, half in 'done' with the
+// history fetch, parse, done, half still in 'fetch'. The child then adds 10 jobs and starts a
+// processor on the loaded run, and reports what reached the disk by the time the first exec runs
+// (the snapshot must not be rewritten: only the 10 adds, as log records).
 // The files live in a temp dir under os.tmpdir(), removed afterwards.
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Job, TransitionRecord } from '../src/index.js';
-import { encodeHeader, encodeJob, encodeRecord } from '../src/store/jsonl-format.js';
+import { JsonlStore, Run, type TransitionRecord } from '../src/index.js';
 import { fmt, fmtBytes, fmtSeconds, round3, verdict } from './report.js';
 import { withTempDir } from './temp-dir.js';
 import { sizeOf } from './w3-jsonl.js';
@@ -38,6 +39,12 @@ export interface RestartFigures {
   readonly restart_snapshot_bytes: number;
   readonly restart_log_bytes: number;
   readonly restart_write_s: number;
+  /** Bytes written between load and the first exec of a processor started on the loaded run (10 jobs added). */
+  readonly restart_exec_start_bytes: number;
+  /** Whether the snapshot file was rewritten by then. */
+  readonly restart_exec_start_snapshot_rewritten: boolean;
+  /** Seconds from `exec` to its first attempt on the loaded run. */
+  readonly restart_exec_start_s: number;
 }
 
 interface ChildReport {
@@ -49,54 +56,32 @@ interface ChildReport {
   readonly jobs: number;
   readonly states: Record<string, number>;
   readonly samples: Record<string, { state: string; jc: JC; history: string[] } | null>;
+  readonly exec_start_bytes: number;
+  readonly exec_start_snapshot_rewritten: boolean;
+  readonly exec_start_seconds: number;
 }
 
-/** Writes strings to a file in chunks of about 1 MiB. */
-class ChunkWriter {
-  readonly #fd: number;
-  #chunk = '';
-
-  constructor(path: string) {
-    this.#fd = openSync(path, 'w');
-  }
-
-  write(text: string): void {
-    this.#chunk += text;
-    if (this.#chunk.length >= 1 << 20) this.flush();
-  }
-
-  flush(): void {
-    if (this.#chunk.length > 0) writeSync(this.#fd, this.#chunk);
-    this.#chunk = '';
-  }
-
-  close(): void {
-    this.flush();
-    closeSync(this.#fd);
-  }
-}
-
-/** The snapshot (every job in 'fetch') and the log (RECORDS transitions), as JsonlStore writes them. */
-export function writeRunFiles(path: string): void {
-  const snapshot = new ChunkWriter(path);
-  snapshot.write(encodeHeader({ name: 'restart', oc: {}, nextId: JOBS, seq: 0 }));
-  for (let i = 0; i < JOBS; i++) {
-    const at = BASE_AT + i;
-    const job: Job<JC> = { id: String(i), state: 'fetch', jc: { n: i }, errors: {}, history: [{ state: 'fetch', at }], updatedAt: at };
-    snapshot.write(encodeJob(job));
-  }
-  snapshot.close();
-
-  const log = new ChunkWriter(`${path}.log`);
+/**
+ * The snapshot (every job in 'fetch') and the log (RECORDS transitions), written by a JsonlStore
+ * that is then dropped without `close()`, as a crash leaves them (the lock file is removed, as the
+ * OS would free a dead process's lock).
+ */
+export async function writeRunFiles(path: string): Promise<void> {
+  const run = new Run<object, JC>('restart', {});
+  for (let i = 0; i < JOBS; i++) run.add({ n: i }, 'fetch');
+  const store = new JsonlStore<object, JC>(path, { compactAfterBytes: Number.MAX_SAFE_INTEGER });
+  await store.load();
+  await store.checkpoint(run);
   const moved = RECORDS / 2; // jobs 0 .. moved-1 go fetch -> parse, then parse -> done
   let seq = 0;
   for (const [from, to] of [['fetch', 'parse'], ['parse', 'done']] as const) {
-    for (let i = 0; i < moved; i++) {
-      const record: TransitionRecord<JC> = { type: 'transition', id: String(i), from, to, jc: { n: i }, at: BASE_AT + JOBS + seq };
-      log.write(encodeRecord(++seq, record));
+    for (let start = 0; start < moved; start += 50_000) {
+      const batch: TransitionRecord<JC>[] = [];
+      for (let i = start; i < Math.min(start + 50_000, moved); i++) batch.push({ type: 'transition', id: String(i), from, to, jc: { n: i }, at: BASE_AT + JOBS + seq++ });
+      await store.append(batch);
     }
   }
-  log.close();
+  rmSync(`${path}.lock`);
 }
 
 /** Runs bench/restart-child.ts on the run file in a fresh node; resolves with its report. */
@@ -153,7 +138,7 @@ export async function restart(log: (line: string) => void): Promise<RestartFigur
   return withTempDir('restart', async (dir) => {
     const path = join(dir, 'restart.jsonl');
     const writeStart = performance.now();
-    writeRunFiles(path);
+    await writeRunFiles(path);
     const writeSeconds = (performance.now() - writeStart) / 1000;
     const snapshotBytes = sizeOf(path);
     const logBytes = sizeOf(`${path}.log`);
@@ -170,6 +155,11 @@ export async function restart(log: (line: string) => void): Promise<RestartFigur
       `RESTART heap after load and gc: ${fmtBytes(report.heap_used_bytes)} (target <= 1 GiB) ${verdict(report.heap_used_bytes <= TARGET_HEAP_BYTES)}; ` +
         `${fmt(Math.round((report.heap_used_bytes - report.heap_before_bytes) / JOBS))} bytes/job over the ${fmtBytes(report.heap_before_bytes)} before; rss ${fmtBytes(report.rss_bytes)}`,
     );
+    log(
+      `RESTART exec start on the loaded run (10 jobs added): ${fmt(report.exec_start_bytes)} bytes written before the first exec, ` +
+        `snapshot ${report.exec_start_snapshot_rewritten ? 'rewritten' : 'not rewritten'} ${verdict(!report.exec_start_snapshot_rewritten && report.exec_start_bytes < 10_000)}; ` +
+        `first exec ${fmtSeconds(report.exec_start_seconds)} after exec()`,
+    );
     return {
       restart_jobs: report.jobs,
       restart_records: RECORDS,
@@ -181,6 +171,9 @@ export async function restart(log: (line: string) => void): Promise<RestartFigur
       restart_snapshot_bytes: snapshotBytes,
       restart_log_bytes: logBytes,
       restart_write_s: round3(writeSeconds),
+      restart_exec_start_bytes: report.exec_start_bytes,
+      restart_exec_start_snapshot_rewritten: report.exec_start_snapshot_rewritten,
+      restart_exec_start_s: round3(report.exec_start_seconds),
     };
   });
 }

@@ -1,0 +1,101 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * The folder rules (DESIGN.md, "Layout"): the run model sits beneath everything and imports nothing
+ * outside itself; only the public entry points, the testing helpers and the CLI import the engine;
+ * the folders form no cycle. Read from the import statements of every source file.
+ */
+const root = resolve(import.meta.dirname, '..');
+
+interface Import {
+  readonly file: string;
+  readonly from: string;
+  readonly to: string;
+  /** The imported file, relative to the repository. */
+  readonly target: string;
+}
+
+/** The package's entry points (package.json `exports`), as source files. */
+const entryPoints = new Set(
+  Object.values(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).exports as Record<string, { import?: string } | string>)
+    .map((entry) => (typeof entry === 'string' ? entry : entry.import))
+    .filter((path): path is string => path !== undefined && path.endsWith('.js'))
+    .map((path) => path.replace(/^\.\/dist\//, '')),
+);
+
+function sourceFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(join(root, dir), { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...sourceFiles(path));
+    else if (entry.name.endsWith('.ts')) out.push(path);
+  }
+  return out;
+}
+
+/** The folder a source file belongs to: `src/<folder>`, `dsl`, or `src` for the entry point. */
+function folderOf(file: string): string {
+  const parts = file.split('/');
+  if (parts[0] !== 'src') return parts[0] as string;
+  return parts.length > 2 ? `src/${parts[1]}` : 'src';
+}
+
+const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^'";]*?from\s*['"](\.{1,2}\/[^'"]+)['"]/g;
+
+function importsOf(file: string): Import[] {
+  const text = readFileSync(join(root, file), 'utf8');
+  const out: Import[] = [];
+  for (const match of text.matchAll(IMPORT)) {
+    const target = relative(root, resolve(root, dirname(file), match[1] as string));
+    out.push({ file, from: folderOf(file), to: folderOf(target), target });
+  }
+  return out;
+}
+
+const files = [...sourceFiles('src'), ...sourceFiles('dsl')];
+const imports = files.flatMap(importsOf);
+const across = imports.filter((i) => i.from !== i.to);
+
+describe('folder rules', () => {
+  it('reads the imports it checks', () => {
+    expect(files.length).toBeGreaterThan(50);
+    expect(entryPoints.has('src/index.js')).toBe(true);
+    expect(across.some((i) => i.from === 'src/engine' && i.to === 'src/model')).toBe(true);
+  });
+
+  it('src/model imports nothing outside itself', () => {
+    const outside = across.filter((i) => i.from === 'src/model').map((i) => `${i.file} imports ${i.to}`);
+    expect(outside).toEqual([]);
+  });
+
+  it('only the entry points, the testing helpers and the CLI import the engine', () => {
+    const allowed = new Set(['src', 'src/testing', 'src/cli']);
+    const offenders = across.filter((i) => i.to === 'src/engine' && !allowed.has(i.from)).map((i) => `${i.file} imports src/engine`);
+    expect(offenders).toEqual([]);
+  });
+
+  it('the folders form no cycle', () => {
+    const edges = new Map<string, Set<string>>();
+    for (const i of across) edges.set(i.from, (edges.get(i.from) ?? new Set()).add(i.to));
+    const cycles: string[] = [];
+    const visit = (node: string, path: string[]) => {
+      for (const next of edges.get(node) ?? []) {
+        if (next === path[0]) cycles.push([...path, next].join(' -> '));
+        else if (!path.includes(next) && next > path[0]!) visit(next, [...path, next]);
+      }
+    };
+    for (const start of edges.keys()) visit(start, [start]);
+    expect(cycles).toEqual([]);
+  });
+
+  it('benchmarks and examples use the package entry points only', () => {
+    const outside = [...sourceFiles('bench'), ...sourceFiles('examples')].flatMap((file) =>
+      importsOf(file)
+        .filter((i) => (i.to.startsWith('src') || i.to === 'dsl') && !entryPoints.has(i.target))
+        .map((i) => `${file} imports ${i.to}`),
+    );
+    expect(outside).toEqual([]);
+  });
+});
