@@ -19,7 +19,7 @@ interface Import {
 
 /** The package's entry points (package.json `exports`), as source files. */
 const entryPoints = new Set(
-  Object.values(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).exports as Record<string, { import?: string } | string>)
+  Object.values((JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, { import?: string } | string> }).exports)
     .map((entry) => (typeof entry === 'string' ? entry : entry.import))
     .filter((path): path is string => path !== undefined && path.endsWith('.js'))
     .map((path) => path.replace(/^\.\/dist\//, '')),
