@@ -69,7 +69,7 @@ export interface QuickstartOptions {
 export async function runQuickstart(options: QuickstartOptions = {}): Promise<QuickstartSummary> {
   const site = new FakeSite({ pages: options.pages ?? 300 });
   const start = performance.now();
-  const loaded = await options.store?.load();
+  const loaded = await options.store?.load(crawl);
   // The seed's key is its URL, like every kicked fetch's: a link back to it is not fetched again.
   const run = loaded ?? crawl.newRun('quickstart', { startedBy: 'npm run demo' }).add({ url: site.url(0) }, 'fetch', { key: site.url(0) });
   const processor = new Processor(crawl, { site }, { ...(options.store ? { store: options.store } : {}), ...(options.status ? { status: options.status } : {}) });
