@@ -44,8 +44,10 @@ export interface RedriveOptions {
 export function redrive(run: Run<unknown, unknown>, options: RedriveOptions): string[] {
   const own = internalsOf<unknown>(run);
   if (own.busy) throw new RunError(`Run "${run.name}" is being executed: stop the processor before a redrive`);
-  if (own.states && !own.states.has(options.to)) {
-    throw new RunError(`Run "${run.name}": cannot redrive to state ${JSON.stringify(options.to)}: the workflow's states are ${[...own.states].join(', ')}`);
+  for (const [side, state] of [['from', options.from], ['to', options.to]] as const) {
+    if (own.states && !own.states.has(state)) {
+      throw new RunError(`Run "${run.name}": cannot redrive ${side} state ${JSON.stringify(state)}: workflow "${own.workflow?.name ?? '?'}" has the states ${[...own.states].join(', ')}`);
+    }
   }
   const at = options.at ?? Date.now();
   const note = `redrive from ${options.from}`;
