@@ -60,7 +60,7 @@ export { MemoryStore } from './store/memory-store.js';
 export { JsonlStore } from './store/jsonl-store.js';
 export type { JsonlStoreOptions } from './store/jsonl-store.js';
 export { StoreCorruptError } from './store/store-corrupt-error.js';
-export { RunLockedError } from './store/run-lock.js';
+export { RunLockedError } from './store/run-locked-error.js';
 export { toSnapshot, fromSnapshot } from './model/run-snapshot.js';
 export type { RunSnapshot } from './model/run-snapshot.js';
 

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { Run } from '../model/run.js';
 import { JsonlStore } from '../store/jsonl-store.js';
-import { RunLockedError } from '../store/run-lock.js';
+import { RunLockedError } from '../store/run-locked-error.js';
 import { StoreCorruptError } from '../store/store-corrupt-error.js';
 import { CliError } from './cli-error.js';
 
