@@ -80,7 +80,37 @@ describe('build() rejects an invalid definition, naming the state', () => {
     [
       'a rate limit that is not a limiter',
       () => untyped().state('a', { rateLimit: 10 }).to('done').exec(pass).terminal('done').build(),
-      'State "a": rateLimit must be a rate limiter such as fixedRate(10) or aimd({ initial: 10 })',
+      'State "a": rateLimit must be a rate limiter such as fixedRate(10) or aimd({ initial: 10 }), got 10',
+    ],
+    [
+      'a rate limit of null',
+      () => untyped().state('a', { rateLimit: null }).to('done').exec(pass).terminal('done').build(),
+      'State "a": rateLimit must be a rate limiter such as fixedRate(10) or aimd({ initial: 10 }), got null',
+    ],
+    [
+      'a retryOn that is not a function',
+      () => untyped().state('a', { retry: { attempts: 2, retryOn: 'timeouts' } }).to('done').exec(pass).terminal('done').build(),
+      'State "a": retry.retryOn must be a function, got "timeouts"',
+    ],
+    [
+      'a jitter that is not one of the two',
+      () => untyped().state('a', { retry: { attempts: 2, backoff: { jitter: 'half' } } }).to('done').exec(pass).terminal('done').build(),
+      'State "a": retry.backoff.jitter must be \'full\' or \'none\', got "half"',
+    ],
+    [
+      'a timeout that is not an object',
+      () => untyped().state('a', { timeout: 5000 }).to('done').exec(pass).terminal('done').build(),
+      "State \"a\": timeout must be an object such as { ms: 30_000, failState: 'failed' }, got 5000",
+    ],
+    [
+      'a hedge after no time',
+      () => untyped().state('a', { hedge: { afterMs: 0, max: 2 } }).to('done').exec(pass).terminal('done').build(),
+      'State "a": hedge.afterMs must be a positive number of milliseconds, got 0',
+    ],
+    [
+      'a concurrency that is a string',
+      () => untyped().state('a', { concurrency: '4' }).to('done').exec(pass).terminal('done').build(),
+      'State "a": concurrency must be a whole number from 1 up, got "4"',
     ],
     ['an empty state name', () => untyped().state('').to('done').exec(pass).terminal('done').build(), 'a state name must be a non-empty string, got ""'],
     ['no states at all', () => untyped().build(), 'it declares no states: add one with .state(name, options)'],

@@ -43,4 +43,20 @@ describe('the compiled graph', () => {
     const wf = workflow<object, object, JC>('w').state('a').to('done').exec(({ jc }) => ({ state: 'done', jc })).terminal('done').build();
     expect(wf.graph.state('a')?.concurrency).toBe(1);
   });
+
+  it('tells terminal states from working ones by `terminal`: only a working state has an exec and policies', () => {
+    const wf = workflow<object, object, JC>('w')
+      .state('a', { retry: { attempts: 2 }, recursive: true })
+      .to('done')
+      .exec(({ jc }) => ({ state: 'done', jc }))
+      .terminal('done')
+      .build();
+    const [a, done] = wf.graph.states;
+    if (a === undefined || a.terminal || done === undefined || !done.terminal) throw new Error('expected a working state, then a terminal one');
+    const exec: (args: never) => unknown = a.exec; // required: no cast, no check
+    expect(typeof exec).toBe('function');
+    expect(a).toMatchObject({ terminal: false, concurrency: 1, recursive: true, retry: { attempts: 2 } });
+    expect(done).toEqual({ name: 'done', index: 1, terminal: true, concurrency: 0, recursive: false, targets: [], spawns: [], source: expect.anything() as unknown });
+    expect(Object.isFrozen(a) && Object.isFrozen(done) && Object.isFrozen(done.targets)).toBe(true);
+  });
 });

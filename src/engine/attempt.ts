@@ -1,12 +1,16 @@
-import type { StateNode } from '../model/graph.js';
+import type { StateNode, WorkingStateNode } from '../model/graph.js';
 import type { Clock } from '../model/clock.js';
+import type { HedgeOptions, TimeoutOptions } from '../model/state-options.js';
 import type { ExecArgs, Transition } from '../model/transition.js';
+import { hedgeDecides, nextHedgeInMs } from '../policies/hedge.js';
+import { timedOutMessage } from '../policies/timeout.js';
+import { renderValue } from '../model/render-value.js';
 
 /** How one attempt of an exec ended. */
 export type AttemptOutcome =
   | { readonly kind: 'returned'; readonly transition: Transition<unknown> }
   | { readonly kind: 'threw'; readonly error: unknown }
-  | { readonly kind: 'timed-out'; readonly ms: number }
+  | { readonly kind: 'timed-out'; readonly timeout: TimeoutOptions }
   | { readonly kind: 'aborted' };
 
 /** What an attempt needs besides the state and the exec's arguments. */
@@ -29,10 +33,13 @@ export function runAttempt(
   ctx: AttemptContext,
   report: (outcome: AttemptOutcome) => void,
 ): Promise<void> {
+  if (node.terminal) {
+    report({ kind: 'threw', error: new Error(`state ${renderValue(node.name)} is terminal: it has no exec to attempt`) });
+    return Promise.resolve();
+  }
   const outer = args.signal;
-  const timeout = node.timeout;
-  if (timeout === undefined && node.hedge === undefined) return execute(node, args, outer, report);
-  if (timeout === undefined) return hedged(node, args, outer, ctx, report);
+  const { timeout, hedge } = node;
+  if (timeout === undefined) return hedge === undefined ? execute(node, args, outer, report) : hedged(node, hedge, args, outer, ctx, report);
 
   const controller = new AbortController();
   let reported = false;
@@ -48,29 +55,30 @@ export function runAttempt(
     controller.abort(outer.reason);
   };
   const timer = ctx.clock.setTimeout(() => {
-    if (outer.aborted) return;
-    controller.abort(new Error(`timed out after ${timeout.ms}ms`));
-    once({ kind: 'timed-out', ms: timeout.ms });
+    if (outer.aborted) return; // a shutdown is never a timeout
+    controller.abort(new Error(timedOutMessage(timeout.ms)));
+    once({ kind: 'timed-out', timeout });
   }, timeout.ms);
   outer.addEventListener('abort', onOuterAbort, { once: true });
   if (outer.aborted) onOuterAbort();
   const inner = { ...args, signal: controller.signal };
-  return node.hedge === undefined ? execute(node, inner, outer, once) : hedged(node, inner, outer, ctx, once);
+  return hedge === undefined ? execute(node, inner, outer, once) : hedged(node, hedge, inner, outer, ctx, once);
 }
 
 /**
- * Hedging: when the first exec has not finished after `afterMs`, start another (up to `max` in
- * flight); the first to return a transition wins and the others are aborted. When every exec
- * started has thrown and no other may start, the last error is the outcome.
+ * Hedging, as the hedge policy decides it (`nextHedgeInMs`, `hedgeDecides`): another exec starts
+ * each `afterMs` while the attempt is undecided, up to `max`, when a rate-limit permit is free; the
+ * first to return a transition wins and the others are aborted; a thrown error is the outcome only
+ * once every exec launched has settled.
  */
 function hedged(
-  node: StateNode,
+  node: WorkingStateNode,
+  hedge: HedgeOptions,
   args: ExecArgs<unknown, unknown, unknown>,
   outer: AbortSignal,
   ctx: AttemptContext,
   report: (outcome: AttemptOutcome) => void,
 ): Promise<void> {
-  const { afterMs, max } = node.hedge as NonNullable<StateNode['hedge']>;
   const controllers: AbortController[] = [];
   const running: Promise<void>[] = [];
   let settledCount = 0;
@@ -91,30 +99,27 @@ function hedged(
     running.push(
       execute(node, { ...args, signal: controller.signal }, outer, (outcome) => {
         settledCount++;
-        if (decided) return;
-        // A thrown error ends the attempt once no other exec of it is still running.
-        const last = settledCount === controllers.length;
-        if (outcome.kind === 'returned' || outcome.kind === 'aborted' || last) {
-          decided = true;
-          ctx.clock.clearTimeout(timer);
-          timer = undefined;
-          for (const other of controllers) if (other !== controller) other.abort(new Error('another hedged attempt won'));
-          allStarted();
-          report(outcome);
-        }
+        if (decided || !hedgeDecides(outcome.kind, settledCount, controllers.length)) return;
+        decided = true;
+        ctx.clock.clearTimeout(timer);
+        timer = undefined;
+        for (const other of controllers) if (other !== controller) other.abort(new Error('another hedged attempt won'));
+        allStarted();
+        report(outcome);
       }),
     );
     scheduleNext();
   };
   const scheduleNext = () => {
     timer = undefined;
-    if (decided || controllers.length >= max || args.signal.aborted) return allStarted();
+    const inMs = decided || args.signal.aborted ? undefined : nextHedgeInMs(hedge, controllers.length);
+    if (inMs === undefined) return allStarted();
     timer = ctx.clock.setTimeout(() => {
       timer = undefined;
       if (decided) return;
       if (ctx.mayHedge()) launch();
       else scheduleNext();
-    }, afterMs);
+    }, inMs);
   };
 
   launch();
@@ -125,15 +130,17 @@ function hedged(
   })();
 }
 
+/** What `execute` reports: an exec returned, threw, or was cut short by a shutdown. */
+type ExecOutcome = Extract<AttemptOutcome, { kind: 'returned' | 'threw' | 'aborted' }>;
+
 async function execute(
-  node: StateNode,
+  node: WorkingStateNode,
   args: ExecArgs<unknown, unknown, unknown>,
   outer: AbortSignal,
-  report: (outcome: AttemptOutcome) => void,
+  report: (outcome: ExecOutcome) => void,
 ): Promise<void> {
   try {
-    // `exec` is present on every non-terminal state; the graph compiler guarantees it.
-    const transition = await (node.exec as NonNullable<StateNode['exec']>)(args);
+    const transition = await node.exec(args);
     report({ kind: 'returned', transition });
   } catch (error) {
     // An outer abort is a shutdown: whatever the exec threw because of it is not the job's fault.

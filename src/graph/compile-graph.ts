@@ -1,7 +1,10 @@
 import type { ExecFn } from '../model/transition.js';
 import type { Edge, Graph, StateNode } from '../model/graph.js';
+import type { RateLimiter } from '../model/rate-limiter.js';
 import type { SourceLocation } from '../model/source-location.js';
-import type { StateOptions } from '../model/state-options.js';
+import type { BackoffOptions, RetryOptions, StateOptions, TimeoutOptions } from '../model/state-options.js';
+import { aFunction, anObject, durationMs, explained, numberIn, oneOf, optional, optionProblem, rule, wholeNumber } from '../model/check-option.js';
+import { renderValue } from '../model/render-value.js';
 import { WorkflowDefinitionError } from './workflow-definition-error.js';
 
 /** A state as the builder recorded it, before validation. */
@@ -35,23 +38,31 @@ export function compileGraph(name: string, definitions: readonly StateDefinition
 }
 
 function toNode(d: StateDefinition, index: number): StateNode {
-  const node: StateNode = {
+  const located = d.source ? { source: d.source } : {};
+  if (d.terminal) {
+    return Object.freeze({ name: d.name, index, terminal: true, concurrency: 0, recursive: false, targets: EMPTY, spawns: EMPTY, ...located });
+  }
+  // validateState reported a working state without an exec; this only tells the type checker
+  if (d.exec === undefined) throw new Error(`compileGraph: state ${renderValue(d.name)} has no exec, and validation let it through`);
+  const { concurrency, recursive, timeout, retry, rateLimit, hedge } = d.options;
+  return Object.freeze({
     name: d.name,
     index,
-    terminal: d.terminal,
-    concurrency: d.terminal ? 0 : (d.options.concurrency ?? 1),
-    recursive: d.options.recursive === true,
+    terminal: false,
+    concurrency: concurrency ?? 1,
+    recursive: recursive === true,
     targets: Object.freeze([...d.targets]),
     spawns: Object.freeze([...d.spawns]),
-    ...(d.options.timeout ? { timeout: Object.freeze({ ...d.options.timeout }) } : {}),
-    ...(d.options.retry ? { retry: Object.freeze({ ...d.options.retry }) } : {}),
-    ...(d.options.rateLimit ? { rateLimit: d.options.rateLimit } : {}),
-    ...(d.options.hedge ? { hedge: Object.freeze({ ...d.options.hedge }) } : {}),
-    ...(d.exec ? { exec: d.exec } : {}),
-    ...(d.source ? { source: d.source } : {}),
-  };
-  return Object.freeze(node);
+    exec: d.exec,
+    ...(timeout ? { timeout: Object.freeze({ ...timeout }) } : {}),
+    ...(retry ? { retry: Object.freeze({ ...retry }) } : {}),
+    ...(rateLimit ? { rateLimit } : {}),
+    ...(hedge ? { hedge: Object.freeze({ ...hedge }) } : {}),
+    ...located,
+  });
 }
+
+const EMPTY: readonly string[] = Object.freeze([]);
 
 function edgesOf(d: StateDefinition): Edge[] {
   const edges: Edge[] = d.targets.map((to) => ({ from: d.name, to, kind: 'transition' }));
@@ -66,99 +77,92 @@ function validateDefinitions(definitions: readonly StateDefinition[]): string[] 
   const declared = new Set<string>();
   for (const d of definitions) {
     if (typeof d.name !== 'string' || d.name.length === 0) {
-      problems.push(`a state name must be a non-empty string, got ${describe(d.name)}`);
+      problems.push(`a state name must be a non-empty string, got ${renderValue(d.name)}`);
       continue;
     }
-    if (declared.has(d.name)) problems.push(`State "${d.name}" is declared twice`);
+    if (declared.has(d.name)) problems.push(`State ${renderValue(d.name)} is declared twice`);
     declared.add(d.name);
   }
   for (const d of definitions) problems.push(...validateState(d, declared));
   return problems;
 }
 
+/** Collects the problems found, skipping the checks that found none. */
+function found(...checks: (string | undefined)[]): string[] {
+  return checks.filter((p): p is string => p !== undefined);
+}
+
 function validateState(d: StateDefinition, declared: ReadonlySet<string>): string[] {
   if (d.terminal) return validateTerminal(d);
-  const problems: string[] = [];
-  const where = `State "${d.name}"`;
-  if (typeof d.exec !== 'function') problems.push(`${where} has no exec: call .exec(fn) after .to(...)`);
-  if (d.targets.length === 0) problems.push(`${where} has no .to(...) targets: an exec must have somewhere to go`);
-  const concurrency = d.options.concurrency ?? 1;
-  if (!Number.isInteger(concurrency) || concurrency < 1) {
-    problems.push(`${where}: concurrency must be a whole number from 1 up, got ${describe(concurrency)}`);
-  }
+  const where = `State ${renderValue(d.name)}`;
+  const problems = found(
+    typeof d.exec === 'function' ? undefined : `${where} has no exec: call .exec(fn) after .to(...)`,
+    d.targets.length > 0 ? undefined : `${where} has no .to(...) targets: an exec must have somewhere to go`,
+    optionProblem(where, 'concurrency', d.options.concurrency, optional(wholeNumber(1))),
+  );
   for (const t of d.targets) {
-    if (!declared.has(t)) problems.push(`${where} targets "${t}", which is never declared with .state() or .terminal()`);
+    if (!declared.has(t)) problems.push(`${where} targets ${renderValue(t)}, which is never declared with .state() or .terminal()`);
   }
   for (const t of d.spawns) {
-    if (!declared.has(t)) problems.push(`${where} spawns into "${t}", which is never declared with .state() or .terminal()`);
+    if (!declared.has(t)) problems.push(`${where} spawns into ${renderValue(t)}, which is never declared with .state() or .terminal()`);
   }
-  const timeout = d.options.timeout;
-  if (timeout !== undefined) problems.push(...validateTimeout(d, timeout));
-  problems.push(...validatePolicies(d));
-  return problems;
-}
-
-function validatePolicies(d: StateDefinition): string[] {
-  const problems: string[] = [];
-  const where = `State "${d.name}"`;
-  const { retry, hedge, rateLimit } = d.options;
-  if (retry !== undefined) {
-    if (!Number.isInteger(retry.attempts) || retry.attempts < 1) problems.push(`${where}: retry.attempts must be a whole number from 1 up, got ${describe(retry.attempts)}`);
-    if (retry.then !== undefined && !d.targets.includes(retry.then)) {
-      problems.push(`${where}: retry then-state "${String(retry.then)}" must be one of its .to() targets (${d.targets.join(', ') || 'none'})`);
-    }
-    if (retry.retryOn !== undefined && typeof retry.retryOn !== 'function') problems.push(`${where}: retry.retryOn must be a function`);
-    problems.push(...validateBackoff(where, retry.backoff ?? {}));
-  }
+  const { timeout, retry, hedge, rateLimit } = d.options;
+  const shapes = found(
+    optionProblem(where, 'timeout', timeout, optional(anObject("{ ms: 30_000, failState: 'failed' }"))),
+    optionProblem(where, 'retry', retry, optional(anObject('{ attempts: 3 }'))),
+    optionProblem(where, 'retry.backoff', retry?.backoff, optional(anObject('{ initialMs: 100 }'))),
+    optionProblem(where, 'hedge', hedge, optional(anObject('{ afterMs: 200, max: 2 }'))),
+  );
+  if (shapes.length > 0) return [...problems, ...shapes];
+  if (timeout !== undefined) problems.push(...validateTimeout(where, d.targets, timeout));
+  if (retry !== undefined) problems.push(...validateRetry(where, d.targets, retry));
   if (hedge !== undefined) {
-    if (!(typeof hedge.afterMs === 'number' && hedge.afterMs > 0 && Number.isFinite(hedge.afterMs))) problems.push(`${where}: hedge.afterMs must be a positive number of milliseconds, got ${describe(hedge.afterMs)}`);
-    if (!Number.isInteger(hedge.max) || hedge.max < 2) problems.push(`${where}: hedge.max must be a whole number from 2 up (the first attempt counts), got ${describe(hedge.max)}`);
+    problems.push(...found(optionProblem(where, 'hedge.afterMs', hedge.afterMs, durationMs), optionProblem(where, 'hedge.max', hedge.max, HEDGE_MAX)));
   }
-  if (rateLimit !== undefined && (typeof rateLimit !== 'object' || typeof rateLimit.tryAcquire !== 'function')) {
-    problems.push(`${where}: rateLimit must be a rate limiter such as fixedRate(10) or aimd({ initial: 10 })`);
-  }
+  problems.push(...found(optionProblem(where, 'rateLimit', rateLimit, optional(A_RATE_LIMITER))));
   return problems;
 }
 
-function validateBackoff(where: string, b: NonNullable<NonNullable<StateOptions<string, string>['retry']>['backoff']>): string[] {
-  const problems: string[] = [];
-  const check = (name: string, value: number | undefined, min: number) => {
-    if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value >= min)) problems.push(`${where}: retry.backoff.${name} must be a number from ${min} up, got ${describe(value)}`);
-  };
-  check('initialMs', b.initialMs, 0);
-  check('maxMs', b.maxMs, b.initialMs ?? 0);
-  check('multiplier', b.multiplier, 1);
-  if (b.jitter !== undefined && b.jitter !== 'full' && b.jitter !== 'none') problems.push(`${where}: retry.backoff.jitter must be "full" or "none", got ${describe(b.jitter)}`);
-  return problems;
+const HEDGE_MAX = explained(wholeNumber(2), 'the first attempt counts');
+const A_RATE_LIMITER = rule(
+  'a rate limiter such as fixedRate(10) or aimd({ initial: 10 })',
+  (value): value is RateLimiter => typeof value === 'object' && value !== null && typeof (value as Partial<RateLimiter>).tryAcquire === 'function',
+);
+const JITTER = oneOf(['full', 'none']);
+
+function validateRetry(where: string, targets: readonly string[], retry: RetryOptions): string[] {
+  const backoff: BackoffOptions = retry.backoff ?? {};
+  const initialMs = numberIn({ from: 0 }).test(backoff.initialMs) ? backoff.initialMs : 0;
+  return found(
+    optionProblem(where, 'retry.attempts', retry.attempts, wholeNumber(1)),
+    retry.then === undefined || targets.includes(retry.then) ? undefined : `${where}: retry then-state ${renderValue(retry.then)} must be one of its .to() targets (${listed(targets)})`,
+    optionProblem(where, 'retry.retryOn', retry.retryOn, optional(aFunction)),
+    optionProblem(where, 'retry.backoff.initialMs', backoff.initialMs, optional(numberIn({ from: 0 }))),
+    optionProblem(where, 'retry.backoff.maxMs', backoff.maxMs, optional(numberIn({ from: initialMs }))),
+    optionProblem(where, 'retry.backoff.multiplier', backoff.multiplier, optional(numberIn({ from: 1 }))),
+    optionProblem(where, 'retry.backoff.jitter', backoff.jitter, optional(JITTER)),
+  );
 }
 
-function validateTimeout(d: StateDefinition, timeout: NonNullable<StateOptions<string, string>['timeout']>): string[] {
-  const problems: string[] = [];
-  const where = `State "${d.name}"`;
-  if (typeof timeout.ms !== 'number' || !Number.isFinite(timeout.ms) || timeout.ms <= 0) {
-    problems.push(`${where}: timeout.ms must be a positive number of milliseconds, got ${describe(timeout.ms)}`);
-  }
-  if (timeout.retries !== undefined && (!Number.isInteger(timeout.retries) || timeout.retries < 0)) {
-    problems.push(`${where}: timeout.retries must be a whole number from 0 up, got ${describe(timeout.retries)}`);
-  }
-  if (!d.targets.includes(timeout.failState)) {
-    problems.push(
-      `${where}: timeout failState "${String(timeout.failState)}" must be one of its .to() targets (${d.targets.join(', ') || 'none'})`,
-    );
-  }
-  return problems;
+function validateTimeout(where: string, targets: readonly string[], timeout: TimeoutOptions): string[] {
+  return found(
+    optionProblem(where, 'timeout.ms', timeout.ms, durationMs),
+    optionProblem(where, 'timeout.retries', timeout.retries, optional(wholeNumber(0))),
+    targets.includes(timeout.failState) ? undefined : `${where}: timeout failState ${renderValue(timeout.failState)} must be one of its .to() targets (${listed(targets)})`,
+  );
 }
 
 function validateTerminal(d: StateDefinition): string[] {
-  const where = `Terminal state "${d.name}"`;
-  const problems: string[] = [];
-  if (d.exec !== undefined) problems.push(`${where} cannot have an exec`);
-  if (d.options.timeout !== undefined) problems.push(`${where} cannot have a timeout`);
-  if (d.options.retry !== undefined || d.options.hedge !== undefined || d.options.rateLimit !== undefined) problems.push(`${where} cannot have a retry, hedge or rate limit`);
-  if (d.targets.length > 0 || d.spawns.length > 0) problems.push(`${where} cannot have targets or spawns`);
-  return problems;
+  const where = `Terminal state ${renderValue(d.name)}`;
+  const { timeout, retry, hedge, rateLimit } = d.options;
+  return found(
+    d.exec === undefined ? undefined : `${where} cannot have an exec`,
+    timeout === undefined ? undefined : `${where} cannot have a timeout`,
+    retry === undefined && hedge === undefined && rateLimit === undefined ? undefined : `${where} cannot have a retry, hedge or rate limit`,
+    d.targets.length === 0 && d.spawns.length === 0 ? undefined : `${where} cannot have targets or spawns`,
+  );
 }
 
-function describe(value: unknown): string {
-  return typeof value === 'string' ? `"${value}"` : String(value);
+function listed(targets: readonly string[]): string {
+  return targets.join(', ') || 'none';
 }

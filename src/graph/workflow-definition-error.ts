@@ -1,3 +1,5 @@
+import { renderValue } from '../model/render-value.js';
+
 /**
  * Thrown by `build()` when a workflow definition is invalid. `problems` holds one line per
  * problem, each naming the state it is about; the message lists them all.
@@ -15,7 +17,7 @@ export class WorkflowDefinitionError extends Error {
   readonly problems: readonly string[];
 
   constructor(workflow: string, problems: readonly string[]) {
-    super(`Workflow "${workflow}" is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(`Workflow ${renderValue(workflow)} is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.problems = problems;
   }
 }

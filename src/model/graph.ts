@@ -4,26 +4,89 @@ import type { RateLimiter } from './rate-limiter.js';
 import type { HedgeOptions, RetryOptions, TimeoutOptions } from './state-options.js';
 
 /**
- * A state of a compiled workflow graph.
+ * A state of a compiled workflow graph: a {@link TerminalStateNode}, where a job's walk ends, or a
+ * {@link WorkingStateNode}, which runs an exec. Check `terminal` to tell them apart; the fields a
+ * terminal state cannot have (`exec`, the policies) read `undefined` on it.
  *
  * @example
  * ```ts
  * const fetch = crawl.graph.state('fetch');
- * console.log(fetch?.concurrency, fetch?.targets);
+ * if (fetch !== undefined && !fetch.terminal) console.log(fetch.concurrency, fetch.targets, fetch.exec.name);
  * ```
  * @public
  */
-export interface StateNode<AC = unknown, OC = unknown, JC = unknown> {
+export type StateNode<AC = unknown, OC = unknown, JC = unknown> = TerminalStateNode | WorkingStateNode<AC, OC, JC>;
+
+/**
+ * A terminal state of a compiled workflow graph: a job that reaches it is done. It has no exec,
+ * no targets, no spawns and no policies.
+ *
+ * @example
+ * ```ts
+ * const done = crawl.graph.state('done');
+ * if (done?.terminal) console.log(`${done.name} ends the walk`); // done.exec is undefined
+ * ```
+ * @public
+ */
+export interface TerminalStateNode {
   /** The state's name. */
   readonly name: string;
   /** Its position in declaration order. */
   readonly index: number;
-  /** Terminal states end a job's walk and have no exec. */
-  readonly terminal: boolean;
-  /** How many jobs execute at once; 0 for terminal states. */
+  /** Always true: a terminal state ends a job's walk. */
+  readonly terminal: true;
+  /** Always 0: nothing executes in a terminal state. */
+  readonly concurrency: 0;
+  /** Always false. */
+  readonly recursive: false;
+  /** Always empty. */
+  readonly targets: readonly string[];
+  /** Always empty. */
+  readonly spawns: readonly string[];
+  /** Where the state was declared, when the runtime could tell. */
+  readonly source?: SourceLocation;
+  /** None: a terminal state has no exec. */
+  readonly exec?: never;
+  /** None. */
+  readonly timeout?: never;
+  /** None. */
+  readonly retry?: never;
+  /** None. */
+  readonly rateLimit?: never;
+  /** None. */
+  readonly hedge?: never;
+}
+
+/**
+ * A state of a compiled workflow graph that runs an exec for each job in it, under its policies
+ * (concurrency, rate limit, timeout, retry, hedge), and moves the job to one of its targets.
+ *
+ * @example
+ * ```ts
+ * const fetch = crawl.graph.state('fetch');
+ * if (fetch && !fetch.terminal) console.log(fetch.concurrency, fetch.timeout?.ms, fetch.targets); // 8 200 ['parse', 'fetch-failed']
+ * ```
+ * @public
+ */
+export interface WorkingStateNode<AC = unknown, OC = unknown, JC = unknown> {
+  /** The state's name. */
+  readonly name: string;
+  /** Its position in declaration order. */
+  readonly index: number;
+  /** Always false: the job moves on from here. */
+  readonly terminal: false;
+  /** How many jobs execute at once (1 or more). */
   readonly concurrency: number;
   /** Whether kicks may lead back to this state on purpose (see `StateOptions.recursive`). */
   readonly recursive: boolean;
+  /** The states an exec may return, in declared order. */
+  readonly targets: readonly string[];
+  /** The states an exec may kick children into, in declared order. */
+  readonly spawns: readonly string[];
+  /** Where the state was declared, when the runtime could tell. */
+  readonly source?: SourceLocation;
+  /** The exec. */
+  readonly exec: ExecFn<AC, OC, JC>;
   /** The per-attempt time limit, if any. */
   readonly timeout?: TimeoutOptions;
   /** Retries when exec throws, if any. */
@@ -32,14 +95,6 @@ export interface StateNode<AC = unknown, OC = unknown, JC = unknown> {
   readonly rateLimit?: RateLimiter;
   /** Hedging of slow attempts, if any. */
   readonly hedge?: HedgeOptions;
-  /** The states an exec may return, in declared order. */
-  readonly targets: readonly string[];
-  /** The states an exec may kick children into, in declared order. */
-  readonly spawns: readonly string[];
-  /** Where the state was declared, when the runtime could tell. */
-  readonly source?: SourceLocation;
-  /** The exec; absent on terminal states. */
-  readonly exec?: ExecFn<AC, OC, JC>;
 }
 
 /**
