@@ -23,20 +23,67 @@ export class RateLimitError extends Error {
 }
 
 /**
- * Whether `error` is a {@link RateLimitError}, or has one in its `cause` chain (an HTTP client's
- * error wrapping it, say). Returns the one found, or undefined.
+ * Whether `error` is a {@link RateLimitError} itself: a type guard. To find one wrapped in
+ * another error's `cause`, or inside an `AggregateError`, use {@link findRateLimitError}.
  *
  * @example
  * ```ts
- * const limited = isRateLimitError(new Error('fetch failed', { cause: new RateLimitError() }));
+ * try { await call(); } catch (e) { if (isRateLimitError(e)) console.log(e.retryAfterMs); }
  * ```
  * @public
  */
-export function isRateLimitError(error: unknown): RateLimitError | undefined {
-  const seen = new Set<unknown>();
-  for (let e = error; e !== null && typeof e === 'object' && !seen.has(e); e = (e as { cause?: unknown }).cause) {
+export function isRateLimitError(error: unknown): error is RateLimitError {
+  return error instanceof RateLimitError;
+}
+
+/**
+ * The {@link RateLimitError} in `error`: the error itself, or the first found along its `cause`
+ * chain (an HTTP client's error wrapping it, say) and among the `errors` of an `AggregateError`
+ * (`Promise.any` over mirrors that all said 429), depth first, in order; undefined when there is
+ * none. Cycles are followed once. This is what the processor applies to every thrown error.
+ *
+ * @example
+ * ```ts
+ * findRateLimitError(new Error('fetch failed', { cause: new RateLimitError('429', { retryAfterMs: 500 }) }))?.retryAfterMs; // 500
+ * findRateLimitError(new AggregateError([new Error('503'), new RateLimitError()])); // the RateLimitError
+ * ```
+ * @public
+ */
+export function findRateLimitError(error: unknown): RateLimitError | undefined {
+  try {
+    return search(error);
+  } catch {
+    return undefined; // a revoked proxy or a throwing getter: no RateLimitError to be found
+  }
+}
+
+function search(error: unknown): RateLimitError | undefined {
+  if (error instanceof RateLimitError) return error;
+  // the common case, an error with no cause, allocates nothing
+  if (!isObject(error) || (causeOf(error) === undefined && !(error instanceof AggregateError))) return undefined;
+  const seen = new Set<object>();
+  const todo: object[] = [error];
+  for (let e = todo.pop(); e !== undefined; e = todo.pop()) {
+    if (seen.has(e)) continue;
     if (e instanceof RateLimitError) return e;
     seen.add(e);
+    const cause = causeOf(e);
+    if (isObject(cause)) todo.push(cause);
+    // pushed last, popped first: an aggregate's errors, in order, before its own cause
+    if (e instanceof AggregateError && Array.isArray(e.errors)) {
+      for (let i = e.errors.length - 1; i >= 0; i--) {
+        const inner: unknown = e.errors[i];
+        if (isObject(inner)) todo.push(inner);
+      }
+    }
   }
   return undefined;
+}
+
+function causeOf(error: object): unknown {
+  return (error as { cause?: unknown }).cause;
+}
+
+function isObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null;
 }
