@@ -1,6 +1,9 @@
 import type { Clock } from '../model/clock.js';
 import type { RateLimiter } from '../model/rate-limiter.js';
-import { ClockSlot, TokenBucket, checkClock, describeValue, usableWait } from './token-bucket.js';
+import { anObject, checkOption, numberIn, optional, wholeNumber } from '../model/check-option.js';
+import { ClockSlot, TokenBucket, checkClock, usableWait } from './token-bucket.js';
+
+const POSITIVE = numberIn({ above: 0 });
 
 /**
  * Options of {@link fixedRate}.
@@ -49,19 +52,12 @@ export interface FixedRateOptions {
  * @public
  */
 export function fixedRate(perSecond: number, options: FixedRateOptions = {}): Required<RateLimiter> {
-  if (typeof perSecond !== 'number' || !(perSecond > 0)) {
-    throw new TypeError(`fixedRate: perSecond must be a positive number, got ${describeValue(perSecond)}`);
-  }
   if (perSecond === Infinity) {
     throw new TypeError('fixedRate: perSecond must be finite (leave rateLimit out for no limit), got Infinity');
   }
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`fixedRate: options must be an object such as { burst: 5 }, got ${describeValue(options)}`);
-  }
-  const burst = options.burst ?? 1;
-  if (typeof burst !== 'number' || !Number.isInteger(burst) || burst < 1) {
-    throw new TypeError(`fixedRate: burst must be a whole number from 1 up, got ${describeValue(options.burst)}`);
-  }
+  checkOption('fixedRate', 'perSecond', perSecond, POSITIVE);
+  checkOption('fixedRate', 'options', options, anObject('{ burst: 5 }'));
+  const burst = checkOption('fixedRate', 'burst', options.burst, optional(wholeNumber(1))) ?? 1;
   checkClock('fixedRate', options.clock);
   return new FixedRateLimiter(perSecond, burst, options.clock);
 }

@@ -1,6 +1,7 @@
 // Helpers shared by the rate limiters (fixed-rate.ts, aimd.ts); not part of the public API.
 import { systemClock } from '../model/clock.js';
 import type { Clock } from '../model/clock.js';
+import { checkOption, optional, rule } from '../model/check-option.js';
 
 /** Tokens within this of a whole one count as whole, so float drift never costs a wait. */
 const TOKEN_EPSILON = 1e-9;
@@ -114,26 +115,13 @@ export class ClockSlot {
  * @internal
  */
 export function checkClock(factory: string, clock: unknown): void {
-  if (clock === undefined) return;
-  if (typeof clock !== 'object' || clock === null || typeof (clock as Partial<Clock>).now !== 'function') {
-    throw new TypeError(`${factory}: clock must be a Clock (an object with now(), setTimeout() and clearTimeout()), got ${describeValue(clock)}`);
-  }
+  checkOption(factory, 'clock', clock, optional(A_CLOCK));
 }
 
-/**
- * A value as an error message shows it: strings quoted, the rest as `String` prints them.
- *
- * @example
- * ```ts
- * describeValue('10'); // '"10"'
- * ```
- * @internal
- */
-export function describeValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'object' && value !== null) return Array.isArray(value) ? 'an array' : 'an object';
-  return String(value);
-}
+const A_CLOCK = rule(
+  'a Clock (an object with now(), setTimeout() and clearTimeout())',
+  (value): value is Clock => typeof value === 'object' && value !== null && typeof (value as Partial<Clock>).now === 'function',
+);
 
 /**
  * The retry-after a rate-limit signal carried, if it is a usable wait (positive and finite).
