@@ -1,6 +1,7 @@
 import type { Run } from '../model/run.js';
 import type { Workflow } from '../model/workflow.js';
 import type { StateStatus } from '../status/state-status.js';
+import { renderValue } from '../model/render-value.js';
 
 /**
  * What a diagram shows about one state of a run: the counts of a {@link StateStatus}, how many of
@@ -91,7 +92,7 @@ export function diagramMetrics<AC, OC, JC, S extends string>(
   const live = new Map((options.statuses ?? []).map((s) => [s.state, s]));
   return workflow.graph.states.map((node) => {
     const tally = tallies.get(node.name);
-    if (!tally) throw new Error(`diagramMetrics: no tally for state ${JSON.stringify(node.name)}`);
+    if (!tally) throw new Error(`diagramMetrics: no tally for state ${renderValue(node.name)}`);
     const status = live.get(node.name);
     return {
       state: node.name,

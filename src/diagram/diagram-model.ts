@@ -5,6 +5,8 @@ import type { DiagramOptions } from './diagram-options.js';
 import { formatDuration } from './format-duration.js';
 import { failStates, stateHealth, type StateHealth } from './health.js';
 import { stateLabelLines } from './node-label.js';
+import { checkOption, optional, wholeNumber } from '../model/check-option.js';
+import { renderValue } from '../model/render-value.js';
 
 /** A state as both diagram formats draw it. */
 export interface DiagramNode {
@@ -48,10 +50,7 @@ export function diagramModel<AC, OC, JC, S extends string>(workflow: Workflow<AC
   if (options.run !== undefined && options.metrics !== undefined) {
     throw new TypeError(`${caller}: give either run or metrics, not both (metrics computed from a run already include it)`);
   }
-  const warnAtErrors = options.warnAtErrors ?? 1;
-  if (!Number.isInteger(warnAtErrors) || warnAtErrors < 1) {
-    throw new TypeError(`${caller}: warnAtErrors must be a whole number from 1 up, got ${String(options.warnAtErrors)}`);
-  }
+  const warnAtErrors = checkOption(caller, 'warnAtErrors', options.warnAtErrors, optional(wholeNumber(1))) ?? 1;
   const graph = workflow.graph;
   const metrics = options.metrics ?? (options.run ? diagramMetrics(workflow, options.run) : undefined);
   const byState = metrics ? new Map<string, StateMetrics>(metrics.map((m) => [m.state, m])) : undefined;
@@ -67,7 +66,7 @@ export function diagramModel<AC, OC, JC, S extends string>(workflow: Workflow<AC
   const edges = graph.edges.map((edge): DiagramEdge => {
     const from = byName.get(edge.from);
     const to = byName.get(edge.to);
-    if (!from || !to) throw new Error(`${caller}: the graph has an edge between undeclared states ${JSON.stringify(edge.from)} and ${JSON.stringify(edge.to)}`);
+    if (!from || !to) throw new Error(`${caller}: the graph has an edge between undeclared states ${renderValue(edge.from)} and ${renderValue(edge.to)}`);
     const label = edgeLabel(graph, edge.from, edge.kind);
     return label === undefined ? { from, to, kind: edge.kind } : { from, to, kind: edge.kind, label };
   });

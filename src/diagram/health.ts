@@ -1,5 +1,6 @@
 import type { StateNode } from '../model/graph.js';
 import type { StateMetrics } from './diagram-metrics.js';
+import { checkOption, optional, wholeNumber } from '../model/check-option.js';
 
 /**
  * How a state of a run is doing, as a diagram colours it: `idle` (grey: no job has been there),
@@ -49,10 +50,7 @@ export interface HealthOptions {
  * @public
  */
 export function stateHealth(metrics: StateMetrics, options: HealthOptions = {}): StateHealth {
-  const warnAtErrors = options.warnAtErrors ?? 1;
-  if (!Number.isInteger(warnAtErrors) || warnAtErrors < 1) {
-    throw new TypeError(`stateHealth: warnAtErrors must be a whole number from 1 up, got ${String(warnAtErrors)}`);
-  }
+  const warnAtErrors = checkOption('stateHealth', 'warnAtErrors', options.warnAtErrors, optional(wholeNumber(1))) ?? 1;
   if (metrics.failed > 0 || (options.failState === true && metrics.completed > 0)) return 'failing';
   if (metrics.errors >= warnAtErrors) return 'warning';
   const seen = metrics.waiting + metrics.executing + metrics.completed + metrics.visits + metrics.errors;

@@ -1,5 +1,6 @@
 import type { Graph, StateNode } from '../model/graph.js';
 import type { LintFinding, LintRule } from './lint-finding.js';
+import { renderValue } from '../model/render-value.js';
 
 /**
  * Options of {@link lintWorkflow}.
@@ -33,7 +34,7 @@ export function lintWorkflow<AC, OC, JC>(workflow: { readonly graph: Graph<AC, O
   const first = graph.states[0]?.name;
   const entries = options.entries ?? (first === undefined ? [] : [first]);
   const unknownEntry = entries.find((e) => graph.state(e) === undefined);
-  if (unknownEntry !== undefined) throw new Error(`lint: entry state "${unknownEntry}" is not a state of workflow "${graph.name}"`);
+  if (unknownEntry !== undefined) throw new Error(`lint: entry state ${renderValue(unknownEntry)} is not a state of workflow ${renderValue(graph.name)}`);
 
   const reachable = reach(graph, entries, () => true);
   const findings: LintFinding[] = [];
@@ -51,7 +52,7 @@ export function lintWorkflow<AC, OC, JC>(workflow: { readonly graph: Graph<AC, O
     if (node.recursive) continue;
     for (const spawned of node.spawns) {
       if (!reach(graph, [spawned], () => true).has(node.name)) continue;
-      const how = spawned === node.name ? 'kicks jobs into itself' : `kicks jobs into "${spawned}", which leads back here`;
+      const how = spawned === node.name ? 'kicks jobs into itself' : `kicks jobs into ${renderValue(spawned)}, which leads back here`;
       report(node, 'spawn-cycle', `${how}: jobs may kick jobs without end; if the data bounds it (a tree, kick keys), declare the state with { recursive: true }`);
     }
   }
@@ -73,5 +74,5 @@ function reach(graph: Graph, from: readonly string[], follow: (edge: Graph['edge
 }
 
 function describeEntries(entries: readonly string[]): string {
-  return entries.length === 1 ? `the entry state "${entries[0] ?? ''}"` : `the entry states ${entries.map((e) => `"${e}"`).join(', ')}`;
+  return entries.length === 1 ? `the entry state ${renderValue(entries[0] ?? '')}` : `the entry states ${entries.map(renderValue).join(', ')}`;
 }
