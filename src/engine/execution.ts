@@ -1,8 +1,10 @@
 import { setMaxListeners } from 'node:events';
 import type { Graph } from '../model/graph.js';
-import { backoffDelay } from '../policies/backoff.js';
+import { decideRetry } from '../policies/retry.js';
+import { decideTimeout, timedOutMessage } from '../policies/timeout.js';
+import { renderValue } from '../model/render-value.js';
 import type { Clock } from '../model/clock.js';
-import { isRateLimitError } from '../policies/rate-limit-error.js';
+import { findRateLimitError } from '../policies/rate-limit-error.js';
 import type { StatusListener } from '../status/state-status.js';
 import { StatusTracker } from '../status/status-tracker.js';
 import type { Store } from '../model/store.js';
@@ -157,7 +159,7 @@ export class Execution {
       pool.active++;
       pool.executing++;
       this.#executing++;
-      void (pool.queue as NonNullable<StatePool['queue']>).add(() => this.#attempt(pool, job));
+      void pool.queue.add(() => this.#attempt(pool, job));
     }
     this.#status.changed();
   }
@@ -198,7 +200,7 @@ export class Execution {
     if (outcome.kind === 'aborted') return this.#requeue(pool, job);
     if (this.#writeError) return this.#drop(pool);
     if (outcome.kind === 'threw') {
-      const limited = isRateLimitError(outcome.error);
+      const limited = findRateLimitError(outcome.error);
       if (limited) return this.#rateLimited(pool, job, limited.retryAfterMs);
     }
     if (outcome.kind === 'returned') pool.node.rateLimit?.onSuccess();
@@ -225,7 +227,10 @@ export class Execution {
     this.#checkDone();
   }
 
-  /** The record an outcome makes, with the state's retry and timeout policies applied. */
+  /**
+   * The record an outcome makes. The state's timeout and retry policies decide (`decideTimeout`,
+   * `decideRetry` in src/policies); this applies their decision.
+   */
   #decide(pool: StatePool, job: Job<unknown>, outcome: Exclude<AttemptOutcome, { kind: 'aborted' }>): { record: TransitionRecord<unknown>; retryInMs?: number } {
     const node = pool.node;
     if (outcome.kind === 'returned') {
@@ -235,20 +240,19 @@ export class Execution {
     const attempt = (this.#attempts.get(job.id) ?? 0) + 1;
     const base = { type: 'transition', id: job.id, from: node.name, jc: job.jc, at: this.#ctx.clock.now() } as const;
     if (outcome.kind === 'timed-out') {
-      const error = `timed out after ${outcome.ms}ms`;
-      const timeout = node.timeout as NonNullable<typeof node.timeout>;
-      if (attempt <= (timeout.retries ?? 0)) return this.#again(job, attempt, { ...base, to: node.name, error }, 0);
+      const error = timedOutMessage(outcome.timeout.ms);
+      const decision = decideTimeout(outcome.timeout, attempt);
+      if (decision.kind === 'retry') return this.#again(job, attempt, { ...base, to: node.name, error }, 0);
       this.#attempts.delete(job.id);
-      return { record: { ...base, to: timeout.failState, error } };
+      return { record: { ...base, to: decision.to, error } };
     }
     const error = messageOf(outcome.error);
-    const retry = node.retry;
-    if (retry && attempt < retry.attempts && (retry.retryOn?.(outcome.error) ?? true)) {
-      return this.#again(job, attempt, { ...base, to: node.name, error }, backoffDelay(attempt, retry.backoff));
-    }
+    const decision = decideRetry(node.retry, attempt, outcome.error);
+    if (decision.kind === 'retry') return this.#again(job, attempt, { ...base, to: node.name, error }, decision.inMs);
     this.#attempts.delete(job.id);
-    if (retry?.then !== undefined) return { record: { ...base, to: retry.then, error } };
-    return { record: { ...base, to: node.name, error, failed: true } };
+    const recorded = decision.note === undefined ? error : `${error} (${decision.note})`;
+    if (decision.kind === 'then') return { record: { ...base, to: decision.to, error: recorded } };
+    return { record: { ...base, to: node.name, error: recorded, failed: true } };
   }
 
   #again(job: Job<unknown>, attempt: number, record: TransitionRecord<unknown>, retryInMs: number): { record: TransitionRecord<unknown>; retryInMs: number } {
@@ -378,12 +382,13 @@ export class Execution {
   }
 }
 
+/** What a thrown error (or an error a transition carries) records: its message, a string as it is, else its JSON; what JSON cannot show (a function, a cycle, a bigint) as error messages show values. */
 function messageOf(error: unknown): string {
   if (error instanceof Error) return error.message || error.name;
   if (typeof error === 'string') return error;
   try {
-    return JSON.stringify(error) ?? String(error);
+    return JSON.stringify(error) ?? renderValue(error);
   } catch {
-    return String(error);
+    return renderValue(error);
   }
 }

@@ -12,7 +12,8 @@ import { PriorityQueue } from './priority-queue.js';
 export class StatePool implements StateCounts {
   readonly node: StateNode;
   readonly waiting = new PriorityQueue<Job<unknown>>();
-  readonly queue: PQueue | undefined;
+  /** The state's slots (one, unused, for a terminal state: nothing is ever queued there). */
+  readonly queue: PQueue;
   /** Attempts holding a slot (a timed-out exec that runs on still holds one). */
   active = 0;
   /** Jobs in an attempt whose outcome is not applied yet. */
@@ -28,7 +29,7 @@ export class StatePool implements StateCounts {
 
   constructor(node: StateNode) {
     this.node = node;
-    this.queue = node.terminal ? undefined : new PQueue({ concurrency: node.concurrency });
+    this.queue = new PQueue({ concurrency: Math.max(1, node.concurrency) });
   }
 
   get name(): string {
