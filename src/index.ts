@@ -23,14 +23,15 @@ export { UnknownStatesError } from './model/unknown-states-error.js';
 export { redrive } from './model/redrive.js';
 export type { RedriveOptions } from './model/redrive.js';
 
-export type { Graph, StateNode, Edge, EdgeKind } from './model/graph.js';
+export type { Graph, StateNode, TerminalStateNode, WorkingStateNode, Edge, EdgeKind } from './model/graph.js';
 export type { StateOptions, TimeoutOptions, RetryOptions, BackoffOptions, HedgeOptions } from './model/state-options.js';
-export { RateLimitError, isRateLimitError } from './policies/rate-limit-error.js';
+export { RateLimitError, isRateLimitError, findRateLimitError } from './policies/rate-limit-error.js';
 export type { RateLimiter } from './model/rate-limiter.js';
 export { fixedRate } from './policies/fixed-rate.js';
 export type { FixedRateOptions } from './policies/fixed-rate.js';
 export { aimd } from './policies/aimd.js';
-export type { AimdOptions, AimdLimiter, AimdSnapshot } from './policies/aimd.js';
+export type { AimdOptions } from './policies/aimd-options.js';
+export type { AimdLimiter, AimdSnapshot } from './policies/aimd-limiter.js';
 export { systemClock } from './model/clock.js';
 export type { Clock } from './model/clock.js';
 export type { SourceLocation } from './model/source-location.js';

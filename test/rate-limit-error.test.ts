@@ -1,7 +1,6 @@
 // RateLimitError: flow control, not failure — the job is re-queued, the state pauses, nothing is recorded.
 import { describe, expect, it } from 'vitest';
-import { isRateLimitError, RateLimitError, workflow } from '../src/index.js';
-import { findRateLimitError } from '../src/policies/rate-limit-error.js';
+import { findRateLimitError, isRateLimitError, RateLimitError, workflow } from '../src/index.js';
 import { FakeClock, runWithFakeClock } from '../src/testing/index.js';
 
 type JC = { n: number };
