@@ -1,6 +1,6 @@
 // `jorb report` and `jorb redrive` on real run files, run as a user runs them.
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { JsonlStore, Processor, workflow } from '../src/index.js';
@@ -100,7 +100,7 @@ describe('jorb redrive', () => {
   it('rejects a corrupt or missing run file with one line and exit 2', async () => {
     const path = await runFile();
     writeFileSync(path, readFileSync(path, 'utf8').replace('"id":"3"', '"id":3'));
-    expect(await jorb('report', path)).toMatchObject({ code: 2, stderr: `jorb: ${path}:5: a job needs a non-empty string "id", got 3\n` });
+    expect(await jorb('report', path)).toMatchObject({ code: 2, stderr: `jorb: ${path}:6: a job needs a non-empty string "id", got 3\n` });
     expect(await jorb('report', join(tempDir(), 'nope.jsonl'))).toMatchObject({ code: 2, stderr: expect.stringMatching(/^jorb: .*nope\.jsonl: no such run file\n$/) as string });
   });
 
@@ -128,6 +128,7 @@ describe('jorb redrive', () => {
     // From before the command starts writing to after it finished: every kill must leave a whole file.
     for (const delay of [40, 300, 450, 600, 800, 1000, 8000]) {
       writeFileSync(path, before);
+      rmSync(`${path}.log`, { force: true }); // the previous kill's log belongs to the previous copy
       const child = spawn(process.execPath, ['bin/jorb.js', 'redrive', path, '--from', 'fetch-failed', '--to', 'fetch'], { stdio: 'ignore' });
       const timer = setTimeout(() => child.kill('SIGKILL'), delay);
       await new Promise((resolve) => child.on('exit', resolve));

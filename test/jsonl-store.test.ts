@@ -61,18 +61,21 @@ describe('JsonlStore', () => {
     await store.close();
   });
 
-  it('close() leaves a single snapshot file: a header line, then one line per job', async () => {
+  it('close() leaves a single snapshot file: a header line, the log line, one line per job, an end line', async () => {
     const dir = tempDir();
     await completedRun(join(dir, 'run.jsonl'));
     expect(readdirSync(dir)).toEqual(['run.jsonl']);
     const lines = readFileSync(join(dir, 'run.jsonl'), 'utf8').trimEnd().split('\n');
-    expect(lines).toHaveLength(1 + 22);
-    expect(JSON.parse(lines[0] ?? '')).toEqual({ format: 'jorb-run', version: 1, name: 'nightly', oc: { outDir: 'out' }, nextId: 20, seq: expect.any(Number) as number });
+    expect(lines).toHaveLength(1 + 1 + 22 + 1);
+    expect(JSON.parse(lines[0] ?? '')).toEqual({ format: 'jorb-run', version: 2, name: 'nightly', oc: { outDir: 'out' }, nextId: 20, seq: expect.any(Number) as number });
+    expect(lines[1]).toBe('{"log":"closed"}');
+    expect(JSON.parse(lines[24] ?? '')).toEqual({ end: { jobs: 22, crc32: expect.any(Number) as number } });
+    lines.splice(1, 1);
     expect(lines[1]).toMatch(/^\{"id":"0","state":"done","jc":\{"n":1\},"errors":\{"start":\["retry 0"\]\},"updatedAt":\d+,"history":\[/);
     expect(lines[2]).toMatch(/^\{"id":"1","state":"done","jc":\{"n":2\},"errors":\{\},"updatedAt":\d+,"history":\[\{"state":"start","at":\d+\},/);
   });
 
-  it('keeps a run editable: a find-and-replace on the file redrives jobs', async () => {
+  it('keeps a run editable: a find-and-replace on the file, then a seal, redrives jobs', async () => {
     const path = join(tempDir(), 'run.jsonl');
     await completedRun(path);
     const text = readFileSync(path, 'utf8');
@@ -80,6 +83,14 @@ describe('JsonlStore', () => {
     const edited = text.replace('"state":"middle","failed":true,"jc":{"n":7}', '"state":"middle","jc":{"n":8}');
     expect(edited).not.toBe(text);
     writeFileSync(path, edited);
+    // The checksum no longer matches: the edit is refused until it is accepted (`jorb seal`).
+    await expect(new JsonlStore<OC, JC>(path).load()).rejects.toThrow(`${path}:25: the checksum does not match`);
+    rmSync(`${path}.lock`);
+    const warnings: string[] = [];
+    const sealing = new JsonlStore<OC, JC>(path, { trustEdits: true, onWarning: (m) => warnings.push(m) });
+    await sealing.load();
+    await sealing.close();
+    expect(warnings).toEqual([expect.stringMatching(/^.+run\.jsonl:25: the checksum does not match .+; accepted as edited$/) as string]);
     const store = new JsonlStore<OC, JC>(path);
     const run = await store.load();
     if (!run) throw new Error('nothing loaded');
@@ -106,15 +117,15 @@ describe('JsonlStore', () => {
     const warnings: string[] = [];
     const reopened = new JsonlStore<OC, JC>(path, { onWarning: (m) => warnings.push(m) });
     const loaded = await reopened.load();
-    expect(warnings).toEqual([`${path}.log:3: dropped a torn last line (41 bytes): the process stopped while writing it, before it was acknowledged`]);
+    expect(warnings).toEqual([`${path}.log:4: dropped a torn last line (41 bytes): the process stopped while writing it, before it was acknowledged`]);
     expect(loaded && [...loaded.jobs.values()].map((j) => [j.id, j.state])).toEqual([
       ['0', 'start'],
       ['1', 'middle'],
       ['2', 'middle'],
     ]);
-    // The next append goes after the last good line, not after the torn bytes.
+    // The next append goes after the last good batch, not after the torn bytes.
     await reopened.append([{ type: 'transition', id: '0', from: 'start', to: 'middle', jc: { n: 2 }, at: 3 }]);
-    expect(readFileSync(`${path}.log`, 'utf8').split('\n').map((l) => l.slice(0, 9))).toEqual(['{"seq":1,', '{"seq":2,', '{"seq":3,', '']);
+    expect(readFileSync(`${path}.log`, 'utf8').split('\n').map((l) => l.slice(0, 9))).toEqual(['{"seq":1,', '{"seq":2,', '{"batch":', '{"seq":3,', '{"batch":', '']);
   });
 
   it('a corrupt line is an error naming file, line and problem, and nothing is rewritten', async () => {
@@ -124,14 +135,14 @@ describe('JsonlStore', () => {
     writeFileSync(path, text);
     const error = await new JsonlStore<OC, JC>(path).load().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StoreCorruptError);
-    expect((error as StoreCorruptError).message).toMatch(new RegExp(`^${path}:5: not valid JSON \\(.+\\)$`));
-    expect((error as StoreCorruptError).line).toBe(5);
+    expect((error as StoreCorruptError).message).toMatch(new RegExp(`^${path}:6: not valid JSON \\(.+\\)$`));
+    expect((error as StoreCorruptError).line).toBe(6);
     expect(readFileSync(path, 'utf8')).toBe(text);
   });
 
   it.each([
-    ['a job without a state', (t: string) => t.replace('"id":"2","state":"done",', '"id":"2",'), 4, 'job "2": "state" must be a non-empty string, got nothing'],
-    ['a newer format version', (t: string) => t.replace('"version":1', '"version":9'), 1, 'format version 9 is not supported (this jorb-ts reads version 1)'],
+    ['a job without a state', (t: string) => t.replace('"id":"2","state":"done",', '"id":"2",'), 5, 'job "2": "state" must be a non-empty string, got nothing'],
+    ['a newer format version', (t: string) => t.replace('"version":2', '"version":9'), 1, 'format version 9 is not supported (this jorb-ts reads versions 1 and 2)'],
     ['not a run file', () => '{"hello":"world"}\n', 1, 'not a jorb-ts run file: the header\'s "format" is nothing, expected "jorb-run"'],
     ['a repeated job id', (t: string) => t.replace('"id":"2"', '"id":"1"'), 0, 'jobs[2] repeats the id "1"'],
   ])('rejects %s with a clear error and leaves the file alone', async (_, edit, line, problem) => {
@@ -148,8 +159,11 @@ describe('JsonlStore', () => {
   it('a run with states the workflow does not declare is reported before anything runs; the file is untouched', async () => {
     const path = join(tempDir(), 'run.jsonl');
     await completedRun(path);
-    const text = readFileSync(path, 'utf8').replaceAll('"state":"middle"', '"state":"midle"');
-    writeFileSync(path, text);
+    writeFileSync(path, readFileSync(path, 'utf8').replaceAll('"state":"middle"', '"state":"midle"'));
+    const sealing = new JsonlStore<OC, JC>(path, { trustEdits: true, onWarning: () => undefined });
+    await sealing.load(); // the edit is accepted (`jorb seal`) and written back with a fresh checksum
+    await sealing.close();
+    const text = readFileSync(path, 'utf8');
     const store = new JsonlStore<OC, JC>(path);
     const run = await store.load();
     if (!run) throw new Error('nothing loaded');
@@ -185,6 +199,7 @@ describe('JsonlStore', () => {
     expect(execs).toBeLessThanOrEqual(6);
     expect(countStates(run)).toEqual({ start: 30 }); // nothing unacknowledged applied
     rmSync(`${path}.log`);
+    writeFileSync(`${path}.log`, ''); // on a real full disk the log is there, holding what was written: nothing
     rmSync(`${path}.lock`);
     const reloaded = await new JsonlStore<OC, JC>(path).load();
     expect(reloaded && [...reloaded.jobs.values()]).toEqual(acknowledged);
@@ -209,7 +224,8 @@ describe('JsonlStore', () => {
       .build();
     await expect(new Processor(counting, {}, { store }).exec(run)).rejects.toThrow(/^ENOSPC: no space left on device, write$/);
     expect(execs).toBe(0);
-    expect(readFileSync(path, 'utf8')).toBe(acknowledged); // the snapshot was not rewritten
+    // The snapshot was not rewritten: only its log line says a log is in use now.
+    expect(readFileSync(path, 'utf8')).toBe(acknowledged.replace('{"log":"closed"}', '{"log":"active"}'));
 
     // The adds were not acknowledged, so they are still the run's unsaved changes: a store that
     // can write takes them.

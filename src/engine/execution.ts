@@ -79,7 +79,7 @@ export class Execution {
     const outer = this.#ctx.signal;
     const onAbort = () => this.#stop(outer?.reason);
     outer?.addEventListener('abort', onAbort, { once: true });
-    this.#own.onAdd = (job) => this.#added(job);
+    this.#own.onAdd = (job, record) => this.#added(job, record);
     try {
       if (outer?.aborted) onAbort();
       for (const pool of this.#pools) this.#pump(pool);
@@ -348,8 +348,7 @@ export class Execution {
   }
 
   /** A job added with `run.add` while running: store it, then queue it. */
-  #added(job: Job<unknown>): void {
-    const record: StoreRecord<unknown> = { type: 'add', job };
+  #added(job: Job<unknown>, record: StoreRecord<unknown>): void {
     if (this.#committer && !this.#writeError) {
       this.#executing++;
       this.#committer.push(record, () => {

@@ -26,6 +26,7 @@ export function applyRecord<JC>(run: Run<unknown, JC>, record: StoreRecord<JC>):
   const own = internalsOf<JC>(run);
   if (record.type === 'add') {
     // A snapshot taken while the add was being stored may hold the job already.
+    if (record.nextId !== undefined && record.nextId > own.nextId) own.nextId = record.nextId;
     if (own.jobs.has(record.job.id)) return;
     const job = record.job as MutableJob<JC>;
     own.jobs.set(job.id, job);

@@ -1,6 +1,8 @@
 import type { Job, MutableJob } from './job.js';
+import { jsonProblem } from './json-value.js';
+import { renderValue } from './render-value.js';
 import { RunError } from './run-error.js';
-import type { StoreRecord } from './store-record.js';
+import type { AddRecord, StoreRecord } from './store-record.js';
 import { UnknownStatesError } from './unknown-states-error.js';
 import type { WorkflowStates } from './workflow-states.js';
 
@@ -42,7 +44,7 @@ export interface RunInternals<JC> {
   /** True while a processor runs the run. */
   busy: boolean;
   /** Called for every job added while a processor runs the run. */
-  onAdd: ((job: Job<JC>) => void) | undefined;
+  onAdd: ((job: Job<JC>, record: AddRecord<JC>) => void) | undefined;
 }
 
 const internals = new WeakMap<object, RunInternals<unknown>>();
@@ -117,18 +119,26 @@ export class Run<OC, JC, S extends string = string> {
       );
     }
     if (jc === undefined) throw new RunError(`Run "${this.name}": a job needs a job context (jc), got undefined`);
-    const id = options.id ?? nextFreeId(own);
-    if (typeof id !== 'string' || id.length === 0) throw new RunError(`Run "${this.name}": a job id must be a non-empty string, got ${JSON.stringify(id)}`);
-    if (own.jobs.has(id)) throw new RunError(`Run "${this.name}": a job with id "${id}" already exists`);
+    const problem = jsonProblem(jc);
+    if (problem !== undefined) throw new RunError(`Run "${this.name}": cannot add a job whose ${problem}`);
+    if (options.id !== undefined && (typeof options.id !== 'string' || options.id.length === 0)) {
+      throw new RunError(`Run "${this.name}": a job id must be a non-empty string, got ${renderValue(options.id)}`);
+    }
+    if (options.id !== undefined && own.jobs.has(options.id)) throw new RunError(`Run "${this.name}": a job with id "${options.id}" already exists`);
     const key = options.key;
+    if (key !== undefined && typeof key !== 'string') throw new RunError(`Run "${this.name}": a key must be a string, got ${renderValue(key)}`);
     if (key !== undefined && own.kickKeys.has(key)) throw new RunError(`Run "${this.name}": the key ${JSON.stringify(key)} was already used by another job`);
     const priority = options.priority;
-    if (priority !== undefined && !Number.isFinite(priority)) throw new RunError(`Run "${this.name}": a priority must be a finite number, got ${String(priority)}`);
+    if (priority !== undefined && !Number.isFinite(priority)) throw new RunError(`Run "${this.name}": a priority must be a finite number, got ${renderValue(priority)}`);
+    // The id is taken last: a refused add changes nothing, not even the next default id.
+    const id = options.id ?? nextFreeId(own);
     const job = newJob<JC>(id, state, jc, undefined, key, Date.now(), priority);
     own.jobs.set(id, job);
     if (key !== undefined) own.kickKeys.add(key);
-    if (own.onAdd) own.onAdd(job);
-    else own.unsaved.push({ type: 'add', job });
+    // A copy: a redrive before the store sees the add must not change what the add recorded.
+    const record: AddRecord<JC> = { type: 'add', job: { ...job }, ...(options.id === undefined ? { nextId: own.nextId } : {}) };
+    if (own.onAdd) own.onAdd(job, record);
+    else own.unsaved.push(record);
     return this;
   }
 }

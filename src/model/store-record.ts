@@ -67,6 +67,8 @@ export interface AddRecord<JC> {
   readonly type: 'add';
   /** The job as it was added. */
   readonly job: Job<JC>;
+  /** The run's next default id after this add, when the job took a default id. */
+  readonly nextId?: number;
 }
 
 /**

@@ -34,7 +34,7 @@ export interface Store<OC, JC> {
   /**
    * Makes the store hold `run`. For the run it already holds, it appends the run's unsaved records
    * (O(changes)); for another run it writes the run whole (refusing, with an error, to replace a
-   * run it holds but was never asked to load). `when` is `'stop'` when the processor stops: every
+   * stored run unless a `load()` of it succeeded: what could not be read is never overwritten). `when` is `'stop'` when the processor stops: every
    * change since `'start'` was appended, so a store with a log may keep the log.
    */
   checkpoint(run: Run<OC, JC>, when?: 'start' | 'stop'): Promise<void>;

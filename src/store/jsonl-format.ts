@@ -3,17 +3,22 @@ import type { Job } from '../model/job.js';
 import type { StoreRecord } from '../model/store-record.js';
 
 /**
- * The JSONL run format, version 1 (docs/format.md). A snapshot file holds a header line and one line
- * per job; the log beside it holds one line per record, each with a sequence number. Key order is
- * fixed (job contexts sorted by fast-json-stable-stringify), so a run file diffs cleanly and can be
- * edited by find-and-replace.
+ * The JSONL run format (docs/format.md). A snapshot file holds a header line, a line saying whether
+ * a log belongs beside it (rewritten in place: it is outside the checksum), one line per job and an
+ * end line with the job count and a CRC-32 of the header and job lines; the log beside it holds
+ * batches of records, each record with its sequence number, each batch closed by a line with its
+ * first and last sequence numbers and a CRC-32 of its record lines. Key order is fixed (job
+ * contexts sorted by fast-json-stable-stringify), so a run file diffs cleanly. Version 1 files
+ * (no end line, no batch lines) are still read; the next write makes them version 2.
  */
 export const FORMAT = 'jorb-run';
-export const VERSION = 1;
+export const VERSION = 2;
+/** The versions this jorb-ts reads. */
+export const READS = [1, 2] as const;
 
 export interface SnapshotHeader<OC> {
   readonly format: typeof FORMAT;
-  readonly version: typeof VERSION;
+  readonly version: 1 | 2;
   readonly name: string;
   readonly oc: OC;
   readonly nextId: number;
@@ -21,8 +26,51 @@ export interface SnapshotHeader<OC> {
   readonly seq: number;
 }
 
+/**
+ * Version 2's second line: `active` while a store has the run open (its changes since the snapshot
+ * are in the log, which must be there), `closed` once it was closed. Both lines are the same length,
+ * so the store flips it in place.
+ */
+export type LogState = 'active' | 'closed';
+
+/** The last line of a version 2 snapshot. */
+export interface SnapshotEnd {
+  readonly jobs: number;
+  readonly crc32: number;
+}
+
+/** The line that closes a batch of log records (version 2). */
+export interface BatchEnd {
+  readonly first: number;
+  readonly last: number;
+  readonly crc32: number;
+}
+
 export function encodeHeader<OC>(header: Omit<SnapshotHeader<OC>, 'format' | 'version'>): string {
   return `{"format":"${FORMAT}","version":${VERSION},"name":${JSON.stringify(header.name)},"oc":${stableStringify(header.oc)},"nextId":${header.nextId},"seq":${header.seq}}\n`;
+}
+
+export function encodeLogState(state: LogState): string {
+  return `{"log":"${state}"}\n`;
+}
+
+/** Why a parsed line reads as no log state; the reader says what it is otherwise. */
+export interface LineProblem {
+  readonly problem: string;
+}
+
+/** The log state a parsed line says, or why it is not one. */
+export function asLogState(value: unknown): LogState | LineProblem {
+  if (isObject(value) && Object.keys(value).length === 1 && (value['log'] === 'active' || value['log'] === 'closed')) return value['log'];
+  return { problem: 'the second line must be {"log":"active"} or {"log":"closed"}' };
+}
+
+export function encodeSnapshotEnd(end: SnapshotEnd): string {
+  return `{"end":{"jobs":${end.jobs},"crc32":${end.crc32}}}\n`;
+}
+
+export function encodeBatchEnd(end: BatchEnd): string {
+  return `{"batch":{"first":${end.first},"last":${end.last},"crc32":${end.crc32}}}\n`;
 }
 
 /** One job as one line, keys in a fixed, readable order: id, state and the failed mark first, history last. */
@@ -64,11 +112,21 @@ export function encodeRecord(seq: number, record: StoreRecord<unknown>): string 
   return `{"seq":${seq},${JSON.stringify(record).slice(1)}\n`;
 }
 
+const HEADER_KEYS = new Set(['format', 'version', 'name', 'oc', 'nextId', 'seq']);
+const JOB_KEYS = new Set(['id', 'state', 'failed', 'parentId', 'key', 'priority', 'jc', 'errors', 'updatedAt', 'history']);
+const TRANSITION_KEYS = new Set(['seq', 'type', 'id', 'from', 'to', 'jc', 'at', 'error', 'failed', 'kicks']);
+const ADD_KEYS = new Set(['seq', 'type', 'job', 'nextId']);
+const MOVE_KEYS = new Set(['seq', 'type', 'id', 'from', 'to', 'at', 'note', 'keepFailed']);
+const KICK_KEYS = new Set(['id', 'state', 'jc', 'key', 'priority']);
+const HISTORY_KEYS = new Set(['state', 'at', 'note']);
+
 /** Why a parsed value is not a header, or undefined when it is one. */
 export function headerProblem(value: unknown): string | undefined {
   if (!isObject(value)) return 'the first line must be the run header, a JSON object';
   if (value['format'] !== FORMAT) return `not a jorb-ts run file: the header's "format" is ${describe(value['format'])}, expected "${FORMAT}"`;
-  if (value['version'] !== VERSION) return `format version ${describe(value['version'])} is not supported (this jorb-ts reads version ${VERSION})`;
+  if (!(READS as readonly unknown[]).includes(value['version'])) return `format version ${describe(value['version'])} is not supported (this jorb-ts reads versions ${READS.join(' and ')})`;
+  const unknown = unknownKey(value, HEADER_KEYS);
+  if (unknown !== undefined) return `the header has an unknown field ${describe(unknown)}`;
   if (typeof value['name'] !== 'string' || value['name'] === '') return `the header's "name" must be a non-empty string, got ${describe(value['name'])}`;
   if (!Number.isSafeInteger(value['nextId'])) return `the header's "nextId" must be a whole number, got ${describe(value['nextId'])}`;
   if (!Number.isSafeInteger(value['seq'])) return `the header's "seq" must be a whole number, got ${describe(value['seq'])}`;
@@ -80,6 +138,8 @@ export function jobProblem(value: unknown): string | undefined {
   if (!isObject(value)) return `a job line must be a JSON object, got ${describe(value)}`;
   const where = typeof value['id'] === 'string' ? `job ${JSON.stringify(value['id'])}: ` : '';
   if (typeof value['id'] !== 'string' || value['id'] === '') return `a job needs a non-empty string "id", got ${describe(value['id'])}`;
+  const unknown = unknownKey(value, JOB_KEYS);
+  if (unknown !== undefined) return `${where}unknown field ${describe(unknown)}`;
   if (typeof value['state'] !== 'string' || value['state'] === '') return `${where}"state" must be a non-empty string, got ${describe(value['state'])}`;
   if (!('jc' in value)) return `${where}"jc" is missing`;
   for (const field of ['parentId', 'key'] as const) {
@@ -89,7 +149,18 @@ export function jobProblem(value: unknown): string | undefined {
   if ('priority' in value && (typeof value['priority'] !== 'number' || !Number.isFinite(value['priority']))) return `${where}"priority" must be a number, got ${describe(value['priority'])}`;
   if ('updatedAt' in value && typeof value['updatedAt'] !== 'number') return `${where}"updatedAt" must be a number, got ${describe(value['updatedAt'])}`;
   if ('errors' in value && !isErrorMap(value['errors'])) return `${where}"errors" must map state names to lists of strings`;
-  if ('history' in value && !Array.isArray(value['history'])) return `${where}"history" must be a list`;
+  if ('history' in value) return historyProblem(value['history'], where);
+  return undefined;
+}
+
+function historyProblem(history: unknown, where: string): string | undefined {
+  if (!Array.isArray(history)) return `${where}"history" must be a list`;
+  for (let i = 0; i < history.length; i++) {
+    const entry: unknown = history[i];
+    if (!isObject(entry) || typeof entry['state'] !== 'string' || typeof entry['at'] !== 'number') return `${where}history[${i}] needs a string "state" and a number "at"`;
+    const unknown = unknownKey(entry, HISTORY_KEYS);
+    if (unknown !== undefined) return `${where}history[${i}] has an unknown field ${describe(unknown)}`;
+  }
   return undefined;
 }
 
@@ -97,28 +168,72 @@ export function jobProblem(value: unknown): string | undefined {
 export function recordProblem(value: unknown): string | undefined {
   if (!isObject(value)) return `a log line must be a JSON object, got ${describe(value)}`;
   if (!Number.isSafeInteger(value['seq'])) return `"seq" must be a whole number, got ${describe(value['seq'])}`;
-  if (value['type'] === 'add') return jobProblem(value['job']);
+  if (value['type'] === 'add') return addProblem(value);
   if (value['type'] === 'move') return moveProblem(value);
   if (value['type'] !== 'transition') return `"type" must be "transition", "add" or "move", got ${describe(value['type'])}`;
+  const unknown = unknownKey(value, TRANSITION_KEYS);
+  if (unknown !== undefined) return `a transition record has an unknown field ${describe(unknown)}`;
   for (const field of ['id', 'from', 'to'] as const) {
     if (typeof value[field] !== 'string' || value[field] === '') return `"${field}" must be a non-empty string, got ${describe(value[field])}`;
   }
   if (!('jc' in value)) return `"jc" is missing`;
   if (typeof value['at'] !== 'number') return `"at" must be a number, got ${describe(value['at'])}`;
   if ('error' in value && typeof value['error'] !== 'string') return `"error" must be a string, got ${describe(value['error'])}`;
-  if ('kicks' in value && !Array.isArray(value['kicks'])) return `"kicks" must be a list, got ${describe(value['kicks'])}`;
-  const kicks = (value['kicks'] ?? []) as unknown[];
-  const bad = kicks.findIndex((k) => !isObject(k) || typeof k['id'] !== 'string' || typeof k['state'] !== 'string' || !('jc' in k));
-  if (bad !== -1) return `kicks[${bad}] needs a string "id", a string "state" and a "jc"`;
+  if ('failed' in value && value['failed'] !== true) return `"failed" must be true when present, got ${describe(value['failed'])}`;
+  if ('kicks' in value) return kicksProblem(value['kicks']);
   return undefined;
 }
 
+function kicksProblem(kicks: unknown): string | undefined {
+  if (!Array.isArray(kicks)) return `"kicks" must be a list, got ${describe(kicks)}`;
+  for (let i = 0; i < kicks.length; i++) {
+    const kick: unknown = kicks[i];
+    if (!isObject(kick) || typeof kick['id'] !== 'string' || typeof kick['state'] !== 'string' || !('jc' in kick)) return `kicks[${i}] needs a string "id", a string "state" and a "jc"`;
+    const unknown = unknownKey(kick, KICK_KEYS);
+    if (unknown !== undefined) return `kicks[${i}] has an unknown field ${describe(unknown)}`;
+  }
+  return undefined;
+}
+
+function addProblem(value: Record<string, unknown>): string | undefined {
+  const unknown = unknownKey(value, ADD_KEYS);
+  if (unknown !== undefined) return `an add record has an unknown field ${describe(unknown)}`;
+  if ('nextId' in value && !Number.isSafeInteger(value['nextId'])) return `"nextId" must be a whole number, got ${describe(value['nextId'])}`;
+  return jobProblem(value['job']);
+}
+
 function moveProblem(value: Record<string, unknown>): string | undefined {
+  const unknown = unknownKey(value, MOVE_KEYS);
+  if (unknown !== undefined) return `a move record has an unknown field ${describe(unknown)}`;
   for (const field of ['id', 'from', 'to', 'note'] as const) {
     if (typeof value[field] !== 'string' || value[field] === '') return `"${field}" must be a non-empty string, got ${describe(value[field])}`;
   }
   if (typeof value['at'] !== 'number') return `"at" must be a number, got ${describe(value['at'])}`;
   if ('keepFailed' in value && value['keepFailed'] !== true) return `"keepFailed" must be true when present, got ${describe(value['keepFailed'])}`;
+  return undefined;
+}
+
+/** The end line of a snapshot when `value` is one, undefined when it is no end line at all, or why it is a bad one. */
+export function asSnapshotEnd(value: unknown): SnapshotEnd | LineProblem | undefined {
+  if (!isObject(value) || !('end' in value)) return undefined;
+  const end = value['end'];
+  if (Object.keys(value).length !== 1 || !isObject(end) || !Number.isSafeInteger(end['jobs']) || !Number.isSafeInteger(end['crc32'])) {
+    return { problem: 'the end line must be {"end":{"jobs":<count>,"crc32":<checksum>}}' };
+  }
+  return { jobs: end['jobs'] as number, crc32: end['crc32'] as number };
+}
+
+/** The end line of a log batch when `value` is one, undefined when it is a record line, or why it is a bad one. */
+export function asBatchEnd(value: unknown): BatchEnd | LineProblem | undefined {
+  if (!isObject(value) || !('batch' in value)) return undefined;
+  const end = value['batch'];
+  const fields = isObject(end) && Number.isSafeInteger(end['first']) && Number.isSafeInteger(end['last']) && Number.isSafeInteger(end['crc32']);
+  if (Object.keys(value).length !== 1 || !fields) return { problem: 'a batch line must be {"batch":{"first":<seq>,"last":<seq>,"crc32":<checksum>}}' };
+  return { first: end['first'] as number, last: end['last'] as number, crc32: end['crc32'] as number };
+}
+
+function unknownKey(value: Record<string, unknown>, known: ReadonlySet<string>): string | undefined {
+  for (const key in value) if (!known.has(key)) return key;
   return undefined;
 }
 

@@ -1,20 +1,20 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { type FileHandle, mkdir, open, readdir, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { applyRecord } from '../model/apply-record.js';
-import type { Job } from '../model/job.js';
-import { bindRun, type Run, flushUnsavedRecords } from '../model/run.js';
+import { crc32 } from 'node:zlib';
+import { bindRun, flushUnsavedRecords, type Run } from '../model/run.js';
 import { RunError } from '../model/run-error.js';
+import { toSnapshot } from '../model/run-snapshot.js';
+import type { Store } from '../model/store.js';
+import type { StoreRecord } from '../model/store-record.js';
 import type { WorkflowStates } from '../model/workflow-states.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { ByteSink } from './byte-sink.js';
-import { encodeHeader, encodeJob, encodeRecord, headerProblem, jobProblem, recordProblem, type SnapshotHeader } from './jsonl-format.js';
-import { type Line, readLineBatches } from './line-reader.js';
-import { fromSnapshot, toSnapshot } from '../model/run-snapshot.js';
-import { RunLock } from './run-lock.js';
-import type { Store } from '../model/store.js';
+import { encodeBatchEnd, encodeHeader, encodeJob, encodeLogState, encodeRecord, encodeSnapshotEnd, type LogState } from './jsonl-format.js';
+import { type ReadRun, readRunFiles } from './jsonl-reader.js';
+import { lockOwner, RunLock } from './run-lock.js';
 import { StoreCorruptError } from './store-corrupt-error.js';
-import type { StoreRecord } from '../model/store-record.js';
+import { writeAll } from './write-all.js';
 
 /**
  * Options of a {@link JsonlStore}.
@@ -46,29 +46,43 @@ export interface JsonlStoreOptions {
    * @defaultValue 65,536
    */
   readonly maxBatchRecords?: number;
-  /** Receives warnings, such as a torn last line dropped on load. @defaultValue `process.emitWarning` */
+  /** Receives warnings, such as a torn last batch dropped on load. @defaultValue `process.emitWarning` */
   readonly onWarning?: (message: string) => void;
   /**
-   * Only read: `load()` takes no lock (so a report can read a run a processor is writing) and
-   * every write throws.
+   * Only read: `load()` takes no lock (so a report can read a run a processor is writing; a read
+   * that meets the writer mid-write or mid-compaction is retried) and every write throws.
    * @defaultValue false
    */
   readonly readOnly?: boolean;
+  /**
+   * Accept files edited by hand: checksums and counts that do not match, and a missing log, load
+   * with a warning instead of an error; `close()` writes the run back with fresh checksums. This is
+   * what `jorb seal <file>` does. Structure is still checked: bad JSON, unknown fields, gaps in the
+   * log's sequence numbers and records naming missing jobs are errors.
+   * @defaultValue false
+   */
+  readonly trustEdits?: boolean;
 }
 
+/** How often a read-only load retries a live run's files that changed while it read them. */
+const LIVE_READ_TRIES = 20;
+const LIVE_READ_WAIT_MS = 25;
+
 /**
- * The embedded default store: a run in a JSONL snapshot file (`path`: a header line, then one line
- * per job) plus an append-only log beside it (`path + '.log'`: one line per transition). Appends
- * are group-committed (one write and one fsync per batch); the log is compacted into a new snapshot
- * (temp file, fsync, rename, fsync the directory) as it grows; `close()` leaves the snapshot alone.
- * A lock file (`path + '.lock'`) keeps a second process off the run. Format: docs/format.md.
+ * The embedded default store: a run in a JSONL snapshot file (`path`: a header line, one line per
+ * job, an end line with a count and a checksum) plus an append-only log beside it (`path + '.log'`:
+ * batches of records, each closed by a line with its checksum). Appends are group-committed (one
+ * write and one fsync per batch), every byte written or an error; the log is compacted into a new
+ * snapshot (temp file, fsync, read back and verified, rename, fsync the directory) as it grows;
+ * loading verifies every checksum and sequence number. A lock file (`path + '.lock'`) keeps a
+ * second process off the run. Format: docs/format.md.
  * It compacts from the run it loaded or was last given to `checkpoint`: records appended through
  * it must also be applied to that run (the processor does both).
  *
  * @example
  * ```ts
  * const store = new JsonlStore<OC, JC>('runs/crawl.jsonl');
- * const run = (await store.load()) ?? crawl.newRun('crawl', oc).add({ url: seed }, 'fetch');
+ * const run = (await store.load(crawl)) ?? crawl.newRun('crawl', oc).add({ url: seed }, 'fetch');
  * await new Processor(crawl, ac, { store }).exec(run);
  * await store.close();
  * ```
@@ -85,16 +99,21 @@ export class JsonlStore<OC, JC> implements Store<OC, JC> {
   readonly #warn: (message: string) => void;
   readonly #lock: RunLock;
   readonly #readOnly: boolean;
+  readonly #trustEdits: boolean;
   #seq = 0;
   #loaded = false;
   #log: FileHandle | undefined;
-  /** Where the log's last good line ends, when load dropped a torn one after it. */
+  /** Where the log's last good batch ends, when load dropped a torn one after it. */
   #truncateLogTo: number | undefined;
   #logBytes = 0;
   #snapshotBytes = 0;
+  /** What the snapshot's log line says, and where it is (version 2): flipped to `active` before the first append. */
+  #logState: { state: LogState; offset: number } | undefined;
   #run: Run<OC, JC> | undefined;
   /** Records exist that the snapshot does not hold yet (appended, or replayed from the log on load). */
   #dirty = false;
+  /** A write failed and its bytes could not be taken back: the log must not grow behind them. */
+  #broken: Error | undefined;
   /** Where a batch is encoded (reused: one append runs at a time). */
   readonly #sink = new ByteSink();
   #closed = false;
@@ -109,13 +128,14 @@ export class JsonlStore<OC, JC> implements Store<OC, JC> {
     this.#warn = options.onWarning ?? ((message) => process.emitWarning(message, 'JsonlStoreWarning'));
     this.#lock = new RunLock(path);
     this.#readOnly = options.readOnly === true;
+    this.#trustEdits = options.trustEdits === true;
   }
 
   /**
    * The stored run: the snapshot with the log replayed on it, or `undefined` when there is no file
-   * yet; bound to `workflow` when given. A torn last log line (a crash mid-write) is dropped with a
-   * warning; any other bad line throws a {@link StoreCorruptError} naming the file and line, and
-   * nothing is rewritten.
+   * yet; bound to `workflow` when given. A torn last batch (a crash mid-write, never acknowledged)
+   * is dropped with a warning; anything else that does not verify throws a
+   * {@link StoreCorruptError} naming the file, line and problem, and nothing is rewritten.
    */
   async load<S extends string = string>(workflow?: WorkflowStates<S>): Promise<Run<OC, JC, S> | undefined> {
     this.#checkOpen('load');
@@ -123,15 +143,22 @@ export class JsonlStore<OC, JC> implements Store<OC, JC> {
       await this.#lock.acquire(this.path);
       await removeDeadTemps(this.path);
     }
-    this.#loaded = true;
-    if (!existsSync(this.path)) {
-      if (existsSync(this.logPath)) throw new StoreCorruptError(this.logPath, 0, `a log without its snapshot ${this.path}: restore the snapshot or delete the log`);
+    const read = this.#readOnly ? await this.#readLive() : await this.#read(this.#warn);
+    if (read === undefined) {
+      this.#loaded = true;
       return undefined;
     }
-    const run = await this.#readSnapshot();
-    if (existsSync(this.logPath)) await this.#replayLog(run);
-    const bound = workflow ? bindRun(run, workflow) : (run as Run<OC, JC, S>);
-    this.#run = run;
+    this.#seq = read.seq;
+    this.#snapshotBytes = read.snapshotBytes;
+    this.#logState = read.logState;
+    this.#truncateLogTo = read.truncateLogTo;
+    this.#dirty = read.replayed || read.edited || (read.version === 1 && existsSync(this.logPath));
+    const bound = workflow ? bindRun(read.run, workflow) : (read.run as Run<OC, JC, S>);
+    // Only a load that succeeded lets this store replace the run: what it could not read stays.
+    this.#loaded = true;
+    this.#run = read.run;
+    // A version 1 run is written as version 2 before anything is appended to its log.
+    if (!this.#readOnly && read.version === 1) await this.#compact(read.run);
     return bound;
   }
 
@@ -139,16 +166,12 @@ export class JsonlStore<OC, JC> implements Store<OC, JC> {
   async append(records: readonly StoreRecord<JC>[]): Promise<void> {
     this.#checkOpen('append');
     this.#checkWritable('append');
+    if (this.#broken) throw this.#broken;
     const log = await this.#openLog();
-    if (this.#run && this.#logBytes >= this.#compactAfterBytes && this.#logBytes >= this.#snapshotBytes) await this.#compact(this.#run);
+    if (this.#logState?.state === 'closed') await this.#setLogState('active');
+    if (this.#run && this.#logBytes >= this.#compactAfterBytes && this.#logBytes >= this.#snapshotBytes) await this.#compactOrWarn(this.#run);
     for (let start = 0; start < records.length; start += this.#maxBatch) {
-      const end = Math.min(start + this.#maxBatch, records.length);
-      for (let i = start; i < end; i++) this.#sink.write(encodeRecord(++this.#seq, records[i] as StoreRecord<JC>));
-      const bytes = this.#sink.take();
-      const { bytesWritten } = await log.write(bytes, 0, bytes.length);
-      this.#logBytes += bytesWritten;
-      this.#dirty = true;
-      if (this.#fsync) await log.datasync();
+      await this.#appendBatch(log, records, start, Math.min(start + this.#maxBatch, records.length));
     }
   }
 
@@ -164,21 +187,22 @@ export class JsonlStore<OC, JC> implements Store<OC, JC> {
     this.#checkWritable('checkpoint');
     if (run === this.#run) {
       await flushUnsavedRecords(run, (records) => this.#appendSome(records));
-      if (when === 'stop' && this.#logBytes >= this.#compactAfterBytes) await this.#compact(run);
+      if (when === 'stop' && this.#logBytes >= this.#compactAfterBytes) await this.#compactOrWarn(run);
       return;
     }
     await this.#lock.acquire(this.path);
-    if (!this.#loaded && existsSync(this.path)) {
+    if (!this.#loaded && (existsSync(this.path) || sizeOf(this.logPath) > 0)) {
       throw new RunError(`${this.path} already holds a run: load it with store.load() to continue it, or delete the file to start over`);
     }
     this.#loaded = true;
-    this.#run = run;
     await flushUnsavedRecords(run, () => this.#compact(run)); // the snapshot holds them
+    this.#run = run;
   }
 
   /**
    * Writes the held run's unsaved changes, compacts into the snapshot (the log is removed) and
-   * releases the lock; later calls throw.
+   * releases the lock; later calls throw. If the final write fails, the log is kept beside the
+   * previous snapshot, and the next load replays it.
    */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -187,28 +211,100 @@ export class JsonlStore<OC, JC> implements Store<OC, JC> {
       return;
     }
     try {
-      if (this.#run) await flushUnsavedRecords(this.#run, (records) => this.#appendSome(records));
-      if (this.#run && this.#dirty) await this.#compact(this.#run);
+      const run = this.#run;
+      if (run && !this.#broken) {
+        await flushUnsavedRecords(run, (records) => this.#appendSome(records));
+        if (this.#dirty) await this.#compact(run, { closing: true });
+        else if (this.#logState?.state === 'active') await this.#setLogState('closed'); // the snapshot holds everything
+      }
       await this.#log?.close();
       this.#log = undefined;
-      if (this.#run) await unlink(this.logPath).catch(() => undefined);
+      if (run && !this.#broken && this.#logState?.state !== 'active') await unlink(this.logPath).catch(() => undefined);
     } finally {
       this.#closed = true;
       await this.#lock.release();
     }
   }
 
-  async #compact(run: Run<OC, JC>): Promise<void> {
+  async #appendBatch(log: FileHandle, records: readonly StoreRecord<JC>[], start: number, end: number): Promise<void> {
+    const firstSeq = this.#seq + 1;
+    for (let i = start; i < end; i++) this.#sink.write(encodeLine(firstSeq + i - start, records[i] as StoreRecord<JC>, this.#sink));
+    const body = this.#sink.take();
+    const trailer = Buffer.from(encodeBatchEnd({ first: firstSeq, last: firstSeq + end - start - 1, crc32: crc32(body) }));
+    const bytes = Buffer.concat([body, trailer]);
+    const before = this.#logBytes;
+    try {
+      await writeAll(log, bytes);
+      if (this.#fsync) await log.datasync();
+    } catch (error) {
+      await this.#takeBack(log, before, error);
+      throw error;
+    }
+    this.#seq = firstSeq + end - start - 1;
+    this.#logBytes += bytes.length;
+    this.#dirty = true;
+  }
+
+  /** A batch that failed to be written (or synced) is cut off again, so nothing can follow it. */
+  async #takeBack(log: FileHandle, to: number, cause: unknown): Promise<void> {
+    try {
+      await log.truncate(to);
+      if (this.#fsync) await log.datasync();
+    } catch (error) {
+      this.#broken = new Error(
+        `JsonlStore(${this.path}): a failed write (${describeError(cause)}) could not be taken back (${describeError(error)}); reopen the store to continue: the next load drops the torn batch`,
+      );
+    }
+  }
+
+  async #appendSome(records: readonly StoreRecord<JC>[]): Promise<void> {
+    if (records.length > 0) await this.append(records);
+  }
+
+  /** A compaction that fails leaves the previous snapshot and the log as they were: warn and go on. */
+  async #compactOrWarn(run: Run<OC, JC>): Promise<void> {
+    try {
+      await this.#compact(run);
+    } catch (error) {
+      this.#warn(`${this.path}: compaction failed (${describeError(error)}); the previous snapshot and the log are kept, and compaction is tried again later`);
+      this.#snapshotBytes = this.#logBytes; // not again before the log has doubled
+    }
+  }
+
+  async #compact(run: Run<OC, JC>, { closing = false } = {}): Promise<void> {
     await mkdir(dirname(this.path), { recursive: true });
-    this.#snapshotBytes = await writeFileAtomic(this.path, snapshotChunks(run, this.#seq), this.#fsync);
+    // The log exists before a snapshot that expects it does, so a crash between finds both.
+    const log = closing ? this.#log : await this.#openLog();
+    const state: LogState = closing ? 'closed' : 'active';
+    const header = encodeHeader({ name: run.name, oc: run.oc, nextId: toSnapshot(run).nextId, seq: this.#seq });
+    const written = await writeFileAtomic(this.path, snapshotChunks(run, header, state), this.#fsync);
+    this.#snapshotBytes = written.bytes;
+    this.#logState = { state, offset: Buffer.byteLength(header) };
     this.#dirty = false;
     // Every record so far is in the snapshot (its seq says so), so a crash before this truncation
     // only leaves records that load will skip.
-    const log = await this.#openLog();
-    if (this.#logBytes === 0) return;
+    if (log === undefined || this.#logBytes === 0) return;
     await log.truncate(0);
     if (this.#fsync) await log.datasync();
     this.#logBytes = 0;
+  }
+
+  /**
+   * Rewrites the snapshot's log line in place (both values have the same length, and the line is
+   * outside the checksum): `active` before the first record goes to the log, `closed` when the
+   * store closes with nothing to compact. The log exists before it says `active`.
+   */
+  async #setLogState(state: LogState): Promise<void> {
+    const at = this.#logState;
+    if (at === undefined || at.state === state) return;
+    const handle = await open(this.path, 'r+');
+    try {
+      await writeAll(handle, Buffer.from(encodeLogState(state)), at.offset);
+      if (this.#fsync) await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+    this.#logState = { state, offset: at.offset };
   }
 
   async #openLog(): Promise<FileHandle> {
@@ -224,64 +320,25 @@ export class JsonlStore<OC, JC> implements Store<OC, JC> {
     return log;
   }
 
-  async #readSnapshot(): Promise<Run<OC, JC>> {
-    let header: SnapshotHeader<OC> | undefined;
-    const jobs: Job<JC>[] = [];
-    for await (const lines of readLineBatches(this.path)) {
-      for (const line of lines) {
-        if (line.text.trim() === '') continue;
-        const value = parseLine(this.path, line);
-        if (header === undefined) {
-          const problem = headerProblem(value);
-          if (problem) throw new StoreCorruptError(this.path, line.number, problem);
-          header = value as SnapshotHeader<OC>;
-          continue;
-        }
-        const problem = jobProblem(value);
-        if (problem) throw new StoreCorruptError(this.path, line.number, problem);
-        jobs.push(value as Job<JC>);
-      }
-    }
-    if (header === undefined) throw new StoreCorruptError(this.path, 0, 'the file is empty: expected a run header line');
-    this.#seq = header.seq;
-    this.#snapshotBytes = (await stat(this.path)).size;
-    try {
-      return fromSnapshot<OC, JC>({ format: 'jorb-run', version: 1, name: header.name, oc: header.oc, nextId: header.nextId, jobs }, this.path);
-    } catch (error) {
-      throw new StoreCorruptError(this.path, 0, error instanceof Error ? error.message.replace(`${this.path}: `, '') : String(error));
-    }
+  #read(warn: (message: string) => void): Promise<ReadRun<OC, JC> | undefined> {
+    return readRunFiles<OC, JC>(this.path, this.logPath, { trustEdits: this.#trustEdits, warn });
   }
 
-  async #replayLog(run: Run<OC, JC>): Promise<void> {
-    const snapshotSeq = this.#seq;
-    for await (const lines of readLineBatches(this.logPath)) {
-      for (const line of lines) {
-        if (!line.terminated) {
-          this.#warn(`${this.logPath}:${line.number}: dropped a torn last line (${line.end - line.start} bytes): the process stopped while writing it, before it was acknowledged`);
-          // Byte offsets, not the decoded text: a line cut inside a multi-byte character decodes longer.
-          this.#truncateLogTo = line.start;
-          break;
-        }
-        if (line.text.trim() === '') continue;
-        const value = parseLine(this.logPath, line);
-        const problem = recordProblem(value);
-        if (problem) throw new StoreCorruptError(this.logPath, line.number, problem);
-        const record = value as StoreRecord<JC> & { seq: number };
-        this.#dirty = true; // close() folds the log into the snapshot
-        if (record.seq <= snapshotSeq) continue; // already in the snapshot
-        try {
-          applyRecord(run as Run<unknown, JC>, record);
-        } catch (error) {
-          throw new StoreCorruptError(this.logPath, line.number, error instanceof Error ? error.message : String(error));
-        }
-        this.#seq = record.seq;
+  /**
+   * A read-only load of a run a processor may be writing: a read that meets a batch being written
+   * or a compaction renaming the snapshot and emptying the log can see files that do not verify
+   * together, so it reads again (silently dropping a torn last batch, which is the writer's).
+   */
+  async #readLive(): Promise<ReadRun<OC, JC> | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      const live = lockOwner(this.path) !== undefined;
+      try {
+        return await this.#read(live ? () => undefined : this.#warn);
+      } catch (error) {
+        if (!(error instanceof StoreCorruptError) || !live || attempt >= LIVE_READ_TRIES) throw error;
+        await new Promise((resolve) => setTimeout(resolve, LIVE_READ_WAIT_MS));
       }
     }
-  }
-
-  /** Appends when there is something to append: an empty flush opens no log. */
-  async #appendSome(records: readonly StoreRecord<JC>[]): Promise<void> {
-    if (records.length > 0) await this.append(records);
   }
 
   #checkWritable(what: string): void {
@@ -293,6 +350,17 @@ export class JsonlStore<OC, JC> implements Store<OC, JC> {
   }
 }
 
+/** One record's line; a record that cannot be encoded is an error naming its job. */
+function encodeLine<JC>(seq: number, record: StoreRecord<JC>, sink: ByteSink): string {
+  try {
+    return encodeRecord(seq, record);
+  } catch (error) {
+    sink.take(); // drop the batch encoded so far: nothing of it is written
+    const id = record.type === 'add' ? record.job.id : record.id;
+    throw new Error(`JsonlStore: cannot store the ${record.type} record of job "${id}": ${describeError(error)}`);
+  }
+}
+
 /** Removes snapshot temp files (`.<file>.<pid>.tmp`) left by writes a crash cut short; called under the run's lock. */
 async function removeDeadTemps(path: string): Promise<void> {
   const dir = dirname(path);
@@ -301,23 +369,34 @@ async function removeDeadTemps(path: string): Promise<void> {
   await Promise.all(names.filter((n) => n.startsWith(prefix) && n.endsWith('.tmp')).map((n) => unlink(join(dir, n)).catch(() => undefined)));
 }
 
-function* snapshotChunks<OC, JC>(run: Run<OC, JC>, seq: number): Generator<Uint8Array> {
+/** A snapshot's bytes: the header, the log line, the jobs, and the end line with the count and the checksum (log line left out). */
+function* snapshotChunks<OC, JC>(run: Run<OC, JC>, header: string, state: LogState): Generator<Uint8Array> {
   const sink = new ByteSink(2 << 20);
-  const snapshot = toSnapshot(run);
-  sink.write(encodeHeader({ name: snapshot.name, oc: snapshot.oc, nextId: snapshot.nextId, seq }));
-  for (const job of snapshot.jobs) {
+  const head = Buffer.from(header);
+  let crc = crc32(head);
+  let jobs = 0;
+  yield Buffer.concat([head, Buffer.from(encodeLogState(state))]);
+  for (const job of toSnapshot(run).jobs) {
     sink.write(encodeJob(job));
-    if (sink.length >= 1 << 20) yield sink.take(); // written out before the generator resumes
+    jobs++;
+    if (sink.length >= 1 << 20) {
+      const chunk = sink.take();
+      crc = crc32(chunk, crc);
+      yield chunk; // written out before the generator resumes
+    }
   }
-  if (sink.length > 0) yield sink.take();
+  const rest = sink.take();
+  crc = crc32(rest, crc);
+  const end = Buffer.from(encodeSnapshotEnd({ jobs, crc32: crc }));
+  yield Buffer.concat([rest, end]);
 }
 
-function parseLine(file: string, line: Line): unknown {
-  try {
-    return JSON.parse(line.text) as unknown;
-  } catch (error) {
-    throw new StoreCorruptError(file, line.number, `not valid JSON (${error instanceof Error ? error.message : String(error)})`);
-  }
+function sizeOf(path: string): number {
+  return existsSync(path) ? statSync(path).size : 0;
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function positive(name: string, value: number): number {

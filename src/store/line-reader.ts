@@ -11,40 +11,60 @@ export interface Line {
   readonly end: number;
 }
 
+/** The lines read from one chunk of a file, with their bytes (for checksums). */
+export interface LineBatch {
+  readonly lines: readonly Line[];
+  /** The bytes of exactly these lines: `bytes[i - offset]` is the file's byte `i`. */
+  readonly bytes: Buffer;
+  /** The file offset of `bytes[0]`. */
+  readonly offset: number;
+}
+
 /**
  * Reads a file line by line in large chunks: a 1,000,000-job run is hundreds of megabytes, more
  * than one string may hold, and readline is several times slower. Yields each chunk's lines as one
- * array: one `await` per chunk rather than per line (a million awaits cost more than the reading).
+ * batch: one `await` per chunk rather than per line (a million awaits cost more than the reading).
+ * A line longer than a chunk is carried over as a list of pieces and joined once, so very long
+ * lines cost linear time.
  */
-export async function* readLineBatches(path: string, chunkBytes = 4 << 20): AsyncGenerator<Line[]> {
+export async function* readLineBatches(path: string, chunkBytes = 4 << 20): AsyncGenerator<LineBatch> {
   const handle = await open(path, 'r');
   try {
-    const buffer = Buffer.allocUnsafe(chunkBytes);
-    let carry = Buffer.alloc(0);
+    let carry: Buffer[] = [];
+    let carryBytes = 0;
     let offset = 0; // bytes of the file consumed into complete lines
     let number = 0;
     for (;;) {
+      const buffer = Buffer.allocUnsafe(chunkBytes);
       const { bytesRead } = await handle.read(buffer, 0, chunkBytes, null);
       if (bytesRead === 0) break;
-      const data = carry.length > 0 ? Buffer.concat([carry, buffer.subarray(0, bytesRead)]) : buffer.subarray(0, bytesRead);
+      const chunk = buffer.subarray(0, bytesRead);
+      const firstNewline = chunk.indexOf(10);
+      if (firstNewline === -1) {
+        carry.push(chunk);
+        carryBytes += chunk.length;
+        continue;
+      }
+      const data = carryBytes > 0 ? Buffer.concat([...carry, chunk]) : chunk;
       const lines: Line[] = [];
+      const batchOffset = offset;
       let start = 0;
-      for (let nl = data.indexOf(10, start); nl !== -1; nl = data.indexOf(10, start)) {
+      for (let nl = carryBytes + firstNewline; nl !== -1; nl = data.indexOf(10, start)) {
         const lineStart = offset;
         offset += nl - start + 1;
         lines.push({ text: data.toString('utf8', start, nl), number: ++number, terminated: true, start: lineStart, end: offset });
         start = nl + 1;
       }
-      carry = Buffer.from(data.subarray(start));
-      if (lines.length > 0) yield lines;
+      carry = start < data.length ? [data.subarray(start)] : [];
+      carryBytes = data.length - start;
+      yield { lines, bytes: data.subarray(0, start), offset: batchOffset };
     }
-    if (carry.length > 0) yield [{ text: carry.toString('utf8'), number: ++number, terminated: false, start: offset, end: offset + carry.length }];
+    if (carryBytes > 0) {
+      const rest = Buffer.concat(carry);
+      const line: Line = { text: rest.toString('utf8'), number: ++number, terminated: false, start: offset, end: offset + rest.length };
+      yield { lines: [line], bytes: rest, offset };
+    }
   } finally {
     await handle.close();
   }
-}
-
-/** The lines of a file one by one (see {@link readLineBatches}). */
-export async function* readLines(path: string, chunkBytes = 4 << 20): AsyncGenerator<Line> {
-  for await (const lines of readLineBatches(path, chunkBytes)) yield* lines;
 }

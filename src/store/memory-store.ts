@@ -29,10 +29,13 @@ export class MemoryStore<OC, JC> implements Store<OC, JC> {
   /** The stored run (a copy), or `undefined` before the first checkpoint; bound to `workflow` when given. */
   async load<S extends string = string>(workflow?: WorkflowStates<S>): Promise<Run<OC, JC, S> | undefined> {
     this.#checkOpen('load');
-    this.#loaded = true;
-    if (this.#snapshot === undefined) return undefined;
+    if (this.#snapshot === undefined) {
+      this.#loaded = true;
+      return undefined;
+    }
     const run = replay(fromSnapshot<OC, JC>(structuredClone(this.#snapshot), 'memory store'), structuredClone(this.#records));
     const bound = workflow ? bindRun(run, workflow) : (run as Run<OC, JC, S>);
+    this.#loaded = true;
     this.#run = run;
     return bound;
   }
