@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events';
 import type { Graph } from '../model/graph.js';
 import { decideRetry } from '../policies/retry.js';
 import { decideTimeout, timedOutMessage } from '../policies/timeout.js';
+import { copyJson, jsonProblem } from '../model/json-value.js';
 import { renderValue } from '../model/render-value.js';
 import type { Clock } from '../model/clock.js';
 import { findRateLimitError } from '../policies/rate-limit-error.js';
@@ -185,7 +186,8 @@ export class Execution {
 
   async #attempt(pool: StatePool, job: Job<unknown>): Promise<void> {
     const { ac, run, clock } = this.#ctx;
-    const args = { ac, oc: run.oc, jc: job.jc, job, signal: this.#controller.signal };
+    // The exec gets its own copy: a jc mutated in place must not reach the stored job before its transition.
+    const args = { ac, oc: run.oc, jc: copyJson(job.jc), job, signal: this.#controller.signal };
     const limiter = pool.node.rateLimit;
     const mayHedge = () => !this.#stopping && (limiter === undefined || limiter.tryAcquire() <= 0);
     try {
@@ -281,7 +283,7 @@ export class Execution {
   #recordFor(pool: StatePool, job: Job<unknown>, outcome: Extract<AttemptOutcome, { kind: 'returned' }>): TransitionRecord<unknown> {
     const from = pool.name;
     const at = this.#ctx.clock.now();
-    const problem = checkTransition(pool.node, outcome.transition);
+    const problem = checkTransition(pool.node, outcome.transition) ?? unstorable(outcome.transition);
     if (problem !== undefined) return { type: 'transition', id: job.id, from, to: from, jc: job.jc, at, error: problem, failed: true };
     const t = outcome.transition;
     const record: TransitionRecord<unknown> = { type: 'transition', id: job.id, from, to: t.state, jc: t.jc, at };
@@ -379,6 +381,22 @@ export class Execution {
     if (this.#waiting > 0 && !this.#stopping) return;
     this.#finish?.();
   }
+}
+
+/**
+ * Why a returned transition cannot be stored (a job context JSON would change or drop), naming the
+ * path; the job fails with it, alone, and the run goes on.
+ */
+function unstorable(t: Transition<unknown>): string | undefined {
+  const problem = jsonProblem(t.jc);
+  if (problem !== undefined) return `cannot store the returned job context: ${problem}`;
+  const kicks = t.kicks ?? [];
+  for (let i = 0; i < kicks.length; i++) {
+    const kick = kicks[i] as Kick<unknown>;
+    const kicked = jsonProblem(kick.jc, `kicks[${i}].jc`);
+    if (kicked !== undefined) return `cannot store kick ${i}'s job context: ${kicked}`;
+  }
+  return undefined;
 }
 
 /** What a thrown error (or an error a transition carries) records: its message, a string as it is, else its JSON; what JSON cannot show (a function, a cycle, a bigint) as error messages show values. */
