@@ -80,7 +80,6 @@ describe("an exec's jc is its own copy", () => {
   it('a mutation in place does not reach the stored job while the exec runs', async () => {
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
-    let duringExec: unknown;
     const wf = workflow<object, object, JC>('mutating')
       .state('work')
       .to('done')
@@ -94,7 +93,7 @@ describe("an exec's jc is its own copy", () => {
     const run = wf.newRun('r', {}).add({ n: 7, seen: [] }, 'work');
     const done = new Processor(wf, {}).exec(run);
     await new Promise((resolve) => setImmediate(resolve));
-    duringExec = structuredClone(toSnapshot(run).jobs[0]?.jc);
+    const duringExec = structuredClone(toSnapshot(run).jobs[0]?.jc);
     release();
     await done;
     expect(duringExec).toEqual({ n: 7, seen: [] });
