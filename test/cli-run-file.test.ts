@@ -143,3 +143,29 @@ describe('jorb redrive', () => {
     expect([...outcomes].sort()).toEqual(['after', 'before']);
   });
 });
+
+describe('jorb seal', () => {
+  it('accepts a hand edit: the edited file is refused until sealed, then loads as edited', async () => {
+    const path = await runFile();
+    const text = readFileSync(path, 'utf8');
+    writeFileSync(path, text.replaceAll('"state":"fetch-failed"', '"state":"fetch"'));
+    const refused = await jorb('report', path);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/the checksum does not match .+ if you edited it, `jorb seal .+orders\.jsonl` accepts the edit\n$/);
+
+    const sealed = await jorb('seal', path);
+    expect(sealed).toMatchObject({ code: 0, stderr: '' });
+    expect(sealed.stdout).toMatch(/^accepted: .+orders\.jsonl:\d+: the checksum does not match .+; accepted as edited\n.*orders\.jsonl: sealed, 31 jobs\n$/);
+    const loaded = await new JsonlStore<object, JC>(path, { readOnly: true }).load();
+    expect(loaded && countStates(loaded)['fetch-failed']).toBeUndefined();
+    expect((await jorb('report', path)).code).toBe(0);
+  });
+
+  it('refuses a file whose structure is broken, with one line and exit 2, and leaves it', async () => {
+    const path = await runFile();
+    const text = readFileSync(path, 'utf8').replace('"id":"3"', '"id":3');
+    writeFileSync(path, text);
+    expect(await jorb('seal', path)).toMatchObject({ code: 2, stderr: `jorb: ${path}:6: a job needs a non-empty string "id", got 3\n` });
+    expect(readFileSync(path, 'utf8')).toBe(text);
+  });
+});

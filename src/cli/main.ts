@@ -3,6 +3,7 @@ import { check, type LintCommandOptions, lint } from './commands/check.js';
 import { type DiagramCommandOptions, diagram } from './commands/diagram.js';
 import { type RedriveCommandOptions, redrive } from './commands/redrive.js';
 import { report } from './commands/report.js';
+import { seal } from './commands/seal.js';
 
 const formatOption = () =>
   new Option('--format <format>', 'text: file:line:col lines; github: GitHub workflow annotations').choices(['text', 'github']).default('text');
@@ -77,6 +78,14 @@ export function createProgram(out: (line: string) => void = (l) => console.log(l
     )
     .action(async (file: string, options: RedriveCommandOptions) => {
       await redrive(file, options, out);
+    });
+  program
+    .command('seal')
+    .description('Accepts a run file edited by hand: checks its structure, then writes it back with fresh checksums')
+    .argument('<run-file>', 'a JsonlStore run file; refused while a processor holds it')
+    .addHelpText('after', `\nExamples:\n  sed -i 's/"state":"fetch","failed":true,/"state":"fetch",/' runs/crawl.jsonl && jorb seal runs/crawl.jsonl\n${EXIT_CODES}`)
+    .action(async (file: string) => {
+      await seal(file, out);
     });
   return program;
 }

@@ -3,53 +3,64 @@
  * half of the compile-time check (for JavaScript callers and casts): one finds the first value JSON
  * would change or drop, naming its path; one copies a JSON value so that the job keeps its own.
  * Both are hand-written loops rather than `structuredClone`: they run once or twice per
- * transition, and for the small job contexts most runs have they cost a tenth as much.
+ * transition, and for the small job contexts most runs have they cost a tenth as much. The path
+ * is only put together once a problem is found.
  */
 
 /** Why `value` is not plain JSON, naming the first offending path (`jc.meta.when`), or undefined. */
 export function jsonProblem(value: unknown, path = 'jc'): string | undefined {
-  return problemAt(value, path, []);
+  const found = problemAt(value, undefined);
+  if (found === undefined) return undefined;
+  return `${path}${found.path.reverse().join('')} ${found.what}`;
 }
 
-function problemAt(value: unknown, path: string, parents: object[]): string | undefined {
+/** A problem and the path to it, innermost segment first (segments are added as the walk unwinds). */
+interface Found {
+  readonly what: string;
+  readonly path: string[];
+}
+
+function problemAt(value: unknown, parents: object[] | undefined): Found | undefined {
   switch (typeof value) {
     case 'string':
     case 'boolean':
       return undefined;
     case 'number':
-      return Number.isFinite(value) ? undefined : `${path} is ${String(value)}, which JSON stores as null`;
+      return Number.isFinite(value) ? undefined : { what: `is ${String(value)}, which JSON stores as null`, path: [] };
     case 'undefined':
-      return `${path} is undefined, which JSON drops`;
+      return { what: 'is undefined, which JSON drops', path: [] };
     case 'bigint':
-      return `${path} is a bigint (${String(value)}n), which JSON cannot store: store it as a string`;
+      return { what: `is a bigint (${String(value)}n), which JSON cannot store: store it as a string`, path: [] };
     case 'function':
-      return `${path} is a function, which JSON drops`;
+      return { what: 'is a function, which JSON drops', path: [] };
     case 'symbol':
-      return `${path} is a symbol, which JSON drops`;
+      return { what: 'is a symbol, which JSON drops', path: [] };
     default:
-      return value === null ? undefined : objectProblem(value as object, path, parents);
+      return value === null ? undefined : objectProblem(value as object, parents);
   }
 }
 
-function objectProblem(value: object, path: string, parents: object[]): string | undefined {
-  if (parents.includes(value)) return `${path} refers back to ${parents.length === 1 ? 'the job context' : 'an enclosing object'} (a cycle), which JSON cannot store`;
+function objectProblem(value: object, parents: object[] | undefined): Found | undefined {
+  if (parents?.includes(value)) return { what: `refers back to ${parents[0] === value ? 'the job context' : 'an enclosing object'} (a cycle), which JSON cannot store`, path: [] };
   if (Array.isArray(value)) {
-    parents.push(value);
     for (let i = 0; i < value.length; i++) {
-      const problem = problemAt(value[i], `${path}[${i}]`, parents);
-      if (problem !== undefined) return problem;
+      const item: unknown = value[i];
+      const found = typeof item === 'object' && item !== null ? objectProblem(item, [...(parents ?? []), value]) : problemAt(item, undefined);
+      if (found !== undefined) return (found.path.push(`[${i}]`), found);
     }
-    parents.pop();
     return undefined;
   }
   const proto: unknown = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) return `${path} is a ${kindOf(value)}, which JSON ${value instanceof Date ? 'turns into a string' : 'does not store as it is'}: store plain objects, arrays, strings, numbers, booleans and null`;
-  parents.push(value);
-  for (const key of Object.keys(value)) {
-    const problem = problemAt((value as Record<string, unknown>)[key], `${path}${propertyPath(key)}`, parents);
-    if (problem !== undefined) return problem;
+  if (proto !== Object.prototype && proto !== null) {
+    const what = value instanceof Date ? 'turns into a string' : 'does not store as it is';
+    return { what: `is a ${kindOf(value)}, which JSON ${what}: store plain objects, arrays, strings, numbers, booleans and null`, path: [] };
   }
-  parents.pop();
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    const item = (value as Record<string, unknown>)[key];
+    const found = typeof item === 'object' && item !== null ? objectProblem(item, [...(parents ?? []), value]) : problemAt(item, undefined);
+    if (found !== undefined) return (found.path.push(propertyPath(key)), found);
+  }
   return undefined;
 }
 

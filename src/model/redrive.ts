@@ -56,7 +56,7 @@ export function redrive(run: Run<unknown, unknown>, options: RedriveOptions): st
     if (!matches(job, options)) continue;
     const record: MoveRecord = { type: 'move', id: job.id, from: options.from, to: options.to, at, note, ...(options.keepFailed ? { keepFailed: true } : {}) };
     applyMove(job, record);
-    own.unsaved.push(record);
+    if (own.saved) own.unsaved.push(record);
     moved.push(job.id);
   }
   return moved;

@@ -68,6 +68,7 @@ export function fromSnapshot<OC, JC>(snapshot: RunSnapshot<OC, JC>, source = 'sn
   const run = new Run<OC, JC>(snapshot.name, snapshot.oc);
   const own = internalsOf<JC>(run);
   own.nextId = snapshot.nextId ?? 0;
+  own.saved = true; // a run read back from somewhere: changes to it from now on are records
   const jobs: readonly unknown[] = snapshot.jobs;
   jobs.forEach((value, i) => {
     const job = value as Job<JC> | null;

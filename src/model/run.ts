@@ -41,6 +41,11 @@ export interface RunInternals<JC> {
   workflow: WorkflowStates<string> | undefined;
   /** Changes made outside an execution (`run.add`, redrive) that no store holds yet, oldest first. */
   unsaved: StoreRecord<JC>[];
+  /**
+   * Whether the run was ever saved or loaded. Until then nothing is kept in `unsaved`: the first
+   * save writes the whole run, changes included, and a run that is never saved costs no memory.
+   */
+  saved: boolean;
   /** True while a processor runs the run. */
   busy: boolean;
   /** Called for every job added while a processor runs the run. */
@@ -90,6 +95,7 @@ export class Run<OC, JC, S extends string = string> {
       states: undefined,
       workflow: undefined,
       unsaved: [],
+      saved: false,
       busy: false,
       onAdd: undefined,
     });
@@ -138,7 +144,7 @@ export class Run<OC, JC, S extends string = string> {
     // A copy: a redrive before the store sees the add must not change what the add recorded.
     const record: AddRecord<JC> = { type: 'add', job: { ...job }, ...(options.id === undefined ? { nextId: own.nextId } : {}) };
     if (own.onAdd) own.onAdd(job, record);
-    else own.unsaved.push(record);
+    else if (own.saved) own.unsaved.push(record);
     return this;
   }
 }
@@ -203,10 +209,13 @@ export async function flushUnsavedRecords<JC>(run: Run<unknown, JC>, write: (rec
   const records = own.unsaved;
   // Changes made while `write` runs go to a fresh list and wait for the next flush.
   own.unsaved = [];
+  const saved = own.saved;
+  own.saved = true;
   try {
     await write(records);
   } catch (error) {
     own.unsaved = own.unsaved.length === 0 ? records : [...records, ...own.unsaved];
+    own.saved = saved;
     throw error;
   }
 }

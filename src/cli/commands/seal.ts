@@ -1,0 +1,29 @@
+import { existsSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import { JsonlStore } from '../../store/jsonl-store.js';
+import { RunLockedError } from '../../store/run-locked-error.js';
+import { StoreCorruptError } from '../../store/store-corrupt-error.js';
+import { CliError } from '../cli-error.js';
+
+/**
+ * `jorb seal`: accepts a run file edited by hand. Loads it trusting its checksums and counts (its
+ * structure, fields and sequence numbers are still checked), then writes it back with fresh ones.
+ */
+export async function seal(file: string, out: (line: string) => void): Promise<void> {
+  const path = resolve(file);
+  const shown = relative(process.cwd(), path) || path;
+  if (!existsSync(path)) throw new CliError(`${shown}: no such run file`);
+  const accepted: string[] = [];
+  const store = new JsonlStore<unknown, unknown>(path, { trustEdits: true, onWarning: (message) => accepted.push(message) });
+  try {
+    const run = await store.load();
+    if (!run) throw new CliError(`${shown}: no run in the file`);
+    await store.close();
+    for (const message of accepted) out(`accepted: ${message}`);
+    out(`${shown}: sealed, ${run.jobs.size} jobs${accepted.length === 0 ? ' (it verified as it was)' : ''}`);
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    if (error instanceof StoreCorruptError || error instanceof RunLockedError) throw new CliError(error.message);
+    throw error;
+  }
+}
