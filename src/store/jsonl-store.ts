@@ -332,12 +332,15 @@ export class JsonlStore<OC, JC> implements Store<OC, JC> {
   async #readLive(): Promise<ReadRun<OC, JC> | undefined> {
     for (let attempt = 1; ; attempt++) {
       const live = lockOwner(this.path) !== undefined;
+      const before = snapshotIdentity(this.path);
       try {
-        return await this.#read(live ? () => undefined : this.#warn);
+        const read = await this.#read(live ? () => undefined : this.#warn);
+        // A compaction renamed a new snapshot in while the log was read: the pair may be stale.
+        if (!live || snapshotIdentity(this.path) === before || attempt >= LIVE_READ_TRIES) return read;
       } catch (error) {
         if (!(error instanceof StoreCorruptError) || !live || attempt >= LIVE_READ_TRIES) throw error;
-        await new Promise((resolve) => setTimeout(resolve, LIVE_READ_WAIT_MS));
       }
+      await new Promise((resolve) => setTimeout(resolve, LIVE_READ_WAIT_MS));
     }
   }
 
@@ -389,6 +392,12 @@ function* snapshotChunks<OC, JC>(run: Run<OC, JC>, header: string, state: LogSta
   crc = crc32(rest, crc);
   const end = Buffer.from(encodeSnapshotEnd({ jobs, crc32: crc }));
   yield Buffer.concat([rest, end]);
+}
+
+/** Which snapshot file is at `path` now: a compaction renames a new one into place. */
+function snapshotIdentity(path: string): string {
+  const stat = statSync(path, { throwIfNoEntry: false });
+  return stat === undefined ? 'none' : `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
 }
 
 function sizeOf(path: string): number {
