@@ -24,7 +24,7 @@ const wf = crawl
     expectType<string>(oc.outDir);
     expectType<string | undefined>(jc.body);
     expectType<string>(job.id);
-    expectType<Record<string, string[]>>(job.errors);
+    expectType<Readonly<Record<string, readonly string[]>>>(job.errors);
     return { state: 'parse', jc: { ...jc, body: await ac.api.get(jc.url, signal) } };
   })
   .state('parse')
