@@ -1,7 +1,7 @@
 // Guarantee: a state cannot be declared twice, whether by .state or by .terminal.
 import { expectError, expectType } from 'tsd';
 import { workflow, type Workflow } from 'jorb-ts';
-import type { NewStateName } from 'jorb-ts/types';
+import type { DuplicateStateMessage, NewStateName } from 'jorb-ts/types';
 
 type AC = { api: { get(url: string, signal: AbortSignal): Promise<string> } };
 type OC = { outDir: string };
@@ -39,7 +39,9 @@ expectError(doneDeclared.terminal('done'));
 // Rejected: the same name twice in one .terminal(...) call (the runtime rejects it: 'State "done" is declared twice').
 expectError(crawl.terminal('done', 'done'));
 
-// The readable error: the parameter type of a name already declared is a sentence naming it.
-expectType<"State 'fetch' is declared twice">({} as NewStateName<'fetch', 'fetch' | 'parse'>);
+// The readable error: the parameter type of a name already declared is a sentence; the argument
+// it is said about is the name.
+expectType<'This state is already declared: declare each state once, by .state(…) or .terminal(…)'>({} as DuplicateStateMessage);
+expectType<DuplicateStateMessage>({} as NewStateName<'fetch', 'fetch' | 'parse'>);
 expectType<'parse'>({} as NewStateName<'parse', 'fetch'>);
 expectType<'done'>({} as NewStateName<'done', never>);

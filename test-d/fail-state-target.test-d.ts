@@ -1,7 +1,7 @@
 // Guarantee: a timeout's failState must be one of that state's .to(...) targets; the error lands at .exec().
 import { expectError, expectType } from 'tsd';
 import { workflow, type StateOptions, type Workflow } from 'jorb-ts';
-import type { FailStateIsTarget, TypeMessage } from 'jorb-ts/types';
+import type { PolicyStatesAreTargets, TypeMessage } from 'jorb-ts/types';
 
 type AC = { api: { get(url: string, signal: AbortSignal): Promise<string> } };
 type OC = { outDir: string };
@@ -45,12 +45,14 @@ expectError(
 );
 
 // The readable error: what .exec's argument must also be names the failState and the state.
-expectType<TypeMessage<"Timeout failState 'fetch-failed' of state 'fetch' must be one of its .to() targets">>(
-  {} as FailStateIsTarget<'fetch', 'fetch-failed', 'parse'>,
+expectType<TypeMessage<"Timeout failState or retry then-state 'fetch-failed' of state 'fetch' must be one of its .to() targets">>(
+  {} as PolicyStatesAreTargets<'fetch', 'fetch-failed', 'parse'>,
 );
-expectType<TypeMessage<"Timeout failState 'failed' of state 'parse' must be one of its .to() targets">>({} as FailStateIsTarget<'parse', 'failed', 'done' | 'fetch'>);
-expectType<unknown>({} as FailStateIsTarget<'fetch', 'fetch-failed', 'parse' | 'fetch-failed'>);
-expectType<unknown>({} as FailStateIsTarget<'fetch', never, 'parse'>);
+expectType<TypeMessage<"Timeout failState or retry then-state 'failed' of state 'parse' must be one of its .to() targets">>(
+  {} as PolicyStatesAreTargets<'parse', 'failed', 'done' | 'fetch'>,
+);
+expectType<unknown>({} as PolicyStatesAreTargets<'fetch', 'fetch-failed', 'parse' | 'fetch-failed'>);
+expectType<unknown>({} as PolicyStatesAreTargets<'fetch', never, 'parse'>);
 
 // Accepted: options shared through a variable typed StateOptions (no timeout), or StateOptions<'failed'>.
 const shared: StateOptions = { concurrency: 4 };
@@ -60,6 +62,6 @@ crawl.state('a', sharedTimed).to('b', 'failed').exec(({ jc }) => ({ state: 'b', 
 // Rejected: a failState typed only as string cannot be proven to be a target; the message says how to fix it.
 const loose = { timeout: { ms: 5, failState: 'failed' as string } };
 expectError(crawl.state('a', loose).to('b', 'failed').exec(({ jc }) => ({ state: 'b', jc })));
-expectType<TypeMessage<"The timeout failState of state 'a' is typed only as string: write the options inline, or type them StateOptions<'the-fail-state'>">>(
-  {} as FailStateIsTarget<'a', string, 'b'>,
-);
+expectType<
+  TypeMessage<"The timeout failState or retry then-state of state 'a' is typed only as string: write the options inline, or type them StateOptions<'the-fail-state', 'the-then-state'>">
+>({} as PolicyStatesAreTargets<'a', string, 'b'>);

@@ -1,7 +1,7 @@
 // Guarantee: a retry's `then` state must be one of that state's .to(...) targets; the error lands at .exec().
 import { expectError, expectType } from 'tsd';
 import { workflow, type Workflow } from 'jorb-ts';
-import type { RetryThenIsTarget, TypeMessage } from 'jorb-ts/types';
+import type { PolicyStatesAreTargets, TypeMessage } from 'jorb-ts/types';
 
 type JC = { url: string };
 const crawl = workflow<object, object, JC>('crawl');
@@ -26,6 +26,23 @@ expectError(
     .exec(({ jc }) => ({ state: 'done', jc })),
 );
 
-expectType<TypeMessage<"Retry then-state 'gave-up' of state 'fetch' must be one of its .to() targets">>({} as RetryThenIsTarget<'fetch', 'gave-up', 'done'>);
-expectType<unknown>({} as RetryThenIsTarget<'fetch', 'gave-up', 'done' | 'gave-up'>);
-expectType<unknown>({} as RetryThenIsTarget<'fetch', never, 'done'>);
+// Rejected: a then-state and a failState that both miss the targets: the sentence names each.
+expectError(
+  crawl
+    .state('fetch', { retry: { attempts: 3, then: 'gave-up' }, timeout: { ms: 100, failState: 'timed-out' } })
+    .to('done')
+    .exec(({ jc }) => ({ state: 'done', jc })),
+);
+
+// The readable error: what .exec's argument must also be names the then-state and the state.
+expectType<TypeMessage<"Timeout failState or retry then-state 'gave-up' of state 'fetch' must be one of its .to() targets">>(
+  {} as PolicyStatesAreTargets<'fetch', 'gave-up', 'done'>,
+);
+expectType<
+  TypeMessage<
+    | "Timeout failState or retry then-state 'gave-up' of state 'fetch' must be one of its .to() targets"
+    | "Timeout failState or retry then-state 'timed-out' of state 'fetch' must be one of its .to() targets"
+  >
+>({} as PolicyStatesAreTargets<'fetch', 'gave-up' | 'timed-out' | 'done', 'done'>);
+expectType<unknown>({} as PolicyStatesAreTargets<'fetch', 'gave-up', 'done' | 'gave-up'>);
+expectType<unknown>({} as PolicyStatesAreTargets<'fetch', never, 'done'>);

@@ -1,7 +1,7 @@
 // Guarantee: build() compiles only when every state referenced (by .to or .spawns) is declared by .state or .terminal.
 import { expectError, expectType } from 'tsd';
-import { workflow, type Workflow, type WorkflowBuilder } from 'jorb-ts';
-import type { AllStatesDeclared, UndeclaredStateMessage } from 'jorb-ts/types';
+import { workflow, type Workflow } from 'jorb-ts';
+import type { AllStatesDeclared, TypeMessage, UndeclaredStateMessage } from 'jorb-ts/types';
 
 type AC = { api: { get(url: string, signal: AbortSignal): Promise<string> } };
 type OC = { outDir: string };
@@ -59,7 +59,7 @@ expectError(
     .build(),
 );
 
-// The readable error: the `this` .build() requires names each missing state.
+// The readable error: .build is not callable, and its type is a sentence naming each missing state.
 expectType<"State 'prase' is a target but is never declared: add .state('prase', …) or .terminal('prase')">(
   {} as UndeclaredStateMessage<'prase'>,
 );
@@ -68,9 +68,12 @@ expectType<
   | "State 'done' is a target but is never declared: add .state('done', …) or .terminal('done')"
 >({} as UndeclaredStateMessage<'parse' | 'done'>);
 
-type Builder = WorkflowBuilder<AC, OC, JC, 'fetch' | 'parse', 'parse' | 'done'>;
-expectType<"State 'done' is a target but is never declared: add .state('done', …) or .terminal('done')">(
-  {} as AllStatesDeclared<'fetch' | 'parse', 'parse' | 'done', Builder>,
+type Build = () => Workflow<AC, OC, JC, 'fetch' | 'parse'>;
+expectType<TypeMessage<"State 'done' is a target but is never declared: add .state('done', …) or .terminal('done')">>(
+  {} as AllStatesDeclared<'fetch' | 'parse', 'parse' | 'done', Build>,
 );
-expectType<Builder>({} as AllStatesDeclared<'fetch' | 'parse' | 'done', 'parse' | 'done', Builder>);
-expectType<Builder>({} as AllStatesDeclared<'done', never, Builder>);
+expectType<Build>({} as AllStatesDeclared<'fetch' | 'parse' | 'done', 'parse' | 'done', Build>);
+expectType<Build>({} as AllStatesDeclared<'done', never, Build>);
+expectType<TypeMessage<"State 'prase' is a target but is never declared: add .state('prase', …) or .terminal('prase')">>(
+  crawl.state('fetch').to('prase').exec(({ jc }) => ({ state: 'prase', jc })).build,
+);

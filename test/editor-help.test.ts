@@ -162,7 +162,7 @@ describe('go to definition, find references and rename on a state name', () => {
       renamed = renamed.slice(0, textSpan.start) + 'page' + renamed.slice(textSpan.start + textSpan.length);
     }
     const diagnostics = compileSnippet(renamed);
-    expect(diagnostics.map((d) => d.code)).toEqual([2684]);
+    expect(diagnostics.map((d) => d.code)).toEqual([2349]);
     expect(diagnostics[0]?.message).toContain(`State 'page' is a target but is never declared`);
   });
 });

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DOC_PATH, renderTypeErrorsDoc } from '../scripts/type-errors-doc.js';
+import { FIXTURE_IMPORT, generateWorkflow } from '../scripts/generate-workflow.js';
 import { compileSnippet, offsetOf, type SnippetDiagnostic } from './support/compile-snippet.js';
 import { fixedSnippet, TYPE_ERROR_CASES, typeErrorCase, type TypeErrorCase } from './support/type-error-cases.js';
 
@@ -96,19 +97,37 @@ describe('the messages, word for word', () => {
     expect(underlined('async-exec-returns-unknown-state', d)).toBe('async ({ ac, jc, signal }) => {');
   });
 
-  it('a .to(...) target never declared: .build() names it, on the whole chain it is called on', () => {
+  it('a .to(...) target never declared: at build, naming it on the second line, two lines', () => {
     const d = onlyDiagnostic('undeclared-target');
-    expect(d.text).toBe(
-      `__snippet__.ts:9:22 - error TS2684: The 'this' context of type 'WorkflowBuilder<AC, OC, JC, "fetch" | "fetch-failed" | "parse" | "done", "prase" | "fetch-failed" | "done">' is not assignable to method's 'this' of type '"State 'prase' is a target but is never declared: add .state('prase', …) or .terminal('prase')"'.`,
-    );
-    // A wrong `this` is reported on the receiver of `.build()`: from `workflow(` to `.terminal(...)`.
-    expect(underlined('undeclared-target', d)).toMatch(/^workflow<AC, OC, JC>\('crawl'\)\n[\s\S]*\n {2}\.terminal\('done', 'fetch-failed'\)$/);
+    expect(d.text.split('\n')).toEqual([
+      `__snippet__.ts:17:4 - error TS2349: This expression is not callable.`,
+      `  Type 'TypeMessage<"State 'prase' is a target but is never declared: add .state('prase', …) or .terminal('prase')">' has no call signatures.`,
+    ]);
+    // The property whose type is the sentence, not the chain it is called on.
+    expect(underlined('undeclared-target', d)).toBe('build');
+  });
+
+  it('a target never declared in a 200-state workflow: one error, at build, naming the state in its first 200 characters', () => {
+    // The generated benchmark workflow (scripts/generate-workflow.ts), written in 10 statements,
+    // with one target in the middle that nothing declares. The message must not grow with the
+    // workflow: a `this` check printed the whole builder type first (342 characters here).
+    const source = generateWorkflow(200, 2, { undeclaredTarget: 'ghost-state' }).replace(`from '${FIXTURE_IMPORT}'`, `from '../src/index.js'`);
+    const diagnostics = compileSnippet(source);
+    expect(diagnostics.map((d) => d.text)).toHaveLength(1);
+    const [d] = diagnostics as [SnippetDiagnostic];
+    expect(d.text.slice(0, 200)).toContain(`State 'ghost-state' is a target but is never declared`);
+    expect(d.text.split('\n')).toEqual([
+      expect.stringMatching(/^__snippet__\.ts:\d+:\d+ - error TS2349: This expression is not callable\.$/),
+      `  Type 'TypeMessage<"State 'ghost-state' is a target but is never declared: add .state('ghost-state', …) or .terminal('ghost-state')">' has no call signatures.`,
+    ]);
+    expect(source.slice(d.start, d.end)).toBe('build');
+    expect(source.slice(0, d.start)).toMatch(/export const wf = part9\.terminal\([^)]*\)\.$/);
   });
 
   it('a state declared twice: at the second name', () => {
     const d = onlyDiagnostic('duplicate-state');
     expect(d.text).toBe(
-      `__snippet__.ts:16:10 - error TS2345: Argument of type '"fetch"' is not assignable to parameter of type '"State 'fetch' is declared twice"'.`,
+      `__snippet__.ts:16:10 - error TS2345: Argument of type '"fetch"' is not assignable to parameter of type '"This state is already declared: declare each state once, by .state(…) or .terminal(…)"'.`,
     );
     expect(underlined('duplicate-state', d)).toBe(`'fetch'`);
   });
@@ -116,7 +135,7 @@ describe('the messages, word for word', () => {
   it('.terminal(...) repeating a .state(...): at the repeated name', () => {
     const d = onlyDiagnostic('terminal-repeats-state');
     expect(d.text).toBe(
-      `__snippet__.ts:19:21 - error TS2345: Argument of type '"fetch-failed"' is not assignable to parameter of type '"State 'fetch-failed' is declared twice"'.`,
+      `__snippet__.ts:19:21 - error TS2345: Argument of type '"fetch-failed"' is not assignable to parameter of type '"This state is already declared: declare each state once, by .state(…) or .terminal(…)"'.`,
     );
     expect(underlined('terminal-repeats-state', d)).toBe(`'fetch-failed'`);
   });
@@ -135,8 +154,8 @@ describe('the messages, word for word', () => {
   it("a timeout's failState not among the targets: at the state's exec, naming both, two lines", () => {
     const d = onlyDiagnostic('fail-state-not-target');
     expect(d.text.split('\n')).toEqual([
-      `__snippet__.ts:12:9 - error TS2345: Argument of type '({ ac, jc, signal }: ExecArgs<AC, OC, JC>) => Promise<{ state: "parse"; jc: { body: string; url: string; }; }>' is not assignable to parameter of type 'ExecFn<AC, OC, JC, "fetch" | "parse", never> & TypeMessage<"Timeout failState 'fetch-failed' of state 'fetch' must be one of its .to() targets">'.`,
-      `  Type '({ ac, jc, signal }: ExecArgs<AC, OC, JC>) => Promise<{ state: "parse"; jc: { body: string; url: string; }; }>' is not assignable to type 'TypeMessage<"Timeout failState 'fetch-failed' of state 'fetch' must be one of its .to() targets">'.`,
+      `__snippet__.ts:12:9 - error TS2345: Argument of type '({ ac, jc, signal }: ExecArgs<AC, OC, JC>) => Promise<{ state: "parse"; jc: { body: string; url: string; }; }>' is not assignable to parameter of type 'ExecFn<AC, OC, JC, "fetch" | "parse", never> & TypeMessage<"Timeout failState or retry then-state 'fetch-failed' of state 'fetch' must be one of its .to() targets">'.`,
+      `  Type '({ ac, jc, signal }: ExecArgs<AC, OC, JC>) => Promise<{ state: "parse"; jc: { body: string; url: string; }; }>' is not assignable to type 'TypeMessage<"Timeout failState or retry then-state 'fetch-failed' of state 'fetch' must be one of its .to() targets">'.`,
     ]);
     // The exec of the state in question, not the chain above it.
     expect(underlined('fail-state-not-target', d)).toMatch(/^async \(\{ ac, jc, signal \}\) => /);
@@ -160,6 +179,14 @@ describe('the messages, word for word', () => {
     expect(d.text).toBe(`__snippet__.ts:15:52 - error TS2322: Type 'string[]' is not assignable to type 'string'.`);
     expect(d.related).toEqual([`__snippet__.ts:5:26 - The expected type comes from property 'body' which is declared here on type 'JC'`]);
     expect(underlined('jc-wrong-field-type', d)).toBe('body');
+  });
+
+  it('a job context JSON cannot store: at the name, naming the field by its path and what it is, one line', () => {
+    const d = onlyDiagnostic('jc-not-json');
+    expect(d.text).toBe(
+      `__snippet__.ts:11:45 - error TS2345: Argument of type '"crawl"' is not assignable to parameter of type '"JC field 'meta.fetchedAt' is a Date, which JSON cannot store: store an ISO string or epoch ms"'.`,
+    );
+    expect(underlined('jc-not-json', d)).toBe(`'crawl'`);
   });
 
   it("run.add with an unknown state: at the state, listing the workflow's states", () => {

@@ -5,8 +5,8 @@
  * @packageDocumentation
  */
 
-export type { NewStateName, OtherNames } from './duplicate-state.js';
+export type { DuplicateStateMessage, NewStateName, OtherNames } from './duplicate-state.js';
 export type { AllStatesDeclared, UndeclaredStateMessage } from './undeclared-states.js';
-export type { FailStateIsTarget } from './fail-state-target.js';
-export type { RetryThenIsTarget } from './retry-then-target.js';
+export type { PolicyStatesAreTargets } from './policy-targets.js';
+export type { ContextsAreJson, JsonProblems } from './json-contexts.js';
 export type { TypeMessage } from './type-message.js';

@@ -1,9 +1,8 @@
 import type { Workflow } from '../../src/model/workflow.js';
 import type { ExecFn } from '../../src/model/transition.js';
 import type { StateOptions } from '../../src/model/state-options.js';
-import type { NewStateName, OtherNames } from './duplicate-state.js';
-import type { FailStateIsTarget } from './fail-state-target.js';
-import type { RetryThenIsTarget } from './retry-then-target.js';
+import type { DuplicateStateMessage, NewStateName, OtherNames } from './duplicate-state.js';
+import type { PolicyStatesAreTargets } from './policy-targets.js';
 import type { AllStatesDeclared } from './undeclared-states.js';
 
 /**
@@ -11,6 +10,11 @@ import type { AllStatesDeclared } from './undeclared-states.js';
  * the states referenced as targets; `.build()` compiles only when the second is covered by the
  * first. Every step's cost is constant, and any builder value can be continued in a later
  * statement, which is how workflows of hundreds of states are written.
+ *
+ * The step types carry as few type parameters as the checks need, because each one is paid
+ * for at every state: a type parameter of a generic method (`.state`, `.to`) costs about 8 type
+ * instantiations per call to infer, and one of the builder about 1 per mention
+ * (`npm run bench:types` prints the count per state).
  *
  * @example
  * ```ts
@@ -29,10 +33,10 @@ export interface WorkflowBuilder<AC, OC, JC, Declared extends string, Referenced
    * .state('fetch', { concurrency: 10, timeout: { ms: 30_000, failState: 'fetch-failed' } })
    * ```
    */
-  state<S extends string, F extends string = never, R extends string = never>(
-    name: NewStateName<S, Declared>,
-    options?: StateOptions<F, R>,
-  ): StateStep<AC, OC, JC, Declared, Referenced, S, F, R>;
+  state<S extends string, P extends string = never>(
+    name: S extends Declared ? DuplicateStateMessage : S, // NewStateName<S, Declared>, inlined: an alias costs 6 instantiations per state
+    options?: StateOptions<P, P>,
+  ): StateStep<AC, OC, JC, Declared | S, Referenced, S, P>;
 
   /**
    * Declares terminal states: jobs that reach them are finished. Terminal states have no exec.
@@ -47,19 +51,21 @@ export interface WorkflowBuilder<AC, OC, JC, Declared extends string, Referenced
   ): WorkflowBuilder<AC, OC, JC, Declared | N[number], Referenced>;
 
   /**
-   * Compiles the workflow. Compiles only when every state used as a target is declared; the
-   * error names each missing state.
+   * Compiles the workflow. Callable only when every state used as a target is declared;
+   * otherwise its type is a sentence naming each missing state, and calling it reports
+   * `This expression is not callable. Type 'TypeMessage<"State 'prase' is a target but is never declared: …">' has no call signatures.`
    *
    * @example
    * ```ts
    * export const crawl = builder.terminal('done').build();
    * ```
    */
-  build(this: AllStatesDeclared<Declared, Referenced, WorkflowBuilder<AC, OC, JC, Declared, Referenced>>): Workflow<AC, OC, JC, Declared>;
+  readonly build: AllStatesDeclared<Declared, Referenced, () => Workflow<AC, OC, JC, Declared>>;
 }
 
 /**
- * A state just declared: name where its exec may go.
+ * A state just declared: name where its exec may go. `Declared` already includes `S`; `P` is the
+ * union of the states its timeout and retry send jobs to, which must be among its targets.
  *
  * @example
  * ```ts
@@ -67,71 +73,101 @@ export interface WorkflowBuilder<AC, OC, JC, Declared extends string, Referenced
  * ```
  * @public
  */
-export interface StateStep<AC, OC, JC, Declared extends string, Referenced extends string, S extends string, F extends string, R extends string> {
+export interface StateStep<AC, OC, JC, Declared extends string, Referenced extends string, S extends string, P extends string> {
   /**
    * The states this state's exec may return, and nothing else: returning another state does not
    * compile. Naming the same or an earlier state is how loops and retries are written.
+   *
+   * Returns a {@link TargetsStep}, written out rather than named: a named type's 8 type arguments
+   * would be instantiated at every state (8 type instantiations per state, measured by
+   * `npm run bench:types`); test-d/step-types.test-d.ts proves the two are the same type.
    *
    * @example
    * ```ts
    * .to('parse', 'fetch', 'fetch-failed')
    * ```
    */
-  to<T extends string>(...targets: [T, ...T[]]): TargetsStep<AC, OC, JC, Declared, Referenced, S, F, R, T>;
+  to<T extends string>(
+    target: T,
+    ...more: T[]
+  ): {
+    /**
+     * The states this state's exec may kick child jobs into; kicking elsewhere does not compile.
+     *
+     * @example
+     * ```ts
+     * .spawns('fetch')
+     * ```
+     */
+    spawns<K extends string>(
+      target: K,
+      ...more: K[]
+    ): {
+      /**
+       * The function run for each job in this state. Receives `{ ac, oc, jc, job, signal }`,
+       * returns (or resolves to) `{ state, jc, kicks?, error? }`, `state` one of the `.to(...)`
+       * targets, each kick's `state` one of the `.spawns(...)` targets.
+       *
+       * @example
+       * ```ts
+       * .exec(({ jc }) => ({ state: 'done', jc, kicks: [{ state: 'fetch', jc }] }))
+       * ```
+       */
+      exec(fn: ExecFn<AC, OC, JC, T, K> & PolicyStatesAreTargets<S, P, T>): WorkflowBuilder<AC, OC, JC, Declared, Referenced | T | K>;
+    };
+
+    /**
+     * The function run for each job in this state. Receives `{ ac, oc, jc, job, signal }`, returns
+     * (or resolves to) `{ state, jc, kicks?, error? }` with `state` one of the `.to(...)` targets.
+     *
+     * @example
+     * ```ts
+     * .exec(({ jc }) => ({ state: 'done', jc: { ...jc, n: jc.n + 1 } }))
+     * ```
+     */
+    exec(fn: ExecFn<AC, OC, JC, T, never> & PolicyStatesAreTargets<S, P, T>): WorkflowBuilder<AC, OC, JC, Declared, Referenced | T>;
+  };
 }
 
 /**
- * A state with its targets: optionally declare `.spawns(...)`, then give its exec.
+ * A state with its targets, as `.to(...)` returns it: optionally declare `.spawns(...)`, then give
+ * its exec. (`.to(...)` writes this type out instead of naming it; they are the same type.)
  *
  * @example
  * ```ts
- * .to('done').spawns('fetch').exec(({ jc }) => ({ state: 'done', jc, kicks: [{ state: 'fetch', jc }] }))
+ * const step: TargetsStep<AC, OC, JC, 'parse', 'parse', 'parse', never, 'done'> = head.state('parse').to('done');
+ * step.spawns('fetch').exec(({ jc }) => ({ state: 'done', jc, kicks: [{ state: 'fetch', jc }] }));
  * ```
  * @public
  */
-export interface TargetsStep<AC, OC, JC, Declared extends string, Referenced extends string, S extends string, F extends string, R extends string, T extends string>
-  extends ExecStep<AC, OC, JC, Declared, Referenced, S, F, R, T, never> {
-  /**
-   * The states this state's exec may kick child jobs into; kicking elsewhere does not compile.
-   *
-   * @example
-   * ```ts
-   * .spawns('fetch')
-   * ```
-   */
-  spawns<K extends string>(...targets: [K, ...K[]]): ExecStep<AC, OC, JC, Declared, Referenced, S, F, R, T, K>;
-}
+export type TargetsStep<AC, OC, JC, Declared extends string, Referenced extends string, S extends string, P extends string, T extends string> = {
+  /** The states this state's exec may kick child jobs into; kicking elsewhere does not compile. */
+  spawns<K extends string>(target: K, ...more: K[]): ExecStep<AC, OC, JC, Declared, Referenced, S, P, T, K>;
+  /** The function run for each job in this state; it may return only the `.to(...)` targets. */
+  exec(fn: ExecFn<AC, OC, JC, T, never> & PolicyStatesAreTargets<S, P, T>): WorkflowBuilder<AC, OC, JC, Declared, Referenced | T>;
+};
 
 /**
- * The last step of a state: its exec, typed so it may return only the state's `.to` targets and
- * kick only into its `.spawns` targets.
+ * The last step of a state, as `.spawns(...)` returns it: its exec, typed so it may return only the
+ * state's `.to` targets and kick only into its `.spawns` targets.
  *
  * @example
  * ```ts
- * .exec(async ({ jc, signal }) => ({ state: 'parse', jc: { ...jc, body: await get(jc.url, signal) } }))
+ * const step: ExecStep<AC, OC, JC, 'parse', never, 'parse', never, 'done', 'fetch'> = workflow<AC, OC, JC>('c').state('parse').to('done').spawns('fetch');
  * ```
  * @public
  */
-export interface ExecStep<
+export type ExecStep<
   AC,
   OC,
   JC,
   Declared extends string,
   Referenced extends string,
   S extends string,
-  F extends string,
-  R extends string,
+  P extends string,
   T extends string,
   K extends string,
-> {
-  /**
-   * The function run for each job in this state. Receives `{ ac, oc, jc, job, signal }`, returns
-   * (or resolves to) `{ state, jc, kicks?, error? }`.
-   *
-   * @example
-   * ```ts
-   * .exec(({ jc }) => ({ state: 'done', jc: { ...jc, n: jc.n + 1 } }))
-   * ```
-   */
-  exec(fn: ExecFn<AC, OC, JC, T, K> & FailStateIsTarget<S, F, T> & RetryThenIsTarget<S, R, T>): WorkflowBuilder<AC, OC, JC, Declared | S, Referenced | T | K>;
-}
+> = {
+  /** The function run for each job in this state; it may return only the `.to(...)` targets and kick only into the `.spawns(...)` ones. */
+  exec(fn: ExecFn<AC, OC, JC, T, K> & PolicyStatesAreTargets<S, P, T>): WorkflowBuilder<AC, OC, JC, Declared, Referenced | T | K>;
+};

@@ -106,9 +106,9 @@ export const TYPE_ERROR_CASES: readonly TypeErrorCase[] = [
   .terminal('done', 'fetch-failed')
   .build();
 `),
-    at: `workflow<AC, OC, JC>('crawl')`,
+    at: `build();`,
     whyThere:
-      '`.build()` requires its `this` to be a complete builder, and TypeScript reports a wrong `this` on the expression `.build()` is called on: the whole chain, from `workflow(...)` to `.terminal(...)`. Editors underline all of it.',
+      "`.build` has a function type only when every target is declared; otherwise its type is the sentence, which cannot be called, so the error is at `build` and the sentence is on its second line, whatever the workflow's size (the first 200 characters name the state at 200 states too).",
     names: ['prase'],
     fix: 'Declare the state (`.state("prase", …)` or `.terminal("prase")`), or correct the name in `.to(...)` and in the exec.',
     replace: [
@@ -134,7 +134,7 @@ export const TYPE_ERROR_CASES: readonly TypeErrorCase[] = [
   .build();
 `),
     at: `'fetch', { concurrency: 1 }`,
-    names: ['fetch', 'declared twice'],
+    names: ['fetch', 'already declared'],
     fix: 'Give the second state its own name (and name it in the `.to(...)` of the states that go there), or merge the two.',
     replace: [
       [`.state('fetch', { concurrency: 1 })`, `.state('refetch', { concurrency: 1 })`],
@@ -159,7 +159,7 @@ export const TYPE_ERROR_CASES: readonly TypeErrorCase[] = [
   .build();
 `),
     at: `'fetch-failed')\n  .build()`,
-    names: ['fetch-failed', 'declared twice'],
+    names: ['fetch-failed', 'already declared'],
     fix: 'A state is either terminal or has an exec: drop it from `.terminal(...)`, or drop its `.state(...).to(...).exec(...)`.',
     replace: [[`.terminal('done', 'fetch-failed')`, `.terminal('done')`]],
   },
@@ -287,6 +287,26 @@ export const run = crawl.newRun('nightly', { outDir: 'out' }).add({ url: seed },
     names: ['fecth'],
     fix: "Use one of the workflow's states (the message lists them all).",
     replace: [[`'fecth'`, `'fetch'`]],
+  },
+  {
+    id: 'jc-not-json',
+    title: 'The job context holds a field JSON cannot store',
+    mistake:
+      'The job context gets a `Date` (nested, in `meta.fetchedAt`). Job contexts are stored as JSON with the run, so it would come back as a string; the same goes for a function, a `Map` or `Set`, a `bigint`, a field that is always `undefined`, in `JC` or `OC`.',
+    snippet: file(`type Page = JC & { meta: { fetchedAt: Date } };
+
+export const crawl = workflow<AC, OC, Page>('crawl')
+  .state('fetch', { concurrency: 10 })
+  .to('done')
+  .exec(async ({ ac, jc, signal }) => ({ state: 'done', jc: { ...jc, body: await ac.api.get(jc.url, signal) } }))
+  .terminal('done')
+  .build();
+`),
+    at: `'crawl'`,
+    whyThere: "`workflow()`'s name parameter is typed as the sentence when a context cannot be stored, so the error is at the name, where the contexts are given.",
+    names: ['meta.fetchedAt', 'Date'],
+    fix: 'Store what JSON keeps: an ISO string (`new Date().toISOString()`) or epoch milliseconds (`Date.now()`) for a time, a plain object or an array for a `Map` or `Set`, a string for a `bigint`; keep functions in `AC`.',
+    replace: [[`fetchedAt: Date`, `fetchedAt: string`]],
   },
   {
     id: 'jc-misspelt-optional-field',
