@@ -1,4 +1,5 @@
 // Priorities: higher first within a state, first-in-first-out among equals; kept across restarts.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MemoryStore, Processor, workflow } from '../src/index.js';
 
@@ -41,5 +42,26 @@ describe('priority', () => {
   it('rejects a priority that is not a finite number', () => {
     const wf = workflow<object, object, JC>('p').state('a').to('b').exec(({ jc }) => ({ state: 'b', jc })).terminal('b').build();
     expect(() => wf.newRun('r', {}).add({ name: 'x' }, 'a', { priority: Number.NaN })).toThrow('Run "r": a priority must be a finite number, got NaN');
+  });
+
+  it('many distinct priorities, mixed with equal ones and with jobs added while running: always the highest first, FIFO among equals', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.integer({ min: -50, max: 50 }), { minLength: 1, maxLength: 300 }), fc.array(fc.double({ noNaN: true, min: -1e6, max: 1e6 }), { maxLength: 300 }), async (few, many) => {
+        const priorities = [...few, ...many];
+        const order: number[] = [];
+        const wf = workflow<object, object, { i: number }>('heap')
+          .state('work', { concurrency: 1 })
+          .to('done')
+          .exec(({ jc }) => (order.push(jc.i), { state: 'done', jc }))
+          .terminal('done')
+          .build();
+        const run = wf.newRun('r', {});
+        priorities.forEach((priority, i) => run.add({ i }, 'work', { priority }));
+        await new Processor(wf, {}).exec(run);
+        const expected = priorities.map((priority, i) => ({ priority, i })).sort((a, b) => b.priority - a.priority || a.i - b.i).map((x) => x.i);
+        expect(order).toEqual(expected);
+      }),
+      { seed: 42, numRuns: 60 },
+    );
   });
 });

@@ -1,13 +1,15 @@
 import { Fifo } from './fifo.js';
 
 /**
- * The waiting jobs of a state: higher priority first, first-in-first-out among equals. Jobs
- * without a priority are priority 0, so a run that uses none pays for one bucket.
+ * The waiting jobs of a state: higher priority first, first-in-first-out among equals. One FIFO
+ * bucket per priority in use, and the priorities in a max-heap, so pushing and shifting cost
+ * O(log p) for p distinct priorities (50,000 of them cost about what one does); jobs without a
+ * priority are priority 0, so a run that uses none pays for one bucket.
  */
 export class PriorityQueue<T extends { readonly priority?: number }> {
   readonly #buckets = new Map<number, Fifo<T>>();
-  /** Priorities with a bucket, highest first. */
-  #order: number[] = [];
+  /** The priorities that have a non-empty bucket, as a binary max-heap. */
+  readonly #heap: number[] = [];
   #length = 0;
 
   get length(): number {
@@ -26,13 +28,16 @@ export class PriorityQueue<T extends { readonly priority?: number }> {
   }
 
   shift(): T | undefined {
-    for (const priority of this.#order) {
-      const item = this.#buckets.get(priority)?.shift();
-      if (item === undefined) continue;
-      this.#length--;
-      return item;
+    const top = this.#heap[0];
+    if (top === undefined) return undefined;
+    const bucket = this.#buckets.get(top) as Fifo<T>;
+    const item = bucket.shift();
+    if (bucket.length === 0) {
+      this.#buckets.delete(top);
+      this.#popTop();
     }
-    return undefined;
+    this.#length--;
+    return item;
   }
 
   #bucket(priority: number): Fifo<T> {
@@ -40,7 +45,36 @@ export class PriorityQueue<T extends { readonly priority?: number }> {
     if (bucket) return bucket;
     bucket = new Fifo<T>();
     this.#buckets.set(priority, bucket);
-    this.#order = [...this.#buckets.keys()].sort((a, b) => b - a);
+    this.#pushPriority(priority);
     return bucket;
+  }
+
+  #pushPriority(priority: number): void {
+    const heap = this.#heap;
+    let i = heap.push(priority) - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if ((heap[parent] as number) >= priority) break;
+      heap[i] = heap[parent] as number;
+      i = parent;
+    }
+    heap[i] = priority;
+  }
+
+  #popTop(): void {
+    const heap = this.#heap;
+    const last = heap.pop() as number;
+    if (heap.length === 0) return;
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= heap.length) break;
+      const right = left + 1;
+      const child = right < heap.length && (heap[right] as number) > (heap[left] as number) ? right : left;
+      if ((heap[child] as number) <= last) break;
+      heap[i] = heap[child] as number;
+      i = child;
+    }
+    heap[i] = last;
   }
 }
