@@ -279,7 +279,7 @@ function buildWorkflow({ wfName, names, specs }: { wfName: string; names: readon
 
 const metricsArb = (wf: AnyWorkflow): fc.Arbitrary<StateMetrics[]> =>
   fc.tuple(...wf.graph.states.map((s) =>
-    fc.record({ waiting: fc.nat(500), executing: fc.nat(64), completed: fc.nat(500), failed: fc.nat(5), errors: fc.nat(20), visits: fc.nat(1000), mean: fc.option(fc.double({ min: 0, max: 1e7, noNaN: true }), { nil: undefined }) }).map(
+    fc.record({ waiting: fc.nat(500), executing: fc.nat(64), committing: fc.nat(64), completed: fc.nat(500), failed: fc.nat(5), errors: fc.nat(20), visits: fc.nat(1000), mean: fc.option(fc.double({ min: 0, max: 1e7, noNaN: true }), { nil: undefined }) }).map(
       ({ mean, ...counts }): StateMetrics => ({ state: s.name, terminal: s.terminal, ...counts, ...(mean !== undefined ? { meanDurationMs: mean } : {}) }),
     ),
   ));

@@ -71,9 +71,9 @@ describe('processor scenarios (ported from jorb)', () => {
     expect(result).toEqual({ outcome: 'complete', transitions: 0, failed: 0 });
     expect(updates).toEqual([
       [
-        { state: 'new', terminal: false, waiting: 0, executing: 0, completed: 0, failed: 0 },
-        { state: 'done_two', terminal: true, waiting: 0, executing: 0, completed: 5, failed: 0 },
-        { state: 'done', terminal: true, waiting: 0, executing: 0, completed: 10, failed: 0 },
+        { state: 'new', terminal: false, waiting: 0, executing: 0, committing: 0, completed: 0, failed: 0 },
+        { state: 'done_two', terminal: true, waiting: 0, executing: 0, committing: 0, completed: 5, failed: 0 },
+        { state: 'done', terminal: true, waiting: 0, executing: 0, committing: 0, completed: 10, failed: 0 },
       ],
     ]);
   });

@@ -10,7 +10,7 @@ import { renderValue } from '../model/render-value.js';
  * @example
  * ```ts
  * const m: StateMetrics = {
- *   state: 'fetch', terminal: false, waiting: 31, executing: 8, completed: 0, failed: 1,
+ *   state: 'fetch', terminal: false, waiting: 31, executing: 8, committing: 0, completed: 0, failed: 1,
  *   errors: 12, visits: 240, meanDurationMs: 45.5,
  * };
  * ```
@@ -99,6 +99,7 @@ export function diagramMetrics<AC, OC, JC, S extends string>(
       terminal: node.terminal,
       waiting: status?.waiting ?? tally.waiting,
       executing: status?.executing ?? 0,
+      committing: status?.committing ?? 0,
       completed: status?.completed ?? tally.completed,
       failed: status?.failed ?? tally.failed,
       errors: tally.errors,

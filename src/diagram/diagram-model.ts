@@ -83,5 +83,5 @@ function edgeLabel<AC, OC, JC>(graph: Graph<AC, OC, JC>, from: string, kind: Edg
 }
 
 function emptyMetrics(state: string, terminal: boolean): StateMetrics {
-  return { state, terminal, waiting: 0, executing: 0, completed: 0, failed: 0, errors: 0, visits: 0 };
+  return { state, terminal, waiting: 0, executing: 0, committing: 0, completed: 0, failed: 0, errors: 0, visits: 0 };
 }

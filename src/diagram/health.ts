@@ -44,7 +44,7 @@ export interface HealthOptions {
  *
  * @example
  * ```ts
- * stateHealth({ state: 'fetch', terminal: false, waiting: 3, executing: 1, completed: 0, failed: 0, errors: 2, visits: 9 });
+ * stateHealth({ state: 'fetch', terminal: false, waiting: 3, executing: 1, committing: 0, completed: 0, failed: 0, errors: 2, visits: 9 });
  * // 'warning'
  * ```
  * @public

@@ -1,6 +1,9 @@
 import type { Store } from '../model/store.js';
 import type { StoreRecord } from '../model/store-record.js';
 
+/** Most records in one append. */
+const MAX_BATCH = 16_384;
+
 /**
  * Group commit: records from many concurrent jobs go to the store in one `append`, and each one's
  * effect is applied only after its batch is durable. One batch is in flight at a time, so records
@@ -38,10 +41,12 @@ export class Committer<JC> {
 
   async #flush(): Promise<void> {
     while (this.#records.length > 0 && !this.#failed) {
-      const records = this.#records;
-      const effects = this.#effects;
-      this.#records = [];
-      this.#effects = [];
+      // A batch is bounded: one append never holds more than MAX_BATCH records.
+      const take = Math.min(this.#records.length, MAX_BATCH);
+      const records = take === this.#records.length ? this.#records : this.#records.slice(0, take);
+      const effects = take === this.#effects.length ? this.#effects : this.#effects.slice(0, take);
+      this.#records = take === this.#records.length ? [] : this.#records.slice(take);
+      this.#effects = take === this.#effects.length ? [] : this.#effects.slice(take);
       try {
         await this.#store.append(records);
       } catch (error) {

@@ -29,7 +29,16 @@ export interface ExecutionContext {
   readonly status: StatusListener | undefined;
   readonly signal: AbortSignal | undefined;
   readonly clock: Clock;
+  /** How long an exec that ignores its signal keeps its slot after its timeout or an abort. */
+  readonly graceMs: number;
+  /** Finished attempts per state that may await durability, beyond its running ones; 'strict' is 0. */
+  readonly maxUndurable: (concurrency: number) => number;
 }
+
+/** Attempts started in one turn of the event loop before the engine lets timers and I/O run. */
+const ATTEMPTS_PER_TURN = 1024;
+/** The real setImmediate, taken before a test's fake timers can replace it: yielding is not a timer. */
+const yieldToEventLoop: (fn: () => void) => unknown = setImmediate;
 
 /** How long a state pauses after a rate-limit signal that named no wait, when it has no limiter to back off. */
 const DEFAULT_RATE_LIMIT_PAUSE_MS = 1000;
@@ -50,8 +59,16 @@ export class Execution {
   /** Aborted on an outer abort or a store failure; every attempt's signal follows it. */
   readonly #controller = new AbortController();
   #waiting = 0;
+  /** Jobs in flight: an exec running, or its transition awaiting durability. */
   #executing = 0;
   #transitions = 0;
+  /** Attempts whose exec ignored its signal past the grace period: their slots were released. */
+  #abandoned = 0;
+  /** Jobs added by `run.add` during this execution whose add record is not durable yet (in #executing). */
+  #addsInFlight = 0;
+  /** Attempts started since the engine last let the event loop run. */
+  #burst = 0;
+  #yielding = false;
   readonly #pendingCounts = new Map<string, number>();
   readonly #pendingKeys = new Set<string>();
   /** Attempts made so far in the current visit of a state, by job id (for retry and timeout retries). */
@@ -65,10 +82,10 @@ export class Execution {
   constructor(ctx: ExecutionContext) {
     this.#ctx = ctx;
     this.#own = internalsOf(ctx.run);
-    this.#pools = ctx.graph.states.map((node) => new StatePool(node));
+    this.#pools = ctx.graph.states.map((node) => new StatePool(node, node.terminal ? 0 : ctx.maxUndurable(node.concurrency)));
     this.#byName = new Map(this.#pools.map((p) => [p.name, p]));
     this.#status = new StatusTracker(this.#pools, ctx.status);
-    this.#committer = ctx.store ? new Committer(ctx.store, (error, dropped) => this.#failStore(error, dropped)) : undefined;
+    this.#committer = ctx.store ? new Committer(ctx.store, (error) => this.#failStore(error)) : undefined;
     // Every attempt in flight listens to this signal (fetch, http): hundreds of listeners are expected.
     setMaxListeners(0, this.#controller.signal);
   }
@@ -107,7 +124,7 @@ export class Execution {
     for (const pool of this.#pools) failed += pool.failed;
     const outcome = this.#waiting === 0 && !this.#controller.signal.aborted ? 'complete' : 'aborted';
     for (const pool of this.#pools) pool.delayed = 0; // a job waiting out a backoff simply waits in its state
-    return { outcome, transitions: this.#transitions, failed };
+    return { outcome, transitions: this.#transitions, failed, ...(this.#abandoned > 0 ? { abandoned: this.#abandoned } : {}) };
   }
 
   /** Counts a job where it is, queueing it when it has work to do. */
@@ -129,12 +146,15 @@ export class Execution {
   #enqueueLater(pool: StatePool, job: Job<unknown>, ms: number): void {
     pool.delayed++;
     this.#waiting++;
-    const timer = this.#ctx.clock.setTimeout(() => {
-      this.#retryTimers.delete(timer);
-      pool.delayed--;
-      this.#waiting--;
-      this.#enqueue(job);
-    }, ms);
+    const timer = this.#ctx.clock.setTimeout(
+      this.#guarded(() => {
+        this.#retryTimers.delete(timer);
+        pool.delayed--;
+        this.#waiting--;
+        this.#enqueue(job);
+      }),
+      ms,
+    );
     this.#retryTimers.add(timer);
   }
 
@@ -154,15 +174,32 @@ export class Execution {
   }
 
   #pump(pool: StatePool): void {
-    while (!this.#stopping && pool.hasFreeSlot() && this.#permitted(pool)) {
+    while (!this.#stopping && !this.#yielding && pool.hasFreeSlot() && this.#permitted(pool)) {
       const job = pool.waiting.shift() as Job<unknown>;
       this.#waiting--;
       pool.active++;
       pool.executing++;
       this.#executing++;
       void pool.queue.add(() => this.#attempt(pool, job));
+      if (++this.#burst >= ATTEMPTS_PER_TURN) this.#yieldThenPump();
     }
     this.#status.changed();
+  }
+
+  /**
+   * Execs that resolve at once would chain attempt after attempt in microtasks, and timers, aborts
+   * and I/O would wait for the whole run: every ATTEMPTS_PER_TURN attempts, the engine lets the
+   * event loop turn before it starts more.
+   */
+  #yieldThenPump(): void {
+    this.#yielding = true;
+    yieldToEventLoop(
+      this.#guarded(() => {
+        this.#yielding = false;
+        this.#burst = 0;
+        for (const p of this.#pools) if (!p.terminal) this.#pump(p);
+      }),
+    );
   }
 
   /**
@@ -173,28 +210,77 @@ export class Execution {
   #permitted(pool: StatePool): boolean {
     const clock = this.#ctx.clock;
     const paused = pool.pausedUntil - clock.now();
-    const wait = paused > 0 ? paused : (pool.node.rateLimit?.tryAcquire() ?? 0);
+    const wait = paused > 0 ? paused : this.#limiterWait(pool);
     if (wait <= 0) return true;
     if (pool.wakeTimer === undefined) {
-      pool.wakeTimer = clock.setTimeout(() => {
-        pool.wakeTimer = undefined;
-        this.#pump(pool);
-      }, wait);
+      pool.wakeTimer = clock.setTimeout(
+        this.#guarded(() => {
+          pool.wakeTimer = undefined;
+          this.#pump(pool);
+        }),
+        wait,
+      );
     }
     return false;
   }
 
+  /**
+   * One attempt, holding a slot until every exec it started has settled — or, for an exec that
+   * ignores its signal, until `graceMs` after its timeout or the shutdown: then the slot is
+   * released and the attempt abandoned (an outcome it reports later is discarded).
+   */
   async #attempt(pool: StatePool, job: Job<unknown>): Promise<void> {
-    const { ac, run, clock } = this.#ctx;
-    // The exec gets its own copy: a jc mutated in place must not reach the stored job before its transition.
-    const args = { ac, oc: run.oc, jc: copyJson(job.jc), job, signal: this.#controller.signal };
-    const limiter = pool.node.rateLimit;
-    const mayHedge = () => !this.#stopping && (limiter === undefined || limiter.tryAcquire() <= 0);
+    const { ac, run, clock, graceMs } = this.#ctx;
+    let reported = false;
+    let abandoned = false;
+    let graceTimer: unknown;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const abandon = this.#guarded(() => {
+      abandoned = true;
+      this.#abandoned++;
+      if (!reported) this.#settle(pool, job, { kind: 'aborted' }); // the shutdown's: the job waits where it is
+      release();
+    });
+    const startGrace = () => {
+      if (graceTimer === undefined && !abandoned) graceTimer = clock.setTimeout(abandon, graceMs);
+    };
+    const signal = this.#controller.signal;
+    signal.addEventListener('abort', startGrace, { once: true });
+    const report = (outcome: AttemptOutcome) => {
+      if (abandoned || reported) return;
+      reported = true;
+      if (outcome.kind === 'timed-out') startGrace();
+      this.#settle(pool, job, outcome);
+    };
     try {
-      await runAttempt(pool.node, args, { clock, mayHedge }, (outcome) => this.#settle(pool, job, outcome));
+      // The exec gets its own copy: a jc mutated in place must not reach the stored job before its transition.
+      const args = { ac, oc: run.oc, jc: copyJson(job.jc), job, signal };
+      const limiter = pool.node.rateLimit;
+      const mayHedge = () => !this.#stopping && (limiter === undefined || this.#limiterWait(pool) <= 0);
+      const done = runAttempt(pool.node, args, { clock, mayHedge }, report);
+      await Promise.race([done, released]);
+    } catch (error) {
+      this.#fatal(error);
     } finally {
+      if (graceTimer !== undefined) clock.clearTimeout(graceTimer);
+      signal.removeEventListener('abort', startGrace);
       pool.active--;
-      this.#pump(pool);
+      if (!this.#stopping) this.#pump(pool);
+      this.#checkDone();
+    }
+  }
+
+  /** The limiter's wait before the next attempt; a limiter that throws is taken at its word of 0, once warned. */
+  #limiterWait(pool: StatePool): number {
+    const limiter = pool.node.rateLimit;
+    if (limiter === undefined) return 0;
+    try {
+      const wait = limiter.tryAcquire();
+      return typeof wait === 'number' && wait > 0 ? wait : 0;
+    } catch (error) {
+      warnOnce(pool, 'tryAcquire', error);
+      return 0;
     }
   }
 
@@ -205,10 +291,31 @@ export class Execution {
       const limited = findRateLimitError(outcome.error);
       if (limited) return this.#rateLimited(pool, job, limited.retryAfterMs);
     }
-    if (outcome.kind === 'returned') pool.node.rateLimit?.onSuccess();
+    if (outcome.kind === 'returned') this.#tellLimiter(pool, 'onSuccess');
     const { record, retryInMs } = this.#decide(pool, job, outcome);
-    if (this.#committer) this.#committer.push(record, () => this.#apply(pool, job, record, retryInMs));
-    else this.#apply(pool, job, record, retryInMs);
+    pool.executing--;
+    if (!this.#committer) return this.#apply(pool, job, record, retryInMs);
+    // The slot may go to the next job, but the state runs at most maxUndurable ahead of the store.
+    pool.committing++;
+    this.#committer.push(
+      record,
+      this.#guarded(() => {
+        pool.committing--;
+        this.#apply(pool, job, record, retryInMs);
+        this.#pump(pool);
+      }),
+    );
+  }
+
+  #tellLimiter(pool: StatePool, what: 'onSuccess' | 'onRateLimited', retryAfterMs?: number): void {
+    const limiter = pool.node.rateLimit;
+    if (limiter === undefined) return;
+    try {
+      if (what === 'onSuccess') limiter.onSuccess();
+      else limiter.onRateLimited(retryAfterMs);
+    } catch (error) {
+      warnOnce(pool, what, error);
+    }
   }
 
   /**
@@ -218,7 +325,7 @@ export class Execution {
    */
   #rateLimited(pool: StatePool, job: Job<unknown>, retryAfterMs: number | undefined): void {
     const limiter = pool.node.rateLimit;
-    limiter?.onRateLimited(retryAfterMs);
+    this.#tellLimiter(pool, 'onRateLimited', retryAfterMs);
     const pause = retryAfterMs ?? (limiter ? 0 : DEFAULT_RATE_LIMIT_PAUSE_MS);
     if (pause > 0) pool.pausedUntil = Math.max(pool.pausedUntil, this.#ctx.clock.now() + pause);
     pool.executing--;
@@ -237,7 +344,7 @@ export class Execution {
     const node = pool.node;
     if (outcome.kind === 'returned') {
       this.#attempts.delete(job.id);
-      return { record: this.#recordFor(pool, job, outcome) };
+      return { record: this.#recordOrFailure(pool, job, outcome) };
     }
     const attempt = (this.#attempts.get(job.id) ?? 0) + 1;
     const base = { type: 'transition', id: job.id, from: node.name, jc: job.jc, at: this.#ctx.clock.now() } as const;
@@ -277,6 +384,16 @@ export class Execution {
     this.#waiting++;
     this.#status.changed();
     this.#checkDone();
+  }
+
+  /** The record of a returned transition; a failed one when reading it threw (a getter, a revoked proxy). */
+  #recordOrFailure(pool: StatePool, job: Job<unknown>, outcome: Extract<AttemptOutcome, { kind: 'returned' }>): TransitionRecord<unknown> {
+    try {
+      return this.#recordFor(pool, job, outcome);
+    } catch (error) {
+      const at = this.#ctx.clock.now();
+      return { type: 'transition', id: job.id, from: pool.name, to: pool.name, jc: job.jc, at, error: `the exec's transition could not be read: ${messageOf(error)}`, failed: true };
+    }
   }
 
   /** The record of a returned transition (a failed one when the exec returned something invalid). */
@@ -332,7 +449,6 @@ export class Execution {
   #apply(pool: StatePool, job: Job<unknown>, record: TransitionRecord<unknown>, retryInMs?: number): void {
     const children = applyTransition(this.#own, job, record);
     if (record.kicks) this.#releaseReservations(job, record.kicks);
-    pool.executing--;
     this.#executing--;
     this.#transitions++;
     if (record.failed) pool.failed++;
@@ -353,10 +469,15 @@ export class Execution {
   #added(job: Job<unknown>, record: StoreRecord<unknown>): void {
     if (this.#committer && !this.#writeError) {
       this.#executing++;
-      this.#committer.push(record, () => {
-        this.#executing--;
-        this.#enqueue(job);
-      });
+      this.#addsInFlight++;
+      this.#committer.push(
+        record,
+        this.#guarded(() => {
+          this.#executing--;
+          this.#addsInFlight--;
+          this.#enqueue(job);
+        }),
+      );
       return;
     }
     this.#enqueue(job);
@@ -370,10 +491,33 @@ export class Execution {
   }
 
   /** The store failed: take no new work, abort what runs, acknowledge nothing more. */
-  #failStore(error: unknown, dropped: number): void {
+  #failStore(error: unknown): void {
     this.#writeError = { error };
-    this.#executing -= dropped;
+    // What awaited durability never will be: those jobs stay where they are on disk.
+    for (const pool of this.#pools) {
+      this.#executing -= pool.committing;
+      pool.committing = 0;
+    }
+    this.#executing -= this.#addsInFlight;
+    this.#addsInFlight = 0;
     this.#stop(error);
+  }
+
+  /** Something that must never happen did (a bug, or a hostile clock): stop, and reject exec with it. */
+  #fatal(error: unknown): void {
+    if (this.#writeError === undefined) this.#writeError = { error };
+    this.#stop(error);
+  }
+
+  /** `fn`, with anything it throws (in a timer or a durable effect, where nothing would catch it) made fatal. */
+  #guarded<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {
+    return (...args: A) => {
+      try {
+        fn(...args);
+      } catch (error) {
+        this.#fatal(error);
+      }
+    };
   }
 
   #checkDone(): void {
@@ -399,13 +543,30 @@ function unstorable(t: Transition<unknown>): string | undefined {
   return undefined;
 }
 
-/** What a thrown error (or an error a transition carries) records: its message, a string as it is, else its JSON; what JSON cannot show (a function, a cycle, a bigint) as error messages show values. */
+/**
+ * What a thrown error (or an error a transition carries) records: its message, a string as it is,
+ * else its JSON; what JSON cannot show (a function, a cycle, a bigint) as error messages show
+ * values. Never throws, whatever was thrown (a revoked proxy, an object whose getters throw).
+ */
 function messageOf(error: unknown): string {
-  if (error instanceof Error) return error.message || error.name;
-  if (typeof error === 'string') return error;
   try {
+    if (error instanceof Error) return String(error.message) || String(error.name);
+    if (typeof error === 'string') return error;
     return JSON.stringify(error) ?? renderValue(error);
   } catch {
-    return renderValue(error);
+    try {
+      return renderValue(error);
+    } catch {
+      return 'an error that cannot be shown';
+    }
   }
+}
+
+const warned = new WeakSet<StatePool>();
+
+/** A rate limiter that throws is reported once per state (a process warning) and treated as no limit. */
+function warnOnce(pool: StatePool, method: string, error: unknown): void {
+  if (warned.has(pool)) return;
+  warned.add(pool);
+  process.emitWarning(`jorb-ts: state "${pool.name}": its rate limiter's ${method}() threw (${messageOf(error)}); the state runs as if it had no rate limit`, 'JorbWarning');
 }

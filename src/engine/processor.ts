@@ -4,7 +4,8 @@ import type { StatusListener } from '../status/state-status.js';
 import type { Store } from '../model/store.js';
 import type { ProcessorExecResult } from './processor-exec-result.js';
 import { Execution } from './execution.js';
-import { bindRun, internalsOf, type Run, flushUnsavedRecords } from '../model/run.js';
+import { bindRun, discardUnsavedRecords, internalsOf, type Run } from '../model/run.js';
+import { renderValue } from '../model/render-value.js';
 import { RunError } from '../model/run-error.js';
 import type { Workflow } from '../model/workflow.js';
 
@@ -28,7 +29,34 @@ export interface ProcessorOptions<OC, JC> {
    * @defaultValue systemClock
    */
   readonly clock?: Clock;
+  /**
+   * How long an exec that ignores its `signal` keeps its concurrency slot after its timeout fired
+   * or the run was aborted. Then the slot goes to the next job and the attempt is abandoned: what
+   * it returns later is discarded, and `result.abandoned` counts it; after an abort, `exec`
+   * resolves at the latest this long after the signal.
+   * Minimum: 0.
+   * @defaultValue 5,000
+   */
+  readonly graceMs?: number;
+  /**
+   * How far a state may run ahead of the store: how many of its finished attempts may await
+   * durability besides its running ones. A state starts no attempt while its running and
+   * not-yet-durable attempts reach `concurrency + maxUndurable`, so after a `kill -9` at most
+   * `Σ (concurrency + maxUndurable)` over the working states run again. `'strict'` (0): a slot is
+   * freed only when its transition is durable, and re-runs are at most the attempts in flight. A
+   * number applies to every state; a function gets each state's concurrency.
+   * Minimum: 0.
+   * @defaultValue `(concurrency) => 4 * concurrency`
+   * @example
+   * ```ts
+   * new Processor(wf, ac, { store, maxUndurable: 'strict' });
+   * ```
+   */
+  readonly maxUndurable?: number | 'strict' | ((concurrency: number) => number);
 }
+
+/** By default a state may run 4 × its concurrency ahead of the store: W3 re-runs at most 100 execs after a kill. */
+const DEFAULT_UNDURABLE_PER_SLOT = 4;
 
 /**
  * Options of {@link Processor.exec}.
@@ -70,6 +98,7 @@ export class Processor<AC, OC, JC, S extends string = string> {
     if (workflow === null || typeof workflow !== 'object' || workflow.graph === undefined) {
       throw new TypeError('new Processor(workflow, ac, options): workflow must be a built workflow (call .build() on the builder)');
     }
+    checkProcessorOptions(options);
     this.#workflow = workflow;
     this.#ac = ac;
     this.#options = options;
@@ -92,7 +121,7 @@ export class Processor<AC, OC, JC, S extends string = string> {
     for (const node of graph.states) if (!node.terminal) node.rateLimit?.useClock?.(clock);
     try {
       // Without a store nothing will write the changes made before this exec: they live in the run.
-      if (this.#options.store === undefined) await flushUnsavedRecords(run, async () => undefined);
+      if (this.#options.store === undefined) discardUnsavedRecords(run);
       const execution = new Execution({
         graph: graph as unknown as Graph,
         ac: this.#ac,
@@ -101,6 +130,8 @@ export class Processor<AC, OC, JC, S extends string = string> {
         status: this.#options.status,
         signal: options.signal,
         clock,
+        graceMs: this.#options.graceMs ?? 5_000,
+        maxUndurable: undurableLimit(this.#options.maxUndurable),
       });
       return await execution.run();
     } finally {
@@ -108,3 +139,26 @@ export class Processor<AC, OC, JC, S extends string = string> {
     }
   }
 }
+
+function undurableLimit(option: ProcessorOptions<unknown, unknown>['maxUndurable']): (concurrency: number) => number {
+  if (option === 'strict') return () => 0;
+  if (typeof option === 'number') return () => option;
+  if (typeof option === 'function') return (concurrency) => Math.max(0, Math.floor(option(concurrency)));
+  return (concurrency) => DEFAULT_UNDURABLE_PER_SLOT * concurrency;
+}
+
+function checkProcessorOptions(options: ProcessorOptions<unknown, unknown>): void {
+  const where = 'new Processor(workflow, ac, options)';
+  if (options === null || typeof options !== 'object') throw new TypeError(`${where}: options must be an object, got ${renderValue(options)}`);
+  const { graceMs, maxUndurable } = options;
+  if (graceMs !== undefined && !(typeof graceMs === 'number' && graceMs >= 0 && graceMs <= MAX_TIMER_MS)) {
+    throw new TypeError(`${where}: graceMs must be a number of milliseconds from 0 to ${MAX_TIMER_MS}, got ${renderValue(graceMs)}`);
+  }
+  const wholeOk = typeof maxUndurable === 'number' && Number.isSafeInteger(maxUndurable) && maxUndurable >= 0;
+  if (maxUndurable !== undefined && maxUndurable !== 'strict' && typeof maxUndurable !== 'function' && !wholeOk) {
+    throw new TypeError(`${where}: maxUndurable must be a whole number from 0 up, 'strict' or a function of the concurrency, got ${renderValue(maxUndurable)}`);
+  }
+}
+
+/** The longest wait a timer takes as it is (2^31 - 1 ms, about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;

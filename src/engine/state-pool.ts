@@ -16,8 +16,12 @@ export class StatePool implements StateCounts {
   readonly queue: PQueue;
   /** Attempts holding a slot (a timed-out exec that runs on still holds one). */
   active = 0;
-  /** Jobs in an attempt whose outcome is not applied yet. */
+  /** Jobs whose exec is running (their outcome is not known yet). */
   executing = 0;
+  /** Jobs whose exec finished and whose transition awaits durability. */
+  committing = 0;
+  /** Finished attempts that may await durability beyond the running ones: how far the state may run ahead of the store. */
+  readonly maxUndurable: number;
   /** Jobs waiting out a retry backoff (counted as waiting). */
   delayed = 0;
   /** No attempt starts before this time (a rate-limit pause). */
@@ -27,8 +31,9 @@ export class StatePool implements StateCounts {
   completed = 0;
   failed = 0;
 
-  constructor(node: StateNode) {
+  constructor(node: StateNode, maxUndurable: number) {
     this.node = node;
+    this.maxUndurable = maxUndurable;
     this.queue = new PQueue({ concurrency: Math.max(1, node.concurrency) });
   }
 
@@ -44,7 +49,13 @@ export class StatePool implements StateCounts {
     return this.waiting.length + this.delayed;
   }
 
+  /**
+   * A free slot, and room ahead of the store: a kill -9 re-runs at most the attempts running plus
+   * those awaiting durability, so the state starts no attempt while those reach
+   * `concurrency + maxUndurable`.
+   */
   hasFreeSlot(): boolean {
-    return this.active < this.node.concurrency && this.waiting.length > 0;
+    const concurrency = this.node.concurrency;
+    return this.active < concurrency && this.active + this.committing < concurrency + this.maxUndurable && this.waiting.length > 0;
   }
 }

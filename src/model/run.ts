@@ -220,6 +220,11 @@ export async function flushUnsavedRecords<JC>(run: Run<unknown, JC>, write: (rec
   }
 }
 
+/** Forgets the unsaved records of a run that no store will write (a processor without a store). */
+export function discardUnsavedRecords(run: Run<unknown, unknown>): void {
+  internalsOf(run).unsaved = [];
+}
+
 /**
  * Binds a run to a workflow: from then on `run.add` and `redrive` accept only its states. Throws an
  * {@link UnknownStatesError} listing every job in a state the workflow does not declare, and binds

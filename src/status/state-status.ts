@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * const s: StateStatus = { state: 'fetch', terminal: false, waiting: 90, executing: 10, completed: 0, failed: 0 };
+ * const s: StateStatus = { state: 'fetch', terminal: false, waiting: 90, executing: 10, committing: 3, completed: 0, failed: 0 };
  * ```
  * @public
  */
@@ -15,8 +15,10 @@ export interface StateStatus {
   readonly terminal: boolean;
   /** Jobs waiting for a slot. */
   readonly waiting: number;
-  /** Jobs whose exec is running (or whose transition is being stored). */
+  /** Jobs whose exec is running: never more than the state's concurrency. */
   readonly executing: number;
+  /** Jobs whose exec finished and whose transition is being stored (always 0 without a store). */
+  readonly committing: number;
   /** Jobs that finished here (terminal states only). */
   readonly completed: number;
   /** Jobs that stopped here marked failed. */

@@ -6,6 +6,7 @@ export interface StateCounts {
   readonly terminal: boolean;
   waitingCount(): number;
   executing: number;
+  committing: number;
   completed: number;
   failed: number;
 }
@@ -53,6 +54,7 @@ export class StatusTracker {
       terminal: s.terminal,
       waiting: s.waitingCount(),
       executing: s.executing,
+      committing: s.committing,
       completed: s.completed,
       failed: s.failed,
     }));
@@ -62,6 +64,6 @@ export class StatusTracker {
 function sameStatuses(a: readonly StateStatus[], b: readonly StateStatus[]): boolean {
   return a.every((s, i) => {
     const t = b[i];
-    return t !== undefined && s.waiting === t.waiting && s.executing === t.executing && s.completed === t.completed && s.failed === t.failed;
+    return t !== undefined && s.waiting === t.waiting && s.executing === t.executing && s.committing === t.committing && s.completed === t.completed && s.failed === t.failed;
   });
 }
