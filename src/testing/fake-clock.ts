@@ -1,4 +1,7 @@
 import type { Clock } from '../model/clock.js';
+import { checkOption, numberIn } from '../model/check-option.js';
+
+const FORWARD = numberIn({ from: 0, unit: 'milliseconds' });
 
 interface Timer {
   readonly id: number;
@@ -34,9 +37,13 @@ export class FakeClock implements Clock {
     return this.#now;
   }
 
-  /** Schedules `fn` at now + `ms` of fake time. */
+  /**
+   * Schedules `fn` at now + `ms` of fake time, exactly, however long the wait (a 30-day timeout
+   * falls due at 30 days). A negative or NaN `ms` is no wait; `Infinity` never falls due.
+   */
   setTimeout(fn: () => void, ms: number): unknown {
-    const timer = { id: this.#nextId++, at: this.#now + Math.max(0, ms), fn };
+    const wait = ms > 0 ? ms : 0; // NaN too: a NaN due time would never fall due, nor let later timers pass
+    const timer = { id: this.#nextId++, at: this.#now + wait, fn };
     // Keep timers sorted by due time, FIFO among equals.
     let i = this.#timers.length;
     while (i > 0 && (this.#timers[i - 1] as Timer).at > timer.at) i--;
@@ -59,8 +66,12 @@ export class FakeClock implements Clock {
     return this.#timers[0]?.at;
   }
 
-  /** Moves time forward by `ms`, running each timer that falls due and letting promises settle. */
+  /**
+   * Moves time forward by `ms`, running each timer that falls due and letting promises settle.
+   * Throws a TypeError when `ms` is not a finite number from 0 up (time never goes back).
+   */
   async advance(ms: number): Promise<void> {
+    checkOption('FakeClock.advance', 'ms', ms, FORWARD);
     const until = this.#now + ms;
     await settle();
     for (let next = this.#timers[0]; next !== undefined && next.at <= until; next = this.#timers[0]) {
