@@ -71,6 +71,10 @@ expectError(
     .exec(({ jc }) => (jc.url === '' ? { state: 'failed', jc } : { state: 'parse', jc })),
 );
 
+// Rejected: a state with no targets at all (and a spawns with none).
+expectError(crawl.state('fetch').to());
+expectError(crawl.state('fetch').to('parse').spawns());
+
 // Rejected: a state name only known as a string.
 declare const somewhere: string;
 expectError(

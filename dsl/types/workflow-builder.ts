@@ -13,7 +13,8 @@ import type { AllStatesDeclared } from './undeclared-states.js';
  *
  * The step types carry as few type parameters as the checks need, because each one is paid
  * for at every state: a type parameter of a generic method (`.state`, `.to`) costs about 8 type
- * instantiations per call to infer, and one of the builder about 1 per mention
+ * instantiations per call to infer, and one of the builder about 1 per mention; a type alias
+ * costs its arguments too, which is why `.state()` writes {@link NewStateName}'s condition out
  * (`npm run bench:types` prints the count per state).
  *
  * @example
@@ -34,7 +35,7 @@ export interface WorkflowBuilder<AC, OC, JC, Declared extends string, Referenced
    * ```
    */
   state<S extends string, P extends string = never>(
-    name: S extends Declared ? DuplicateStateMessage : S, // NewStateName<S, Declared>, inlined: an alias costs 6 instantiations per state
+    name: S extends Declared ? DuplicateStateMessage : S,
     options?: StateOptions<P, P>,
   ): StateStep<AC, OC, JC, Declared | S, Referenced, S, P>;
 
