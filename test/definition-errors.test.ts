@@ -149,3 +149,79 @@ describe('builder values', () => {
     expect(two.graph.state('b')?.terminal).toBe(true);
   });
 });
+
+describe('build() rejects options given as null, naming the option', () => {
+  const withOptions = (options: unknown) => () => untyped().state('a', options).to('done').exec(pass).terminal('done').build();
+  it.each<[string, unknown, string]>([
+    ['retry', { retry: null }, 'State "a": retry must be an object such as { attempts: 3 }, got null'],
+    ['timeout', { timeout: null }, "State \"a\": timeout must be an object such as { ms: 30_000, failState: 'failed' }, got null"],
+    ['retry.backoff', { retry: { attempts: 2, backoff: null } }, 'State "a": retry.backoff must be an object such as { initialMs: 100 }, got null'],
+    ['hedge', { hedge: null }, 'State "a": hedge must be an object such as { afterMs: 200, max: 2 }, got null'],
+    ['retry, a string', { retry: 'three times' }, 'State "a": retry must be an object such as { attempts: 3 }, got "three times"'],
+  ])('%s', (_, options, problem) => {
+    expect(problemsOf(withOptions(options))).toEqual([problem]);
+  });
+
+  it('the state options themselves', () => {
+    expect(() => untyped().state('a', null)).toThrow(new TypeError('State "a": options must be an object, got null'));
+  });
+
+  it('and still checks the options that are objects', () => {
+    const build = withOptions({ retry: null, timeout: { ms: -1, failState: 'done' }, rateLimit: 5 });
+    expect(problemsOf(build)).toEqual([
+      "State \"a\": timeout.ms must be a positive number of milliseconds, got -1",
+      'State "a": retry must be an object such as { attempts: 3 }, got null',
+      'State "a": rateLimit must be a rate limiter such as fixedRate(10) or aimd({ initial: 10 }), got 5',
+    ]);
+  });
+});
+
+describe('build() reports an unknown option key, and the key meant', () => {
+  const withOptions = (options: unknown) => () => untyped().state('fetch', options).to('done', 'failed').exec(pass).terminal('done', 'failed').build();
+  it.each<[string, unknown, string[]]>([
+    ['a state option', { concurency: 4 }, ['State "fetch": unknown option "concurency" (did you mean "concurrency"?)']],
+    [
+      'a timeout option, in another case',
+      { timeout: { ms: 5, failstate: 'failed' } },
+      [
+        'State "fetch": unknown option "timeout.failstate" (did you mean "timeout.failState"?)',
+        'State "fetch": timeout failState undefined must be one of its .to() targets (done, failed)',
+      ],
+    ],
+    ['a retry option', { retry: { attemps: 3 } }, ['State "fetch": unknown option "retry.attemps" (did you mean "retry.attempts"?)', 'State "fetch": retry.attempts must be a whole number from 1 up, got undefined']],
+    ['a backoff option', { retry: { attempts: 3, backoff: { initalMs: 100 } } }, ['State "fetch": unknown option "retry.backoff.initalMs" (did you mean "retry.backoff.initialMs"?)']],
+    ['a hedge option', { hedge: { afterMs: 10, max: 2, maxx: 3 } }, ['State "fetch": unknown option "hedge.maxx" (did you mean "hedge.max"?)']],
+    ['an option with nothing close', { priority: 1 }, ['State "fetch": unknown option "priority"']],
+    ['a retry option at the top', { attempts: 3 }, ['State "fetch": unknown option "attempts"']],
+  ])('%s', (_, options, problems) => {
+    expect(problemsOf(withOptions(options))).toEqual(problems);
+  });
+
+  it('lists them with every other problem of the definition', () => {
+    const build = () =>
+      untyped('crawl')
+        .state('fetch', { concurency: 4, timeout: { ms: 0, failSate: 'failed' } })
+        .to('parse', 'failed')
+        .exec(pass)
+        .state('parse', { recursve: true })
+        .to('done')
+        .exec(pass)
+        .terminal('done', 'failed')
+        .build();
+    expect(build).toThrow(
+      [
+        'Workflow "crawl" is invalid:',
+        '  - State "fetch": unknown option "concurency" (did you mean "concurrency"?)',
+        '  - State "fetch": unknown option "timeout.failSate" (did you mean "timeout.failState"?)',
+        '  - State "fetch": timeout.ms must be a positive number of milliseconds, got 0',
+        '  - State "fetch": timeout failState undefined must be one of its .to() targets (parse, failed)',
+        '  - State "parse": unknown option "recursve" (did you mean "recursive"?)',
+      ].join('\n'),
+    );
+  });
+
+  it('accepts every option a state has', () => {
+    const all = { concurrency: 2, timeout: { ms: 5, failState: 'failed', retries: 1 }, retry: { attempts: 2, backoff: { initialMs: 1, maxMs: 2, multiplier: 2, jitter: 'none' }, retryOn: () => true, then: 'failed' }, hedge: { afterMs: 5, max: 2 }, recursive: false };
+    expect(() => withOptions(all)()).not.toThrow();
+  });
+});

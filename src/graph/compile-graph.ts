@@ -2,8 +2,19 @@ import type { ExecFn } from '../model/transition.js';
 import type { Edge, Graph, StateNode } from '../model/graph.js';
 import type { RateLimiter } from '../model/rate-limiter.js';
 import type { SourceLocation } from '../model/source-location.js';
-import type { BackoffOptions, RetryOptions, StateOptions, TimeoutOptions } from '../model/state-options.js';
-import { aFunction, anObject, durationMs, explained, numberIn, oneOf, optional, optionProblem, rule, wholeNumber } from '../model/check-option.js';
+import {
+  BACKOFF_OPTION_KEYS,
+  HEDGE_OPTION_KEYS,
+  RETRY_OPTION_KEYS,
+  STATE_OPTION_KEYS,
+  TIMEOUT_OPTION_KEYS,
+  type BackoffOptions,
+  type HedgeOptions,
+  type RetryOptions,
+  type StateOptions,
+  type TimeoutOptions,
+} from '../model/state-options.js';
+import { aFunction, anObject, durationMs, explained, numberIn, oneOf, optional, optionProblem, rule, unknownOptionProblems, wholeNumber } from '../model/check-option.js';
 import { renderValue } from '../model/render-value.js';
 import { WorkflowDefinitionError } from './workflow-definition-error.js';
 
@@ -100,6 +111,7 @@ function validateState(d: StateDefinition, declared: ReadonlySet<string>): strin
     d.targets.length > 0 ? undefined : `${where} has no .to(...) targets: an exec must have somewhere to go`,
     optionProblem(where, 'concurrency', d.options.concurrency, optional(wholeNumber(1))),
   );
+  problems.push(...unknownOptionProblems(where, undefined, d.options, STATE_OPTION_KEYS));
   for (const t of d.targets) {
     if (!declared.has(t)) problems.push(`${where} targets ${renderValue(t)}, which is never declared with .state() or .terminal()`);
   }
@@ -107,21 +119,25 @@ function validateState(d: StateDefinition, declared: ReadonlySet<string>): strin
     if (!declared.has(t)) problems.push(`${where} spawns into ${renderValue(t)}, which is never declared with .state() or .terminal()`);
   }
   const { timeout, retry, hedge, rateLimit } = d.options;
-  const shapes = found(
-    optionProblem(where, 'timeout', timeout, optional(anObject("{ ms: 30_000, failState: 'failed' }"))),
-    optionProblem(where, 'retry', retry, optional(anObject('{ attempts: 3 }'))),
-    optionProblem(where, 'retry.backoff', retry?.backoff, optional(anObject('{ initialMs: 100 }'))),
-    optionProblem(where, 'hedge', hedge, optional(anObject('{ afterMs: 200, max: 2 }'))),
-  );
-  if (shapes.length > 0) return [...problems, ...shapes];
-  if (timeout !== undefined) problems.push(...validateTimeout(where, d.targets, timeout));
-  if (retry !== undefined) problems.push(...validateRetry(where, d.targets, retry));
-  if (hedge !== undefined) {
-    problems.push(...found(optionProblem(where, 'hedge.afterMs', hedge.afterMs, durationMs), optionProblem(where, 'hedge.max', hedge.max, HEDGE_MAX)));
-  }
+  // An option that is not an object is reported as such, and what it would hold is not read.
+  const timeoutShape = optionProblem(where, 'timeout', timeout, optional(TIMEOUT_SHAPE));
+  problems.push(...found(timeoutShape));
+  if (timeoutShape === undefined && timeout !== undefined) problems.push(...validateTimeout(where, d.targets, timeout));
+  const retryShape = optionProblem(where, 'retry', retry, optional(RETRY_SHAPE));
+  const backoffShape = retryShape === undefined ? optionProblem(where, 'retry.backoff', retry?.backoff, optional(BACKOFF_SHAPE)) : undefined;
+  problems.push(...found(retryShape, backoffShape));
+  if (retryShape === undefined && backoffShape === undefined && retry !== undefined) problems.push(...validateRetry(where, d.targets, retry));
+  const hedgeShape = optionProblem(where, 'hedge', hedge, optional(HEDGE_SHAPE));
+  problems.push(...found(hedgeShape));
+  if (hedgeShape === undefined && hedge !== undefined) problems.push(...validateHedge(where, hedge));
   problems.push(...found(optionProblem(where, 'rateLimit', rateLimit, optional(A_RATE_LIMITER))));
   return problems;
 }
+
+const TIMEOUT_SHAPE = anObject("{ ms: 30_000, failState: 'failed' }");
+const RETRY_SHAPE = anObject('{ attempts: 3 }');
+const BACKOFF_SHAPE = anObject('{ initialMs: 100 }');
+const HEDGE_SHAPE = anObject('{ afterMs: 200, max: 2 }');
 
 const HEDGE_MAX = explained(wholeNumber(2), 'the first attempt counts');
 const A_RATE_LIMITER = rule(
@@ -133,7 +149,10 @@ const JITTER = oneOf(['full', 'none']);
 function validateRetry(where: string, targets: readonly string[], retry: RetryOptions): string[] {
   const backoff: BackoffOptions = retry.backoff ?? {};
   const initialMs = numberIn({ from: 0 }).test(backoff.initialMs) ? backoff.initialMs : 0;
-  return found(
+  return [
+    ...unknownOptionProblems(where, 'retry', retry, RETRY_OPTION_KEYS),
+    ...unknownOptionProblems(where, 'retry.backoff', backoff, BACKOFF_OPTION_KEYS),
+    ...found(
     optionProblem(where, 'retry.attempts', retry.attempts, wholeNumber(1)),
     retry.then === undefined || targets.includes(retry.then) ? undefined : `${where}: retry then-state ${renderValue(retry.then)} must be one of its .to() targets (${listed(targets)})`,
     optionProblem(where, 'retry.retryOn', retry.retryOn, optional(aFunction)),
@@ -141,15 +160,26 @@ function validateRetry(where: string, targets: readonly string[], retry: RetryOp
     optionProblem(where, 'retry.backoff.maxMs', backoff.maxMs, optional(numberIn({ from: initialMs }))),
     optionProblem(where, 'retry.backoff.multiplier', backoff.multiplier, optional(numberIn({ from: 1 }))),
     optionProblem(where, 'retry.backoff.jitter', backoff.jitter, optional(JITTER)),
-  );
+    ),
+  ];
 }
 
 function validateTimeout(where: string, targets: readonly string[], timeout: TimeoutOptions): string[] {
-  return found(
-    optionProblem(where, 'timeout.ms', timeout.ms, durationMs),
-    optionProblem(where, 'timeout.retries', timeout.retries, optional(wholeNumber(0))),
-    targets.includes(timeout.failState) ? undefined : `${where}: timeout failState ${renderValue(timeout.failState)} must be one of its .to() targets (${listed(targets)})`,
-  );
+  return [
+    ...unknownOptionProblems(where, 'timeout', timeout, TIMEOUT_OPTION_KEYS),
+    ...found(
+      optionProblem(where, 'timeout.ms', timeout.ms, durationMs),
+      optionProblem(where, 'timeout.retries', timeout.retries, optional(wholeNumber(0))),
+      targets.includes(timeout.failState) ? undefined : `${where}: timeout failState ${renderValue(timeout.failState)} must be one of its .to() targets (${listed(targets)})`,
+    ),
+  ];
+}
+
+function validateHedge(where: string, hedge: HedgeOptions): string[] {
+  return [
+    ...unknownOptionProblems(where, 'hedge', hedge, HEDGE_OPTION_KEYS),
+    ...found(optionProblem(where, 'hedge.afterMs', hedge.afterMs, durationMs), optionProblem(where, 'hedge.max', hedge.max, HEDGE_MAX)),
+  ];
 }
 
 function validateTerminal(d: StateDefinition): string[] {

@@ -209,3 +209,121 @@ function numberWords({ above, from, below, upTo, whole, unit }: NumberRange): st
   if (upper === undefined) return from !== undefined ? `${noun} ${lower} up` : `${noun} ${lower}`;
   return from !== undefined && upTo !== undefined ? `${noun} from ${from} to ${upTo}` : `${noun} ${lower} and ${upper}`;
 }
+
+/**
+ * Every key of an options type, each mapped to `true`: the table {@link optionKeys} takes. An
+ * object literal of this type lists each key of `T` exactly once, so the compiler rejects a table
+ * that misses a key of the interface or names one it does not have: the runtime list of known keys
+ * cannot drift from the type.
+ *
+ * @example
+ * ```ts
+ * const table: KeyTable<{ burst?: number; clock?: Clock }> = { burst: true, clock: true };
+ * ```
+ */
+export type KeyTable<T> = { readonly [K in keyof T]-?: true };
+
+/**
+ * The known keys of an options type, for the unknown-key checks: written as a {@link KeyTable}
+ * next to the interface, so adding an option to the interface and not here (or the reverse) does
+ * not compile.
+ *
+ * @example
+ * ```ts
+ * export const FIXED_RATE_OPTION_KEYS = optionKeys<FixedRateOptions>({ burst: true, clock: true });
+ * ```
+ */
+export function optionKeys<T extends object>(table: KeyTable<T>): readonly (keyof T & string)[] {
+  return Object.freeze(Object.keys(table) as (keyof T & string)[]);
+}
+
+/**
+ * One problem per key of `value` that is not among `known`, naming it by its path from the owner
+ * and, when a known key is close (a typo, a transposition, another case), the key meant:
+ * `State "fetch": unknown option "timeout.failstate" (did you mean "timeout.failState"?)`.
+ * `path` is the option `value` is (`'timeout'`), or undefined for the owner's options themselves.
+ * Symbol keys are not read. For validators that report every problem at once (the graph compiler).
+ *
+ * @example
+ * ```ts
+ * unknownOptionProblems('State "fetch"', undefined, { concurency: 4 }, STATE_OPTION_KEYS);
+ * // ['State "fetch": unknown option "concurency" (did you mean "concurrency"?)']
+ * ```
+ */
+export function unknownOptionProblems(owner: string, path: string | undefined, value: object, known: readonly string[]): string[] {
+  const problems: string[] = [];
+  for (const key of ownKeys(value)) {
+    if (known.includes(key)) continue;
+    const named = (k: string) => JSON.stringify(path === undefined ? k : `${path}.${k}`);
+    const meant = closestKey(key, known);
+    problems.push(`${owner}: unknown option ${named(key)}${meant === undefined ? '' : ` (did you mean ${named(meant)}?)`}`);
+  }
+  return problems;
+}
+
+/**
+ * Passes when `value` is an object whose keys are all among `known`, else throws a TypeError
+ * naming the owner and the problem: the object check first (`fixedRate: options must be an object
+ * such as { burst: 5 }, got null`), then the first unknown key (`fixedRate: unknown option "brust"
+ * (did you mean "burst"?)`). For an options argument, before any of its options is read.
+ *
+ * @param example - What a valid value looks like, for the message: `'{ burst: 5 }'`.
+ * @param option - The name the value goes by in the message. @defaultValue 'options'
+ * @example
+ * ```ts
+ * checkOptions('fixedRate', options, FIXED_RATE_OPTION_KEYS, '{ burst: 5 }');
+ * ```
+ */
+export function checkOptions(owner: string, value: unknown, known: readonly string[], example?: string, option = 'options'): void {
+  const object = checkOption(owner, option, value, anObject(example));
+  const [problem] = unknownOptionProblems(owner, option === 'options' ? undefined : option, object, known);
+  if (problem !== undefined) throw new TypeError(problem);
+}
+
+/** Own enumerable string keys; none (rather than a throw) for an object that cannot list them (a revoked proxy). */
+function ownKeys(value: object): string[] {
+  try {
+    return Object.keys(value);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The known key `key` was most likely meant to be: the same but for case, else the nearest within
+ * a third of its length in edits (insertions, deletions, substitutions, swaps of two neighbours;
+ * at least one), ties to the first listed; undefined when none is that close.
+ */
+function closestKey(key: string, known: readonly string[]): string | undefined {
+  const lower = key.toLowerCase();
+  const sameButCase = known.find((k) => k.toLowerCase() === lower);
+  if (sameButCase !== undefined) return sameButCase;
+  let best: string | undefined;
+  let bestDistance = Math.max(1, Math.floor(key.length / 3)) + 1;
+  for (const candidate of known) {
+    const distance = editDistance(lower, candidate.toLowerCase());
+    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
+  }
+  return best;
+}
+
+/**
+ * Edits from `a` to `b`, a swap of two neighbours counting as one (optimal string alignment):
+ * `brust` is 1 from `burst`, where plain Levenshtein counts 2. Written here rather than taken
+ * from a package: option keys are short, and the distance packages count a swap as two edits.
+ */
+function editDistance(a: string, b: string): number {
+  let before: number[] = [];
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, (previous[j - 1] as number) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, (before[j - 2] as number) + 1);
+      current.push(d);
+    }
+    [before, previous] = [previous, current];
+  }
+  return previous[b.length] as number;
+}

@@ -1,4 +1,5 @@
 import type { RateLimiter } from './rate-limiter.js';
+import { optionKeys } from './check-option.js';
 
 /**
  * A per-attempt time limit for a state.
@@ -27,6 +28,9 @@ export interface TimeoutOptions<F extends string = string> {
   readonly retries?: number;
 }
 
+/** The keys of {@link TimeoutOptions}, for the unknown-option check (the compiler keeps it in step). */
+export const TIMEOUT_OPTION_KEYS = optionKeys<TimeoutOptions>({ ms: true, failState: true, retries: true });
+
 /**
  * Exponential backoff between retries: attempt `n` waits up to `initialMs × multiplier^(n-1)`,
  * capped at `maxMs`; with full jitter (the default) a random time between 0 and that.
@@ -40,13 +44,16 @@ export interface TimeoutOptions<F extends string = string> {
 export interface BackoffOptions {
   /** The first wait. Minimum: 0. @defaultValue 100 */
   readonly initialMs?: number;
-  /** The longest wait. Minimum: `initialMs`. @defaultValue 30,000 */
+  /** The longest wait. Minimum: `initialMs`. @defaultValue 30,000, or `initialMs` when that is longer */
   readonly maxMs?: number;
   /** Growth per attempt. Minimum: 1. @defaultValue 2 */
   readonly multiplier?: number;
   /** `full`: a uniformly random wait up to the computed one (spreads a thundering herd); `none`: exactly it. @defaultValue 'full' */
   readonly jitter?: 'full' | 'none';
 }
+
+/** The keys of {@link BackoffOptions}, for the unknown-option check (the compiler keeps it in step). */
+export const BACKOFF_OPTION_KEYS = optionKeys<BackoffOptions>({ initialMs: true, maxMs: true, multiplier: true, jitter: true });
 
 /**
  * Retries of a state's exec when it throws.
@@ -72,6 +79,9 @@ export interface RetryOptions<R extends string = string> {
   readonly then?: R;
 }
 
+/** The keys of {@link RetryOptions}, for the unknown-option check (the compiler keeps it in step). */
+export const RETRY_OPTION_KEYS = optionKeys<RetryOptions>({ attempts: true, backoff: true, retryOn: true, then: true });
+
 /**
  * Hedging: when an attempt has not finished after `afterMs`, start another, up to `max` at once;
  * the first to return wins, the others are aborted, and it counts as one transition. Hedges share
@@ -89,6 +99,9 @@ export interface HedgeOptions {
   /** Most execs of one attempt in flight at once, the first included. Minimum: 2. */
   readonly max: number;
 }
+
+/** The keys of {@link HedgeOptions}, for the unknown-option check (the compiler keeps it in step). */
+export const HEDGE_OPTION_KEYS = optionKeys<HedgeOptions>({ afterMs: true, max: true });
 
 /**
  * How a state runs its jobs.
@@ -122,3 +135,6 @@ export interface StateOptions<F extends string = never, R extends string = never
    */
   readonly recursive?: boolean;
 }
+
+/** The keys of {@link StateOptions}, for the unknown-option check (the compiler keeps it in step). */
+export const STATE_OPTION_KEYS = optionKeys<StateOptions>({ concurrency: true, timeout: true, retry: true, rateLimit: true, hedge: true, recursive: true });

@@ -1,5 +1,5 @@
 import type { Clock } from '../model/clock.js';
-import { aBoolean, aNumber, anObject, checkOption, numberIn, oneOf, optional, rule } from '../model/check-option.js';
+import { aBoolean, aNumber, checkOption, checkOptions, numberIn, oneOf, optionKeys, optional, rule } from '../model/check-option.js';
 import { checkClock } from './token-bucket.js';
 
 /** The floor when `min` is left out, zero or negative (permits a second). */
@@ -144,6 +144,23 @@ export interface AimdOptions {
   readonly clock?: Clock;
 }
 
+/** The keys of {@link AimdOptions}, for the unknown-option check (the compiler keeps it in step). */
+export const AIMD_OPTION_KEYS = optionKeys<AimdOptions>({
+  initial: true,
+  min: true,
+  max: true,
+  increaseIntervalMs: true,
+  backoffDebounceMs: true,
+  disableBackoffMerge: true,
+  slowStart: true,
+  slowStartFactor: true,
+  growth: true,
+  backoffFactor: true,
+  backoffFrom: true,
+  growOnlyWhenLimiting: true,
+  clock: true,
+});
+
 /**
  * The options of a limiter after checking and normalisation: every default applied. Not part of
  * the public API.
@@ -188,7 +205,7 @@ const BACKOFF_FROM = optional(oneOf<AimdBackoffFrom>(['estimate', 'rate']));
  * @internal
  */
 export function aimdSettings(factory: string, options: AimdOptions, learnFast: boolean): AimdSettings {
-  checkOption(factory, 'options', options, anObject('{ initial: 10 }'));
+  checkOptions(factory, options, AIMD_OPTION_KEYS, '{ initial: 10 }');
   const number = (name: keyof AimdOptions, finite: boolean): number | undefined => {
     const value = checkOption(factory, name, options[name], optional(aNumber));
     return finite ? checkOption(factory, name, value, optional(FINITE)) : value;

@@ -1,6 +1,6 @@
-import { anObject, checkOption } from '../model/check-option.js';
+import { checkOptions } from '../model/check-option.js';
 import { AimdRateLimiter, type AimdLimiter } from './aimd-limiter.js';
-import { CLASSIC_BACKOFF_FACTOR, aimdSettings, type AimdClassicOptions, type AimdOptions } from './aimd-options.js';
+import { AIMD_OPTION_KEYS, CLASSIC_BACKOFF_FACTOR, aimdSettings, type AimdClassicOptions, type AimdOptions } from './aimd-options.js';
 
 export type { AimdOptions } from './aimd-options.js';
 export type { AimdLimiter, AimdSnapshot } from './aimd-limiter.js';
@@ -82,8 +82,12 @@ export const aimd: {
   classic: (options: AimdClassicOptions = {}): AimdLimiter => new AimdRateLimiter(aimdSettings('aimd.classic', classicOptions(options), false)),
 });
 
-/** The classic limiter's options: the caller's, with the default's parts switched off (checked first: spreading 5 would hide it). */
+/**
+ * The classic limiter's options: the caller's, with the default's parts switched off (checked
+ * first: spreading 5 would hide it). An untyped caller's `growth`, `slowStart`… are options of
+ * `aimd()`, so not unknown: the classic limiter ignores them.
+ */
 function classicOptions(options: AimdClassicOptions): AimdOptions {
-  checkOption('aimd.classic', 'options', options, anObject('{ initial: 10 }'));
+  checkOptions('aimd.classic', options, AIMD_OPTION_KEYS, '{ initial: 10 }');
   return { ...options, slowStart: false, growth: 'additive', backoffFactor: CLASSIC_BACKOFF_FACTOR, backoffFrom: 'rate' };
 }

@@ -1,6 +1,6 @@
 import type { Clock } from '../model/clock.js';
 import type { RateLimiter } from '../model/rate-limiter.js';
-import { anObject, checkOption, numberIn, optional, wholeNumber } from '../model/check-option.js';
+import { checkOption, checkOptions, numberIn, optionKeys, optional, wholeNumber } from '../model/check-option.js';
 import { ClockSlot, TokenBucket, checkClock, usableWait } from './token-bucket.js';
 
 const POSITIVE = numberIn({ above: 0 });
@@ -32,14 +32,18 @@ export interface FixedRateOptions {
   readonly clock?: Clock;
 }
 
+/** The keys of {@link FixedRateOptions}, for the unknown-option check (the compiler keeps it in step). */
+const FIXED_RATE_OPTION_KEYS = optionKeys<FixedRateOptions>({ burst: true, clock: true });
+
 /**
  * A fixed rate limit shared by every worker of a state: a token bucket refilled at `perSecond`
  * permits a second, holding up to `burst`. `tryAcquire()` takes a permit and returns 0, or returns
  * the ms until the next one. A rate-limit signal with a retry-after pauses it for that long; the
  * rate itself never changes (use {@link aimd} to adapt to the service).
  *
- * Throws a `TypeError` when `perSecond` is not a positive, finite number or `burst` not a whole
- * number from 1 up: "fixedRate: perSecond must be a positive number, got 0".
+ * Throws a `TypeError` when `perSecond` is not a positive, finite number, `burst` not a whole
+ * number from 1 up or `options` names an option it does not have: "fixedRate: perSecond must be a
+ * positive number, got 0", "fixedRate: unknown option "brust" (did you mean "burst"?)".
  *
  * @param perSecond - Permits a second. Minimum: above 0 (fractions allowed: 0.5 is one every 2 s).
  * @example
@@ -56,7 +60,7 @@ export function fixedRate(perSecond: number, options: FixedRateOptions = {}): Re
     throw new TypeError('fixedRate: perSecond must be finite (leave rateLimit out for no limit), got Infinity');
   }
   checkOption('fixedRate', 'perSecond', perSecond, POSITIVE);
-  checkOption('fixedRate', 'options', options, anObject('{ burst: 5 }'));
+  checkOptions('fixedRate', options, FIXED_RATE_OPTION_KEYS, '{ burst: 5 }');
   const burst = checkOption('fixedRate', 'burst', options.burst, optional(wholeNumber(1))) ?? 1;
   checkClock('fixedRate', options.clock);
   return new FixedRateLimiter(perSecond, burst, options.clock);

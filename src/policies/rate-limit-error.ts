@@ -1,3 +1,5 @@
+import { checkOptions, optionKeys } from '../model/check-option.js';
+
 /**
  * Thrown by an exec when the service it calls said "too many requests": the state's rate limiter
  * backs off (an AIMD limiter halves its rate), the state pauses for `retryAfterMs` when given, and
@@ -15,12 +17,21 @@ export class RateLimitError extends Error {
   /** How long the service asked us to wait, in ms, if it said. */
   readonly retryAfterMs: number | undefined;
 
+  /**
+   * Throws a TypeError when `options` is not an object or names an option it does not have
+   * (`RateLimitError: unknown option "retryAfter" (did you mean "retryAfterMs"?)`): a wait given
+   * in the wrong unit or under the wrong name would otherwise be lost without a word.
+   */
   constructor(message = 'rate limited', options: { readonly retryAfterMs?: number | undefined; readonly cause?: unknown } = {}) {
+    checkOptions('RateLimitError', options, RATE_LIMIT_ERROR_OPTION_KEYS, '{ retryAfterMs: 500 }');
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     const after = options.retryAfterMs;
     this.retryAfterMs = after !== undefined && Number.isFinite(after) && after > 0 ? after : undefined;
   }
 }
+
+/** The keys of RateLimitError's options, for the unknown-option check (the compiler keeps it in step). */
+const RATE_LIMIT_ERROR_OPTION_KEYS = optionKeys<NonNullable<ConstructorParameters<typeof RateLimitError>[1]>>({ retryAfterMs: true, cause: true });
 
 /**
  * Whether `error` is a {@link RateLimitError} itself: a type guard. To find one wrapped in
