@@ -498,6 +498,12 @@ interface Damaged {
   readonly crashPrefix: number | undefined;
 }
 
+/** In a log, the first batch line at or after line `from` (a snapshot has none: 0). */
+function nextBatchLine(bytes: Buffer, from: number): number {
+  for (const line of fileLines(bytes).slice(from - 1)) if (bytes.toString('utf8', line.start, line.end).startsWith('{"batch":')) return line.number;
+  return 0;
+}
+
 /** Damages one file of a written run; undefined when the damage would change nothing (never, with these files: no two lines are the same). */
 function damage(w: Written, where: Where, kind: Kind, args: DamageArgs): Damaged | undefined {
   const bytes = where === 'log' ? w.log : w.snapshot;
@@ -522,7 +528,9 @@ function damage(w: Written, where: Where, kind: Kind, args: DamageArgs): Damaged
     if (slice(p).equals(slice(q))) return undefined;
     const at = (line: number) => lines[line - 1] as FileLine;
     const copy = Buffer.concat([bytes.subarray(0, at(p).start), slice(q), bytes.subarray(at(p).end, at(q).start), slice(p), bytes.subarray(at(q).end)]);
-    return { bytes: copy, what: `lines ${p} and ${q} swapped`, lines: new Set([p, q, checker(p), checker(q)]), crashPrefix: crashPrefix([p, q]) };
+    // The lines that check the damage: as the file was, and as it is now (a batch line may have moved).
+    const named = new Set([p, q, checker(p), checker(q), nextBatchLine(copy, p), nextBatchLine(copy, q)]);
+    return { bytes: copy, what: `lines ${p} and ${q} swapped`, lines: named, crashPrefix: crashPrefix([p, q]) };
   }
   const aimed =
     args.byte.aim === 'newline'
@@ -657,8 +665,8 @@ describe('JsonlStore: the defects of format version 1 are errors now (examples)'
     const { snapshot, log } = await writeExample([[toParse, toDone]]);
     const lines = lineList(log); // record 1, record 2, batch line
     const path = crashCopy(snapshot, Buffer.from([lines[0], lines[0], lines[1], lines[2]].join('')));
-    const error = await expectCorrupt(path, `${path}.log`, (line) => line === 2, 'line 2');
-    expect(error.message).toBe(`${path}.log:2: record 1 is repeated`);
+    const error = await expectCorrupt(path, `${path}.log`, (line) => line === 4, 'line 4 (the batch line)');
+    expect(error.message).toMatch(new RegExp(`^${path}\\.log:4: the checksum of records 1 to 2 does not match \\(CRC-32 \\d+ for \\d+\\): the log was damaged or edited by hand \\(record 1 is repeated, at line 2\\)$`));
   });
 
   it('swapped log lines do not move a job back from done', async () => {
@@ -666,22 +674,26 @@ describe('JsonlStore: the defects of format version 1 are errors now (examples)'
     const one = await writeExample([[toParse, toDone]]);
     const [first, second, batch] = lineList(one.log);
     const path = crashCopy(one.snapshot, Buffer.from([second, first, batch].join('')));
-    const error = await expectCorrupt(path, `${path}.log`, (line) => line === 1, 'line 1');
-    expect(error.message).toBe(`${path}.log:1: the log starts at record 2, but the snapshot holds records up to 0: records 1 to 1 are missing`);
+    const error = await expectCorrupt(path, `${path}.log`, (line) => line === 3, 'line 3 (the batch line)');
+    expect(error.message).toBe(
+      `${path}.log:3: the batch line says records 1 to 2, the batch holds records 2, 1 (the log starts at record 2, but the snapshot holds records up to 0: records 1 to 1 are missing, at line 1)`,
+    );
 
     // Two batches, their records swapped.
     const two = await writeExample([[toParse], [toDone]]);
     const l = lineList(two.log);
     const swapped = crashCopy(two.snapshot, Buffer.from([l[2], l[1], l[0], l[3]].join('')));
-    const across = await expectCorrupt(swapped, `${swapped}.log`, (line) => line === 1, 'line 1');
-    expect(across.message).toBe(`${swapped}.log:1: the log starts at record 2, but the snapshot holds records up to 0: records 1 to 1 are missing`);
+    const across = await expectCorrupt(swapped, `${swapped}.log`, (line) => line === 2, 'line 2 (the first batch line)');
+    expect(across.message).toBe(
+      `${swapped}.log:2: the batch line says records 1 to 1, the batch holds record 2 (the log starts at record 2, but the snapshot holds records up to 0: records 1 to 1 are missing, at line 1)`,
+    );
 
     // A later job's records swapped: record 3 before record 2, behind a good record 1.
     const three = await writeExample([[{ ...toParse, id: '1' }, toParse, toDone]], 2);
     const t = lineList(three.log);
     const later = crashCopy(three.snapshot, Buffer.from([t[0], t[2], t[1], t[3]].join('')));
-    const gap = await expectCorrupt(later, `${later}.log`, (line) => line === 2, 'line 2');
-    expect(gap.message).toBe(`${later}.log:2: record 3 follows record 1: records 2 to 2 are missing`);
+    const gap = await expectCorrupt(later, `${later}.log`, (line) => line === 4, 'line 4 (the batch line)');
+    expect(gap.message).toBe(`${later}.log:4: the batch line says records 1 to 3, the batch holds records 1, 3, 2 (record 3 follows record 1: records 2 to 2 are missing, at line 2)`);
   });
 
   it('a snapshot cut at a line boundary does not silently drop the jobs after the cut', async () => {
@@ -760,7 +772,7 @@ describe('JsonlStore: the line a damaged file is reported at (examples found by 
     const l = lineList(snapshot);
     const path = crashCopy(Buffer.from([l[0], l[1], l[2], l[2], l[3], l[4]].join('')), log);
     const error = await expectCorrupt(path, path, (line) => line === 4 || line === 6, 'line 4 (the repeat) or 6 (the end line)');
-    expect(error.problem).toContain('repeats the id "0"');
+    expect(error.problem).toMatch(/^the end line counts 2 jobs, the file holds 3: lines are missing or repeated; if you edited it/);
   });
 
   it('a flipped byte that makes a job id repeat another is reported at that job (or the end line), not at line 0', async () => {

@@ -144,7 +144,6 @@ describe('JsonlStore', () => {
     ['a job without a state', (t: string) => t.replace('"id":"2","state":"done",', '"id":"2",'), 5, 'job "2": "state" must be a non-empty string, got nothing'],
     ['a newer format version', (t: string) => t.replace('"version":2', '"version":9'), 1, 'format version 9 is not supported (this jorb-ts reads versions 1 and 2)'],
     ['not a run file', () => '{"hello":"world"}\n', 1, 'not a jorb-ts run file: the header\'s "format" is nothing, expected "jorb-run"'],
-    ['a repeated job id', (t: string) => t.replace('"id":"2"', '"id":"1"'), 0, 'jobs[2] repeats the id "1"'],
   ])('rejects %s with a clear error and leaves the file alone', async (_, edit, line, problem) => {
     const path = join(tempDir(), 'run.jsonl');
     await completedRun(path);
@@ -153,6 +152,20 @@ describe('JsonlStore', () => {
     const error = (await new JsonlStore<OC, JC>(path).load().catch((e: unknown) => e)) as StoreCorruptError;
     expect(error).toBeInstanceOf(StoreCorruptError);
     expect({ line: error.line, problem: error.problem }).toEqual({ line, problem });
+    expect(readFileSync(path, 'utf8')).toBe(text);
+  });
+
+  it('rejects a repeated job id: as damage (its checksum) and, accepted as an edit, as a repeated id; the file is left alone', async () => {
+    const path = join(tempDir(), 'run.jsonl');
+    await completedRun(path);
+    const text = readFileSync(path, 'utf8').replace('"id":"2"', '"id":"1"');
+    writeFileSync(path, text);
+    const damaged = (await new JsonlStore<OC, JC>(path).load().catch((e: unknown) => e)) as StoreCorruptError;
+    expect({ line: damaged.line, problem: damaged.problem }).toEqual({ line: 25, problem: expect.stringMatching(/^the checksum does not match/) as string });
+    rmSync(`${path}.lock`);
+    const edited = (await new JsonlStore<OC, JC>(path, { trustEdits: true, onWarning: () => undefined }).load().catch((e: unknown) => e)) as StoreCorruptError;
+    expect(edited).toBeInstanceOf(StoreCorruptError);
+    expect({ line: edited.line, problem: edited.problem }).toEqual({ line: 0, problem: 'jobs[2] repeats the id "1"' });
     expect(readFileSync(path, 'utf8')).toBe(text);
   });
 

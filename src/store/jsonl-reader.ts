@@ -81,7 +81,7 @@ async function readSnapshot<OC, JC>(path: string, options: ReadOptions): Promise
     let from = 0; // the start, in batch.bytes, of the bytes not yet in the checksum
     for (const line of batch.lines) {
       lastLine = line.number;
-      if (end !== undefined) throw new StoreCorruptError(path, line.number, `a line after the snapshot's end line (line ${end.line})`);
+      if (end !== undefined) throw new StoreCorruptError(path, end.line, `the end line is not the last line: line ${line.number} follows it`);
       if (header?.version === 1 && line.text.trim() === '') continue;
       if (!line.terminated) throw new StoreCorruptError(path, line.number, 'the last line is cut short (no newline): the snapshot is incomplete');
       const value = parseLine(path, line);
@@ -108,17 +108,18 @@ async function readSnapshot<OC, JC>(path: string, options: ReadOptions): Promise
         end = { ...ending, line: line.number };
         continue;
       }
-      const problem = jobProblem(value);
+      const problem = (header.version === 1 && jobs.length === 0 ? laidOutAsVersion2(value) : undefined) ?? jobProblem(value);
+      if (problem === 'version-2-layout') throw new StoreCorruptError(path, 1, 'the header says version 1, but the file is laid out as version 2 (line 2 is its log line): the header was damaged');
       if (problem) throw new StoreCorruptError(path, line.number, problem);
       jobs.push(value as Job<JC>);
     }
     if (end === undefined) crc = crc32(batch.bytes.subarray(from), crc);
   }
   if (header === undefined) throw new StoreCorruptError(path, 0, 'the file is empty: expected a run header line');
-  // What is wrong with the jobs (a repeated id) says more than a checksum that does not match.
-  const run = restore<OC, JC>(path, header, jobs);
   if (header.version === 2 && logState === undefined) throw new StoreCorruptError(path, 2, 'the log line is missing after the header');
+  // The checksum first: a repeated line is damage the end line names, before it is a repeated id.
   const edited = header.version === 2 && checkEnd(path, lastLine, end, jobs.length, crc, options);
+  const run = restore<OC, JC>(path, header, jobs);
   return { header, result: { run, version: header.version, seq: header.seq, snapshotBytes: statSync(path).size, logState, edited } };
 }
 
@@ -136,6 +137,11 @@ function checkEnd(path: string, lastLine: number, end: { jobs: number; crc32: nu
   if (!options.trustEdits) throw new StoreCorruptError(path, problem.line, `${problem.text}; if you edited it, \`jorb seal ${path}\` accepts the edit`);
   options.warn(`${path}:${problem.line}: ${problem.text}; accepted as edited`);
   return true;
+}
+
+/** A version 1 file's first "job" that is a version 2 log line means the header's version was damaged. */
+function laidOutAsVersion2(value: unknown): 'version-2-layout' | undefined {
+  return typeof value === 'object' && value !== null && 'log' in value && Object.keys(value).length === 1 ? 'version-2-layout' : undefined;
 }
 
 function restore<OC, JC>(path: string, header: SnapshotHeader<OC>, jobs: Job<JC>[]): Run<OC, JC> {
@@ -161,7 +167,7 @@ async function replayLog<OC, JC>(logPath: string, run: Run<OC, JC>, header: Snap
   let applied = 0;
   let seen = 0;
   let edited = false;
-  let pending: { record: StoreRecord<JC> & { seq: number }; line: number }[] = [];
+  let pending: { record: StoreRecord<JC> & { seq: number }; line: number; order?: string }[] = [];
   let pendingStart = 0; // file offset of the open batch's first line
   let crc = 0;
   let truncateTo: number | undefined;
@@ -179,6 +185,8 @@ async function replayLog<OC, JC>(logPath: string, run: Run<OC, JC>, header: Snap
         crc = crc32(batch.bytes.subarray(from, line.start - batch.offset), crc);
         from = line.end - batch.offset;
         edited = checkBatch(logPath, line.number, ending, pending, crc, options) || edited;
+        const misordered = pending.find((p) => p.order !== undefined);
+        if (misordered?.order !== undefined) throw new StoreCorruptError(logPath, misordered.line, misordered.order);
         for (const { record, line: at } of pending) {
           if (record.seq <= header.seq) {
             seen++;
@@ -196,11 +204,11 @@ async function replayLog<OC, JC>(logPath: string, run: Run<OC, JC>, header: Snap
       const problem = recordProblem(value);
       if (problem) throw new StoreCorruptError(logPath, line.number, problem);
       const record = value as StoreRecord<JC> & { seq: number };
+      // Judged once the batch's checksum holds: a damaged batch is named by its batch line.
       const order = sequenceProblem(prev, record.seq, header.seq);
-      if (order) throw new StoreCorruptError(logPath, line.number, order);
       if (state === 'closed' && record.seq > header.seq) throw new StoreCorruptError(logPath, line.number, `record ${record.seq} is newer than the snapshot, which says its store was closed: the log belongs to another copy of the run`);
       prev = record.seq;
-      pending.push({ record, line: line.number });
+      pending.push({ record, line: line.number, ...(order === undefined ? {} : { order }) });
     }
     crc = crc32(batch.bytes.subarray(from), crc);
   }
@@ -219,21 +227,36 @@ function sequenceProblem(prev: number | undefined, seq: number, snapshotSeq: num
 }
 
 /** Checks a batch's end line against the records before it; returns whether a mismatch was accepted as a hand edit. */
-function checkBatch(logPath: string, line: number, end: { first: number; last: number; crc32: number }, pending: readonly { record: { seq: number } }[], crc: number, options: ReadOptions): boolean {
+function checkBatch(
+  logPath: string,
+  line: number,
+  end: { first: number; last: number; crc32: number },
+  pending: readonly { record: { seq: number }; line: number; order?: string }[],
+  crc: number,
+  options: ReadOptions,
+): boolean {
   const first = pending[0]?.record.seq;
   const last = pending.at(-1)?.record.seq;
+  // The records' own order says where in the batch the damage probably is.
+  const misordered = pending.find((p) => p.order !== undefined);
+  const hint = misordered === undefined ? '' : ` (${misordered.order}, at line ${misordered.line})`;
   const problem =
     first === undefined
       ? 'a batch line closes no records'
       : first !== end.first || last !== end.last
-        ? `the batch line says records ${end.first} to ${end.last}, the batch holds ${first} to ${last}`
+        ? `the batch line says records ${end.first} to ${end.last}, the batch holds ${describeSeqs(pending)}${hint}`
         : end.crc32 !== crc
-          ? `the checksum of records ${first} to ${last} does not match (CRC-32 ${crc} for ${end.crc32}): the log was damaged or edited by hand`
+          ? `the checksum of records ${first} to ${last} does not match (CRC-32 ${crc} for ${end.crc32}): the log was damaged or edited by hand${hint}`
           : undefined;
   if (problem === undefined) return false;
   if (!options.trustEdits || first === undefined) throw new StoreCorruptError(logPath, line, problem);
   options.warn(`${logPath}:${line}: ${problem}; accepted as edited`);
   return true;
+}
+
+function describeSeqs(pending: readonly { record: { seq: number } }[]): string {
+  const seqs = pending.map((p) => p.record.seq);
+  return seqs.length <= 6 ? `record${seqs.length === 1 ? '' : 's'} ${seqs.join(', ')}` : `records ${seqs[0]} … ${seqs.at(-1)} (${seqs.length} of them)`;
 }
 
 /** A batch the process was writing when it stopped: never acknowledged, so it is dropped. */
