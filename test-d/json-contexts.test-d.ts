@@ -40,6 +40,13 @@ workflow<AC, OC, Tree>('recursive');
 const name: string = 'from-a-variable';
 workflow<AC, OC, JC>(name);
 
+// In code generic in JC the check cannot be decided: the name is refused (one plain error), and
+// `name as never` is the way through.
+export function generic<G extends { url: string }>(label: string): void {
+  expectError(workflow<AC, OC, G>(label));
+  workflow<AC, OC, G>(label as never);
+}
+
 // Rejected: a Date, at the top or nested, in OC or JC.
 expectError(workflow<AC, OC, { url: string; when: Date }>('crawl'));
 expectError(workflow<AC, OC, { url: string; meta: { when: Date } }>('crawl'));

@@ -8,7 +8,10 @@ import type { IsAny, IsUnknown, JsonPrimitive, JsonValue, TypedArray } from 'typ
  *
  * Both contexts are persisted with the run as JSON, so a `Date` would come back as a string, a
  * `Map` as `{}`, and a function not at all. `unknown` and `any` (the defaults) pass, and so do
- * optional fields.
+ * optional fields. In code generic in a context (a function `<JC>() => workflow<AC, OC, JC>(name)`)
+ * the check cannot be decided, and the name is refused; pass it as `name as never` there. (The
+ * outer `infer` keeps the compiler from exploring the undecided check, which otherwise ends in
+ * "Excessive stack depth".)
  *
  * @example
  * ```ts
@@ -18,9 +21,11 @@ import type { IsAny, IsUnknown, JsonPrimitive, JsonValue, TypedArray } from 'typ
  * ```
  * @public
  */
-export type ContextsAreJson<OC, JC, Name, Problems = JsonProblems<OC, 'OC'> | JsonProblems<JC, 'JC'>> = [Problems] extends [never]
-  ? Name
-  : Problems;
+export type ContextsAreJson<OC, JC, Name> = [JsonProblems<OC, 'OC'> | JsonProblems<JC, 'JC'>] extends [infer Problems]
+  ? [Problems] extends [never]
+    ? Name
+    : Problems
+  : never;
 
 /**
  * A sentence for each part of `T` that JSON cannot store, naming it by its path from `Context`
