@@ -6,9 +6,9 @@ import type { StoreRecord } from '../model/store-record.js';
 import type { WorkflowStates } from '../model/workflow-states.js';
 
 /**
- * A store in memory: a snapshot plus the records appended since, copied on the way in and out so
- * the stored run never shares objects with a live one. Useful in tests and as the reference the
- * file store is compared with.
+ * A store in memory: a snapshot plus the records appended since, kept as JSON text so the stored
+ * run never shares objects with a live one (and stores exactly what a file would). Useful in tests
+ * and as the reference the file store is compared with.
  *
  * @example
  * ```ts
@@ -19,8 +19,14 @@ import type { WorkflowStates } from '../model/workflow-states.js';
  * @public
  */
 export class MemoryStore<OC, JC> implements Store<OC, JC> {
-  #snapshot: RunSnapshot<OC, JC> | undefined;
-  #records: StoreRecord<JC>[] = [];
+  /** The run written whole, as JSON. */
+  #snapshot: string | undefined;
+  /** The run's name, for messages. */
+  #name = '';
+  /** How many jobs the snapshot holds: the records are folded into a new one once they outnumber them. */
+  #snapshotJobs = 0;
+  /** The records appended since, each as JSON. */
+  #records: string[] = [];
   /** The run this store holds: the one it last loaded or wrote whole. */
   #run: Run<OC, JC> | undefined;
   #loaded = false;
@@ -33,7 +39,11 @@ export class MemoryStore<OC, JC> implements Store<OC, JC> {
       this.#loaded = true;
       return undefined;
     }
-    const run = replay(fromSnapshot<OC, JC>(structuredClone(this.#snapshot), 'memory store'), structuredClone(this.#records));
+    const snapshot = JSON.parse(this.#snapshot) as RunSnapshot<OC, JC>;
+    const run = replay(
+      fromSnapshot<OC, JC>(snapshot, 'memory store'),
+      this.#records.map((text) => JSON.parse(text) as StoreRecord<JC>),
+    );
     const bound = workflow ? bindRun(run, workflow) : (run as Run<OC, JC, S>);
     this.#loaded = true;
     this.#run = run;
@@ -45,22 +55,22 @@ export class MemoryStore<OC, JC> implements Store<OC, JC> {
     this.#checkOpen('append');
     if (records.length === 0) return;
     if (this.#snapshot === undefined) throw new Error('MemoryStore: append before the first checkpoint: there is no run to append to');
-    for (const record of records) this.#records.push(structuredClone(record));
+    for (const record of records) this.#records.push(JSON.stringify(record));
   }
 
   /**
-   * For the run it holds: appends the run's unsaved changes at `'start'`, folds the records into a
-   * new snapshot at `'stop'`. For another run: keeps a copy of it whole.
+   * For the run it holds: appends the run's unsaved changes at `'start'`; at `'stop'` folds the
+   * records into a new snapshot once they outnumber its jobs. For another run: keeps a copy of it whole.
    */
   async checkpoint(run: Run<OC, JC>, when: 'start' | 'stop' = 'start'): Promise<void> {
     this.#checkOpen('checkpoint');
     if (run === this.#run) {
       await flushUnsavedRecords(run, (records) => this.append(records));
-      if (when === 'stop') this.#writeWhole(run);
+      if (when === 'stop' && this.#records.length > this.#snapshotJobs) this.#writeWhole(run);
       return;
     }
     if (this.#snapshot !== undefined && !this.#loaded) {
-      throw new Error(`MemoryStore already holds run "${this.#snapshot.name}": load it with store.load() to continue it`);
+      throw new Error(`MemoryStore already holds run "${this.#name}": load it with store.load() to continue it`);
     }
     await flushUnsavedRecords(run, async () => this.#writeWhole(run)); // the snapshot holds them
     this.#run = run;
@@ -80,7 +90,10 @@ export class MemoryStore<OC, JC> implements Store<OC, JC> {
   }
 
   #writeWhole(run: Run<OC, JC>): void {
-    this.#snapshot = structuredClone(toSnapshot(run));
+    const snapshot = toSnapshot(run);
+    this.#snapshot = JSON.stringify(snapshot);
+    this.#name = snapshot.name;
+    this.#snapshotJobs = snapshot.jobs.length;
     this.#records = [];
   }
 
