@@ -1018,7 +1018,8 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
       const kills = Object.entries(killsHere).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ');
       log(
         `${tag}: ${options.jobs} seeds, salt ${plan.salt}, compactAfterBytes ${plan.compactAfterBytes}, ${totalTransitions} transitions in the reference; ` +
-          `${start} starts, ${Object.values(killsHere).reduce((a, b) => a + b, 0)} kills (${kills || 'none'}), ${raceHere} lock races` +
+          `${start} starts, ${Object.values(killsHere).reduce((a, b) => a + b, 0)} kills (${kills || 'none'})` +
+          `${killIndex < plan.kills.length ? ` (${plan.kills.length - killIndex} planned kills not reached: the run completed first; later runs make them up)` : ''}, ${raceHere} lock races` +
           `${diskNotes.length > 0 ? `, full disk: ${diskNotes.join('; ')}` : ''}; ${lostHere.size} lost; ${failed ? 'FAILED' : 'ok'} in ${((performance.now() - roundBegan) / 1000).toFixed(1)} s`,
       );
     }
