@@ -3,6 +3,7 @@ import type { Job } from './job.js';
 import { internalsOf, type Run } from './run.js';
 import { RunError } from './run-error.js';
 import type { MoveRecord } from './store-record.js';
+import { renderValue } from './render-value.js';
 
 /**
  * What {@link redrive} moves.
@@ -46,7 +47,7 @@ export function redrive(run: Run<unknown, unknown>, options: RedriveOptions): st
   if (own.busy) throw new RunError(`Run "${run.name}" is being executed: stop the processor before a redrive`);
   for (const [side, state] of [['from', options.from], ['to', options.to]] as const) {
     if (own.states && !own.states.has(state)) {
-      throw new RunError(`Run "${run.name}": cannot redrive ${side} state ${JSON.stringify(state)}: workflow "${own.workflow?.name ?? '?'}" has the states ${[...own.states].join(', ')}`);
+      throw new RunError(`Run "${run.name}": cannot redrive ${side} state ${renderValue(state)}: workflow "${own.workflow?.name ?? '?'}" has the states ${[...own.states].join(', ')}`);
     }
   }
   const at = options.at ?? Date.now();

@@ -1,6 +1,7 @@
 import type { HistoryEntry, Job, MutableJob } from './job.js';
 import { internalsOf, NO_ERRORS, newJob, noteKickedJob, Run } from './run.js';
 import { RunError } from './run-error.js';
+import { renderValue } from './render-value.js';
 
 /**
  * A whole run as plain JSON: what a store writes and reads back.
@@ -63,7 +64,7 @@ export function fromSnapshot<OC, JC>(snapshot: RunSnapshot<OC, JC>, source = 'sn
   if (snapshot === null || typeof snapshot !== 'object' || snapshot.format !== 'jorb-run') {
     throw new RunError(`${source}: not a jorb-ts run snapshot (expected "format": "jorb-run")`);
   }
-  if (snapshot.version !== 1) throw new RunError(`${source}: snapshot version ${String(snapshot.version)} is not supported (this jorb-ts reads version 1)`);
+  if (snapshot.version !== 1) throw new RunError(`${source}: snapshot version ${renderValue(snapshot.version)} is not supported (this jorb-ts reads version 1)`);
   if (!Array.isArray(snapshot.jobs)) throw new RunError(`${source}: "jobs" must be an array`);
   const run = new Run<OC, JC>(snapshot.name, snapshot.oc);
   const own = internalsOf<JC>(run);

@@ -83,7 +83,7 @@ export class Run<OC, JC, S extends string = string> {
 
   constructor(name: string, oc: OC) {
     if (typeof name !== 'string' || name.length === 0) {
-      throw new RunError(`A run needs a non-empty name, got ${JSON.stringify(name)}`);
+      throw new RunError(`A run needs a non-empty name, got ${renderValue(name)}`);
     }
     this.name = name;
     this.oc = oc;
@@ -121,7 +121,7 @@ export class Run<OC, JC, S extends string = string> {
     const own = internalsOf<JC>(this);
     if (own.states && !own.states.has(state)) {
       throw new RunError(
-        `Run "${this.name}": cannot add a job in state ${JSON.stringify(state)}: workflow "${own.workflow?.name ?? '?'}" has the states ${[...own.states].join(', ')}`,
+        `Run "${this.name}": cannot add a job in state ${renderValue(state)}: workflow "${own.workflow?.name ?? '?'}" has the states ${[...own.states].join(', ')}`,
       );
     }
     if (jc === undefined) throw new RunError(`Run "${this.name}": a job needs a job context (jc), got undefined`);
@@ -133,7 +133,7 @@ export class Run<OC, JC, S extends string = string> {
     if (options.id !== undefined && own.jobs.has(options.id)) throw new RunError(`Run "${this.name}": a job with id "${options.id}" already exists`);
     const key = options.key;
     if (key !== undefined && typeof key !== 'string') throw new RunError(`Run "${this.name}": a key must be a string, got ${renderValue(key)}`);
-    if (key !== undefined && own.kickKeys.has(key)) throw new RunError(`Run "${this.name}": the key ${JSON.stringify(key)} was already used by another job`);
+    if (key !== undefined && own.kickKeys.has(key)) throw new RunError(`Run "${this.name}": the key ${renderValue(key)} was already used by another job`);
     const priority = options.priority;
     if (priority !== undefined && !Number.isFinite(priority)) throw new RunError(`Run "${this.name}": a priority must be a finite number, got ${renderValue(priority)}`);
     // The id is taken last: a refused add changes nothing, not even the next default id.

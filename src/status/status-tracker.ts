@@ -1,4 +1,5 @@
 import type { StateStatus, StatusListener } from './state-status.js';
+import { renderValue } from '../model/render-value.js';
 
 /** The live counts of one state, kept by the engine. */
 export interface StateCounts {
@@ -44,7 +45,7 @@ export class StatusTracker {
     try {
       this.#listener(next);
     } catch (error) {
-      process.emitWarning(`jorb-ts: the status listener threw: ${String(error)}`);
+      process.emitWarning(`jorb-ts: the status listener threw: ${renderValue(error)}`);
     }
   }
 

@@ -1,5 +1,6 @@
 import stableStringify from 'fast-json-stable-stringify';
 import type { Job } from '../model/job.js';
+import { renderValue } from '../model/render-value.js';
 import type { StoreRecord } from '../model/store-record.js';
 
 /**
@@ -123,31 +124,31 @@ const HISTORY_KEYS = new Set(['state', 'at', 'note']);
 /** Why a parsed value is not a header, or undefined when it is one. */
 export function headerProblem(value: unknown): string | undefined {
   if (!isObject(value)) return 'the first line must be the run header, a JSON object';
-  if (value['format'] !== FORMAT) return `not a jorb-ts run file: the header's "format" is ${describe(value['format'])}, expected "${FORMAT}"`;
-  if (!(READS as readonly unknown[]).includes(value['version'])) return `format version ${describe(value['version'])} is not supported (this jorb-ts reads versions ${READS.join(' and ')})`;
+  if (value['format'] !== FORMAT) return `not a jorb-ts run file: the header's "format" is ${renderValue(value['format'])}, expected "${FORMAT}"`;
+  if (!(READS as readonly unknown[]).includes(value['version'])) return `format version ${renderValue(value['version'])} is not supported (this jorb-ts reads versions ${READS.join(' and ')})`;
   const unknown = unknownKey(value, HEADER_KEYS);
-  if (unknown !== undefined) return `the header has an unknown field ${describe(unknown)}`;
-  if (typeof value['name'] !== 'string' || value['name'] === '') return `the header's "name" must be a non-empty string, got ${describe(value['name'])}`;
-  if (!Number.isSafeInteger(value['nextId'])) return `the header's "nextId" must be a whole number, got ${describe(value['nextId'])}`;
-  if (!Number.isSafeInteger(value['seq'])) return `the header's "seq" must be a whole number, got ${describe(value['seq'])}`;
+  if (unknown !== undefined) return `the header has an unknown field ${renderValue(unknown)}`;
+  if (typeof value['name'] !== 'string' || value['name'] === '') return `the header's "name" must be a non-empty string, got ${renderValue(value['name'])}`;
+  if (!Number.isSafeInteger(value['nextId'])) return `the header's "nextId" must be a whole number, got ${renderValue(value['nextId'])}`;
+  if (!Number.isSafeInteger(value['seq'])) return `the header's "seq" must be a whole number, got ${renderValue(value['seq'])}`;
   return undefined;
 }
 
 /** Why a parsed value is not a job, or undefined when it is one. */
 export function jobProblem(value: unknown): string | undefined {
-  if (!isObject(value)) return `a job line must be a JSON object, got ${describe(value)}`;
+  if (!isObject(value)) return `a job line must be a JSON object, got ${renderValue(value)}`;
   const where = typeof value['id'] === 'string' ? `job ${JSON.stringify(value['id'])}: ` : '';
-  if (typeof value['id'] !== 'string' || value['id'] === '') return `a job needs a non-empty string "id", got ${describe(value['id'])}`;
+  if (typeof value['id'] !== 'string' || value['id'] === '') return `a job needs a non-empty string "id", got ${renderValue(value['id'])}`;
   const unknown = unknownKey(value, JOB_KEYS);
-  if (unknown !== undefined) return `${where}unknown field ${describe(unknown)}`;
-  if (typeof value['state'] !== 'string' || value['state'] === '') return `${where}"state" must be a non-empty string, got ${describe(value['state'])}`;
+  if (unknown !== undefined) return `${where}unknown field ${renderValue(unknown)}`;
+  if (typeof value['state'] !== 'string' || value['state'] === '') return `${where}"state" must be a non-empty string, got ${renderValue(value['state'])}`;
   if (!('jc' in value)) return `${where}"jc" is missing`;
   for (const field of ['parentId', 'key'] as const) {
-    if (field in value && typeof value[field] !== 'string') return `${where}"${field}" must be a string, got ${describe(value[field])}`;
+    if (field in value && typeof value[field] !== 'string') return `${where}"${field}" must be a string, got ${renderValue(value[field])}`;
   }
-  if ('failed' in value && typeof value['failed'] !== 'boolean') return `${where}"failed" must be true or false, got ${describe(value['failed'])}`;
-  if ('priority' in value && (typeof value['priority'] !== 'number' || !Number.isFinite(value['priority']))) return `${where}"priority" must be a number, got ${describe(value['priority'])}`;
-  if ('updatedAt' in value && typeof value['updatedAt'] !== 'number') return `${where}"updatedAt" must be a number, got ${describe(value['updatedAt'])}`;
+  if ('failed' in value && typeof value['failed'] !== 'boolean') return `${where}"failed" must be true or false, got ${renderValue(value['failed'])}`;
+  if ('priority' in value && (typeof value['priority'] !== 'number' || !Number.isFinite(value['priority']))) return `${where}"priority" must be a number, got ${renderValue(value['priority'])}`;
+  if ('updatedAt' in value && typeof value['updatedAt'] !== 'number') return `${where}"updatedAt" must be a number, got ${renderValue(value['updatedAt'])}`;
   if ('errors' in value && !isErrorMap(value['errors'])) return `${where}"errors" must map state names to lists of strings`;
   if ('history' in value) return historyProblem(value['history'], where);
   return undefined;
@@ -159,57 +160,57 @@ function historyProblem(history: unknown, where: string): string | undefined {
     const entry: unknown = history[i];
     if (!isObject(entry) || typeof entry['state'] !== 'string' || typeof entry['at'] !== 'number') return `${where}history[${i}] needs a string "state" and a number "at"`;
     const unknown = unknownKey(entry, HISTORY_KEYS);
-    if (unknown !== undefined) return `${where}history[${i}] has an unknown field ${describe(unknown)}`;
+    if (unknown !== undefined) return `${where}history[${i}] has an unknown field ${renderValue(unknown)}`;
   }
   return undefined;
 }
 
 /** Why a parsed value is not a log record, or undefined when it is one. */
 export function recordProblem(value: unknown): string | undefined {
-  if (!isObject(value)) return `a log line must be a JSON object, got ${describe(value)}`;
-  if (!Number.isSafeInteger(value['seq'])) return `"seq" must be a whole number, got ${describe(value['seq'])}`;
+  if (!isObject(value)) return `a log line must be a JSON object, got ${renderValue(value)}`;
+  if (!Number.isSafeInteger(value['seq'])) return `"seq" must be a whole number, got ${renderValue(value['seq'])}`;
   if (value['type'] === 'add') return addProblem(value);
   if (value['type'] === 'move') return moveProblem(value);
-  if (value['type'] !== 'transition') return `"type" must be "transition", "add" or "move", got ${describe(value['type'])}`;
+  if (value['type'] !== 'transition') return `"type" must be "transition", "add" or "move", got ${renderValue(value['type'])}`;
   const unknown = unknownKey(value, TRANSITION_KEYS);
-  if (unknown !== undefined) return `a transition record has an unknown field ${describe(unknown)}`;
+  if (unknown !== undefined) return `a transition record has an unknown field ${renderValue(unknown)}`;
   for (const field of ['id', 'from', 'to'] as const) {
-    if (typeof value[field] !== 'string' || value[field] === '') return `"${field}" must be a non-empty string, got ${describe(value[field])}`;
+    if (typeof value[field] !== 'string' || value[field] === '') return `"${field}" must be a non-empty string, got ${renderValue(value[field])}`;
   }
   if (!('jc' in value)) return `"jc" is missing`;
-  if (typeof value['at'] !== 'number') return `"at" must be a number, got ${describe(value['at'])}`;
-  if ('error' in value && typeof value['error'] !== 'string') return `"error" must be a string, got ${describe(value['error'])}`;
-  if ('failed' in value && value['failed'] !== true) return `"failed" must be true when present, got ${describe(value['failed'])}`;
+  if (typeof value['at'] !== 'number') return `"at" must be a number, got ${renderValue(value['at'])}`;
+  if ('error' in value && typeof value['error'] !== 'string') return `"error" must be a string, got ${renderValue(value['error'])}`;
+  if ('failed' in value && value['failed'] !== true) return `"failed" must be true when present, got ${renderValue(value['failed'])}`;
   if ('kicks' in value) return kicksProblem(value['kicks']);
   return undefined;
 }
 
 function kicksProblem(kicks: unknown): string | undefined {
-  if (!Array.isArray(kicks)) return `"kicks" must be a list, got ${describe(kicks)}`;
+  if (!Array.isArray(kicks)) return `"kicks" must be a list, got ${renderValue(kicks)}`;
   for (let i = 0; i < kicks.length; i++) {
     const kick: unknown = kicks[i];
     if (!isObject(kick) || typeof kick['id'] !== 'string' || typeof kick['state'] !== 'string' || !('jc' in kick)) return `kicks[${i}] needs a string "id", a string "state" and a "jc"`;
     const unknown = unknownKey(kick, KICK_KEYS);
-    if (unknown !== undefined) return `kicks[${i}] has an unknown field ${describe(unknown)}`;
+    if (unknown !== undefined) return `kicks[${i}] has an unknown field ${renderValue(unknown)}`;
   }
   return undefined;
 }
 
 function addProblem(value: Record<string, unknown>): string | undefined {
   const unknown = unknownKey(value, ADD_KEYS);
-  if (unknown !== undefined) return `an add record has an unknown field ${describe(unknown)}`;
-  if ('nextId' in value && !Number.isSafeInteger(value['nextId'])) return `"nextId" must be a whole number, got ${describe(value['nextId'])}`;
+  if (unknown !== undefined) return `an add record has an unknown field ${renderValue(unknown)}`;
+  if ('nextId' in value && !Number.isSafeInteger(value['nextId'])) return `"nextId" must be a whole number, got ${renderValue(value['nextId'])}`;
   return jobProblem(value['job']);
 }
 
 function moveProblem(value: Record<string, unknown>): string | undefined {
   const unknown = unknownKey(value, MOVE_KEYS);
-  if (unknown !== undefined) return `a move record has an unknown field ${describe(unknown)}`;
+  if (unknown !== undefined) return `a move record has an unknown field ${renderValue(unknown)}`;
   for (const field of ['id', 'from', 'to', 'note'] as const) {
-    if (typeof value[field] !== 'string' || value[field] === '') return `"${field}" must be a non-empty string, got ${describe(value[field])}`;
+    if (typeof value[field] !== 'string' || value[field] === '') return `"${field}" must be a non-empty string, got ${renderValue(value[field])}`;
   }
-  if (typeof value['at'] !== 'number') return `"at" must be a number, got ${describe(value['at'])}`;
-  if ('keepFailed' in value && value['keepFailed'] !== true) return `"keepFailed" must be true when present, got ${describe(value['keepFailed'])}`;
+  if (typeof value['at'] !== 'number') return `"at" must be a number, got ${renderValue(value['at'])}`;
+  if ('keepFailed' in value && value['keepFailed'] !== true) return `"keepFailed" must be true when present, got ${renderValue(value['keepFailed'])}`;
   return undefined;
 }
 
@@ -243,10 +244,4 @@ function isErrorMap(value: unknown): boolean {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-function describe(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

@@ -8,6 +8,7 @@ import type { StoreRecord } from '../model/store-record.js';
 import { asBatchEnd, asLogState, asSnapshotEnd, headerProblem, jobProblem, type LogState, recordProblem, type SnapshotHeader } from './jsonl-format.js';
 import { type Line, readLineBatches } from './line-reader.js';
 import { StoreCorruptError } from './store-corrupt-error.js';
+import { renderValue } from '../model/render-value.js';
 
 /** How a run's files are read. */
 export interface ReadOptions {
@@ -148,7 +149,7 @@ function restore<OC, JC>(path: string, header: SnapshotHeader<OC>, jobs: Job<JC>
   try {
     return fromSnapshot<OC, JC>({ format: 'jorb-run', version: 1, name: header.name, oc: header.oc, nextId: header.nextId, jobs }, path);
   } catch (error) {
-    throw new StoreCorruptError(path, 0, error instanceof Error ? error.message.replace(`${path}: `, '') : String(error));
+    throw new StoreCorruptError(path, 0, error instanceof Error ? error.message.replace(`${path}: `, '') : renderValue(error));
   }
 }
 
@@ -296,7 +297,7 @@ function apply<JC>(logPath: string, line: number, run: Run<unknown, JC>, record:
   try {
     applyRecord(run, record);
   } catch (error) {
-    throw new StoreCorruptError(logPath, line, error instanceof Error ? error.message : String(error));
+    throw new StoreCorruptError(logPath, line, error instanceof Error ? error.message : renderValue(error));
   }
 }
 
@@ -304,6 +305,6 @@ function parseLine(file: string, line: Line): unknown {
   try {
     return JSON.parse(line.text) as unknown;
   } catch (error) {
-    throw new StoreCorruptError(file, line.number, `not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+    throw new StoreCorruptError(file, line.number, `not valid JSON (${error instanceof Error ? error.message : renderValue(error)})`);
   }
 }

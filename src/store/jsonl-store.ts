@@ -15,6 +15,7 @@ import { type ReadRun, readRunFiles } from './jsonl-reader.js';
 import { lockOwner, RunLock } from './run-lock.js';
 import { StoreCorruptError } from './store-corrupt-error.js';
 import { writeAll } from './write-all.js';
+import { renderValue } from '../model/render-value.js';
 
 /**
  * Options of a {@link JsonlStore}.
@@ -119,7 +120,7 @@ export class JsonlStore<OC, JC> implements Store<OC, JC> {
   #closed = false;
 
   constructor(path: string, options: JsonlStoreOptions = {}) {
-    if (typeof path !== 'string' || path.length === 0) throw new TypeError(`JsonlStore: path must be a non-empty string, got ${JSON.stringify(path)}`);
+    if (typeof path !== 'string' || path.length === 0) throw new TypeError(`JsonlStore: path must be a non-empty string, got ${renderValue(path)}`);
     this.path = path;
     this.logPath = `${path}.log`;
     this.#fsync = options.fsync ?? true;
@@ -405,10 +406,10 @@ function sizeOf(path: string): number {
 }
 
 function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return error instanceof Error ? error.message : renderValue(error);
 }
 
 function positive(name: string, value: number): number {
-  if (!Number.isFinite(value) || value < 1) throw new TypeError(`JsonlStore: ${name} must be a number from 1 up, got ${String(value)}`);
+  if (!Number.isFinite(value) || value < 1) throw new TypeError(`JsonlStore: ${name} must be a number from 1 up, got ${renderValue(value)}`);
   return value;
 }
