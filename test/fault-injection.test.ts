@@ -29,7 +29,7 @@ function thrownValues(): [string, () => unknown][] {
   ];
 }
 
-function workflowWithExec(exec: (jc: JC) => Transition<JC, 'done'> | Promise<Transition<JC, 'done'>>) {
+function workflowWithExec(exec: (jc: JC) => Transition<JC, 'done', never> | Promise<Transition<JC, 'done', never>>) {
   return workflow<object, object, JC>('faults')
     .state('work', { concurrency: 2, retry: { attempts: 2, backoff: { initialMs: 0 } } })
     .to('done')
@@ -75,7 +75,7 @@ describe('whatever an exec returns', () => {
     ['null', () => null],
   ];
   it.each(hostile)('%s: the job fails, the run completes', async (_, make) => {
-    const wf = workflowWithExec((jc) => (jc.n === 1 ? (make(jc) as Transition<JC, 'done'>) : { state: 'done', jc }));
+    const wf = workflowWithExec((jc) => (jc.n === 1 ? (make(jc) as Transition<JC, 'done', never>) : { state: 'done', jc }));
     const run = runOf(wf);
     const { result } = await runWithFakeClock(wf, {}, run, { store: new MemoryStore() });
     expect(result).toMatchObject({ outcome: 'complete', failed: 1 });

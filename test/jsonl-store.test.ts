@@ -143,7 +143,7 @@ describe('JsonlStore', () => {
   it.each([
     ['a job without a state', (t: string) => t.replace('"id":"2","state":"done",', '"id":"2",'), 5, 'job "2": "state" must be a non-empty string, got undefined'],
     ['a newer format version', (t: string) => t.replace('"version":2', '"version":9'), 1, 'format version 9 is not supported (this jorb-ts reads versions 1 and 2)'],
-    ['not a run file', () => '{"hello":"world"}\n', 1, 'not a jorb-ts run file: the header\'s "format" is nothing, expected "jorb-run"'],
+    ['not a run file', () => '{"hello":"world"}\n', 1, 'not a jorb-ts run file: the header\'s "format" is undefined, expected "jorb-run"'],
   ])('rejects %s with a clear error and leaves the file alone', async (_, edit, line, problem) => {
     const path = join(tempDir(), 'run.jsonl');
     await completedRun(path);

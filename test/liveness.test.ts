@@ -68,9 +68,9 @@ describe('a responsive engine', () => {
   });
 
   it('rejects bad processor options, naming them', () => {
-    expect(() => new Processor(instant, {}, { graceMs: -1 })).toThrow('new Processor(workflow, ac, options): graceMs must be a number of milliseconds from 0 to 2147483647, got -1');
+    expect(() => new Processor(instant, {}, { graceMs: -1 })).toThrow('new Processor(workflow, ac, options): graceMs must be a number of milliseconds from 0 up, got -1');
     expect(() => new Processor(instant, {}, { maxUndurable: 1.5 })).toThrow("new Processor(workflow, ac, options): maxUndurable must be a whole number from 0 up, 'strict' or a function of the concurrency, got 1.5");
-    expect(() => new Processor(instant, {}, null as never)).toThrow('new Processor(workflow, ac, options): options must be an object, got null');
+    expect(() => new Processor(instant, {}, null as never)).toThrow('new Processor(workflow, ac, options): options must be an object such as { store, status }, got null');
   });
 });
 

@@ -8,6 +8,7 @@ import { bindRun, discardUnsavedRecords, internalsOf, type Run } from '../model/
 import { renderValue } from '../model/render-value.js';
 import { RunError } from '../model/run-error.js';
 import type { Workflow } from '../model/workflow.js';
+import { checkOptions, optionKeys } from '../model/check-option.js';
 
 /**
  * Options of a {@link Processor}.
@@ -54,6 +55,9 @@ export interface ProcessorOptions<OC, JC> {
    */
   readonly maxUndurable?: number | 'strict' | ((concurrency: number) => number);
 }
+
+const PROCESSOR_OPTION_KEYS = optionKeys<ProcessorOptions<unknown, unknown>>({ store: true, status: true, clock: true, graceMs: true, maxUndurable: true });
+const PROCESSOR_EXEC_OPTION_KEYS = optionKeys<ProcessorExecOptions>({ signal: true });
 
 /** By default a state may run 4 × its concurrency ahead of the store: W3 re-runs at most 100 execs after a kill. */
 const DEFAULT_UNDURABLE_PER_SLOT = 4;
@@ -112,6 +116,7 @@ export class Processor<AC, OC, JC, S extends string = string> {
    * before it is kept.
    */
   async exec(run: Run<OC, JC>, options: ProcessorExecOptions = {}): Promise<ProcessorExecResult> {
+    checkOptions('processor.exec(run, options)', options, PROCESSOR_EXEC_OPTION_KEYS, '{ signal }');
     const graph = this.#workflow.graph;
     const own = internalsOf<JC>(run);
     if (own.busy) throw new RunError(`Run "${run.name}" is already being executed by a processor`);
@@ -149,16 +154,13 @@ function undurableLimit(option: ProcessorOptions<unknown, unknown>['maxUndurable
 
 function checkProcessorOptions(options: ProcessorOptions<unknown, unknown>): void {
   const where = 'new Processor(workflow, ac, options)';
-  if (options === null || typeof options !== 'object') throw new TypeError(`${where}: options must be an object, got ${renderValue(options)}`);
+  checkOptions(where, options, PROCESSOR_OPTION_KEYS, '{ store, status }');
   const { graceMs, maxUndurable } = options;
-  if (graceMs !== undefined && !(typeof graceMs === 'number' && graceMs >= 0 && graceMs <= MAX_TIMER_MS)) {
-    throw new TypeError(`${where}: graceMs must be a number of milliseconds from 0 to ${MAX_TIMER_MS}, got ${renderValue(graceMs)}`);
+  if (graceMs !== undefined && !(typeof graceMs === 'number' && graceMs >= 0 && graceMs !== Infinity)) {
+    throw new TypeError(`${where}: graceMs must be a number of milliseconds from 0 up, got ${renderValue(graceMs)}`);
   }
   const wholeOk = typeof maxUndurable === 'number' && Number.isSafeInteger(maxUndurable) && maxUndurable >= 0;
   if (maxUndurable !== undefined && maxUndurable !== 'strict' && typeof maxUndurable !== 'function' && !wholeOk) {
     throw new TypeError(`${where}: maxUndurable must be a whole number from 0 up, 'strict' or a function of the concurrency, got ${renderValue(maxUndurable)}`);
   }
 }
-
-/** The longest wait a timer takes as it is (2^31 - 1 ms, about 24.8 days). */
-const MAX_TIMER_MS = 2 ** 31 - 1;

@@ -4,6 +4,7 @@ import { internalsOf, type Run } from './run.js';
 import { RunError } from './run-error.js';
 import type { MoveRecord } from './store-record.js';
 import { renderValue } from './render-value.js';
+import { checkOptions, optionKeys } from './check-option.js';
 
 /**
  * What {@link redrive} moves.
@@ -27,6 +28,8 @@ export interface RedriveOptions {
   readonly at?: number;
 }
 
+const REDRIVE_OPTION_KEYS = optionKeys<RedriveOptions>({ from: true, to: true, whereError: true, keepFailed: true, at: true });
+
 /**
  * Moves jobs of a run from one state to another — the redrive of a batch that failed for a reason
  * since fixed — clearing their failed mark and recording the move in their history. Returns the
@@ -43,6 +46,7 @@ export interface RedriveOptions {
  * @public
  */
 export function redrive(run: Run<unknown, unknown>, options: RedriveOptions): string[] {
+  checkOptions('redrive(run, options)', options, REDRIVE_OPTION_KEYS, "{ from: 'fetch-failed', to: 'fetch' }");
   const own = internalsOf<unknown>(run);
   if (own.busy) throw new RunError(`Run "${run.name}" is being executed: stop the processor before a redrive`);
   for (const [side, state] of [['from', options.from], ['to', options.to]] as const) {

@@ -5,6 +5,7 @@ import { RunError } from './run-error.js';
 import type { AddRecord, StoreRecord } from './store-record.js';
 import { UnknownStatesError } from './unknown-states-error.js';
 import type { WorkflowStates } from './workflow-states.js';
+import { checkOptions, optionKeys } from './check-option.js';
 
 /**
  * Options of {@link Run.add}.
@@ -26,6 +27,8 @@ export interface AddOptions {
   /** Higher runs first within a state, first-in-first-out among equals. @defaultValue 0 */
   readonly priority?: number;
 }
+
+const ADD_OPTION_KEYS = optionKeys<AddOptions>({ id: true, key: true, priority: true });
 
 /** What the model and the engine keep about a run beyond its jobs (stores see snapshots and records only). */
 export interface RunInternals<JC> {
@@ -118,6 +121,7 @@ export class Run<OC, JC, S extends string = string> {
    * ```
    */
   add(jc: JC, state: S, options: AddOptions = {}): this {
+    checkOptions('run.add(jc, state, options)', options, ADD_OPTION_KEYS, '{ key: url }');
     const own = internalsOf<JC>(this);
     if (own.states && !own.states.has(state)) {
       throw new RunError(

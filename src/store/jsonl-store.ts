@@ -16,6 +16,7 @@ import { lockOwner, RunLock } from './run-lock.js';
 import { StoreCorruptError } from './store-corrupt-error.js';
 import { writeAll } from './write-all.js';
 import { renderValue } from '../model/render-value.js';
+import { checkOptions, optionKeys } from '../model/check-option.js';
 
 /**
  * Options of a {@link JsonlStore}.
@@ -64,6 +65,8 @@ export interface JsonlStoreOptions {
    */
   readonly trustEdits?: boolean;
 }
+
+const JSONL_STORE_OPTION_KEYS = optionKeys<JsonlStoreOptions>({ fsync: true, compactAfterBytes: true, maxBatchRecords: true, onWarning: true, readOnly: true, trustEdits: true });
 
 /** How often a read-only load retries a live run's files that changed while it read them. */
 const LIVE_READ_TRIES = 20;
@@ -121,6 +124,7 @@ export class JsonlStore<OC, JC> implements Store<OC, JC> {
 
   constructor(path: string, options: JsonlStoreOptions = {}) {
     if (typeof path !== 'string' || path.length === 0) throw new TypeError(`JsonlStore: path must be a non-empty string, got ${renderValue(path)}`);
+    checkOptions('JsonlStore', options, JSONL_STORE_OPTION_KEYS, '{ fsync: false }');
     this.path = path;
     this.logPath = `${path}.log`;
     this.#fsync = options.fsync ?? true;
@@ -211,20 +215,28 @@ export class JsonlStore<OC, JC> implements Store<OC, JC> {
       this.#closed = true;
       return;
     }
+    const run = this.#run;
+    let failure: { error: unknown } | undefined;
     try {
-      const run = this.#run;
       if (run && !this.#broken) {
         await flushUnsavedRecords(run, (records) => this.#appendSome(records));
         if (this.#dirty) await this.#compact(run, { closing: true });
         else if (this.#logState?.state === 'active') await this.#setLogState('closed'); // the snapshot holds everything
       }
-      await this.#log?.close();
-      this.#log = undefined;
-      if (run && !this.#broken && this.#logState?.state !== 'active') await unlink(this.logPath).catch(() => undefined);
+    } catch (error) {
+      failure = { error };
+    }
+    // Whatever failed above, the log's handle is closed (an open handle keeps a deleted file's
+    // space) and the lock released; the log itself stays when the snapshot does not hold it all.
+    this.#closed = true;
+    await this.#log?.close().catch(() => undefined);
+    this.#log = undefined;
+    try {
+      if (run && !this.#broken && failure === undefined && this.#logState?.state !== 'active') await unlink(this.logPath).catch(() => undefined);
     } finally {
-      this.#closed = true;
       await this.#lock.release();
     }
+    if (failure) throw failure.error;
   }
 
   async #appendBatch(log: FileHandle, records: readonly StoreRecord<JC>[], start: number, end: number): Promise<void> {
