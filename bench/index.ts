@@ -1,7 +1,7 @@
 // The benchmark runner (`npm run bench`): runs every workload in one process, prints their
 // human-readable lines, then as the last line one JSON object merging every workload's figures.
 // Heap figures need `global.gc`, so without --expose-gc it re-executes itself with it.
-// N: `--n 5000`, or env BENCH_N; 100,000 by default (W3 and jsonl use it).
+// N: `--n 5000`, or env BENCH_N; 100,000 by default (W3, jsonl and memstore use it).
 // `--only restart` (or a comma list, `--only w3,jsonl`) runs only those workloads; all by default.
 // `--original-cap 12`: seconds one run of the original baseline may take before it is extrapolated.
 //
@@ -14,16 +14,30 @@
 //             (bench/restart.ts, bench/restart-child.ts)
 //   ratelimit aimd() and aimd.classic() against a real rate-limited HTTP server on 127.0.0.1 with
 //             hidden quotas of 10 to 5,000 a second, 20 s each (bench/ratelimit.ts)
+//   kill      W3 with 10,000 jobs on a JsonlStore killed with SIGKILL at about 40 % and restarted,
+//             5 kill points for the default maxUndurable and for 'strict': execs run twice and
+//             jobs lost, against the bound Σ (concurrency + maxUndurable); then durable W3 against
+//             in memory (bench/kill.ts, bench/kill-child.ts; about 40 s)
+//   priority  50,000 jobs at one priority against 50,000 distinct priorities, one state
+//             (bench/priority.ts; about 5 s)
+//   memstore  W3 with a MemoryStore against a JsonlStore (N jobs; bench/memstore.ts; about 15 s)
+//   million   W3 with 1,000,000 jobs on a JsonlStore in a child process: time, peak RSS, time to
+//             the first job in 'done', restart after a clean close and after a kill -9 at 50 %
+//             (bench/million.ts, bench/million-child.ts; about 2 min)
 import { spawn } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
+import { kill } from './kill.js';
+import { memstore } from './memstore.js';
+import { million } from './million.js';
 import { DEFAULT_CAP_SECONDS, original } from './original-baseline.js';
+import { priority } from './priority.js';
 import { rateLimit } from './ratelimit.js';
 import { restart } from './restart.js';
 import { w3 } from './w3.js';
 import { w3Jsonl } from './w3-jsonl.js';
 
 const DEFAULT_N = 100_000;
-const WORKLOADS = ['w3', 'jsonl', 'original', 'restart', 'ratelimit'] as const;
+const WORKLOADS = ['w3', 'jsonl', 'original', 'restart', 'ratelimit', 'kill', 'priority', 'memstore', 'million'] as const;
 type WorkloadName = (typeof WORKLOADS)[number];
 
 /** The value of `--name value` or `--name=value`, if given. */
@@ -94,6 +108,10 @@ async function main(): Promise<void> {
   if (only.has('original')) merge(figures, await original(log, cap));
   if (only.has('restart')) merge(figures, await restart(log));
   if (only.has('ratelimit')) merge(figures, await rateLimit(log));
+  if (only.has('kill')) merge(figures, await kill(log));
+  if (only.has('priority')) merge(figures, await priority(log));
+  if (only.has('memstore')) merge(figures, await memstore(n, log));
+  if (only.has('million')) merge(figures, await million(log));
   const seconds = round1((performance.now() - start) / 1000);
   const loadEnd = round1(loadavg()[0] ?? 0);
   log(`bench: ${seconds} s in all; load average ${loadEnd} at the end`);
