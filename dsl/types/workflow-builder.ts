@@ -14,7 +14,7 @@ import type { AllStatesDeclared } from './undeclared-states.js';
  * The step types carry as few type parameters as the checks need, because each one is paid
  * for at every state: a type parameter of a generic method (`.state`, `.to`) costs about 8 type
  * instantiations per call to infer, and one of the builder about 1 per mention; a type alias
- * costs its arguments too, which is why `.state()` writes {@link NewStateName}'s condition out
+ * costs its arguments too, which is why `.state()` writes `NewStateName`'s condition (jorb-ts/types) out
  * (`npm run bench:types` prints the count per state).
  *
  * @example

@@ -15,4 +15,10 @@ export interface ProcessorExecResult {
   readonly transitions: number;
   /** Jobs of the run marked failed when it returned. */
   readonly failed: number;
+  /**
+   * Attempts abandoned because their exec ignored its signal for `graceMs` after a timeout or the
+   * abort (their slot went to the next job; what they returned later was discarded). Present only
+   * when there were any.
+   */
+  readonly abandoned?: number;
 }

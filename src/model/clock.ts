@@ -39,7 +39,7 @@ class LongWait {
 
 /**
  * The real clock: `Date.now` and the global timers (which vitest's fake timers also control). A
- * wait longer than {@link MAX_TIMER_MS} runs as a chain of timers of at most that each, one at a
+ * wait longer than `MAX_TIMER_MS` (2^31 - 1 ms) runs as a chain of timers of at most that each, one at a
  * time, and `clearTimeout` cancels the chain wherever it is; a shorter one is a single timer.
  *
  * @example

@@ -12,7 +12,7 @@ import type { WorkflowStates } from './workflow-states.js';
  * transition (a transition counts as done only once `append` has resolved), and
  * `checkpoint(run, 'stop')` when it stops. A store *holds* a run once it loaded it or wrote it
  * whole; for the run it holds, `checkpoint(run, 'start')` and `close()` append the run's
- * {@link takeUnsavedRecords} (a `run.add`, a redrive) instead of rewriting it.
+ * unsaved records ({@link flushUnsavedRecords}: a `run.add`, a redrive) instead of rewriting it.
  *
  * @example
  * ```ts
