@@ -62,16 +62,18 @@ describe('retry', () => {
     expect(run.jobs.get('0')?.state).toBe('gave-up');
   });
 
-  it('with full jitter waits a random time up to the exponential ceiling', async () => {
+  it('with full jitter waits floor(random() × the exponential ceiling): exact waits from a seeded random', async () => {
     const clock = new FakeClock();
     const seen: number[] = [];
     const wf = flaky({ attempts: 4, jitter: 'full' }, seen, clock);
     const run = wf.newRun('r', {}).add({ failures: 3 }, 'call');
-    const { elapsedMs } = await runWithFakeClock(wf, {}, run, { clock });
+    const draws = [0.5, 0.25, 0.999];
+    const random = () => draws.shift() ?? 0;
+    const { elapsedMs } = await runWithFakeClock(wf, {}, run, { clock, random });
     const waits = seen.slice(1).map((t, i) => t - (seen[i] ?? 0));
-    expect(waits).toHaveLength(3);
-    waits.forEach((w, i) => expect(w).toBeLessThanOrEqual(100 * 2 ** i));
-    expect(elapsedMs).toBeLessThanOrEqual(700);
+    // Ceilings 100, 200, 400 ms: floor(0.5 × 100), floor(0.25 × 200), floor(0.999 × 400).
+    expect(waits).toEqual([50, 50, 399]);
+    expect(elapsedMs).toBe(499);
   });
 
   it('waits without holding a concurrency slot: other jobs run during the backoff', async () => {

@@ -7,6 +7,7 @@ import { failStates, stateHealth, type StateHealth } from './health.js';
 import { stateLabelLines } from './node-label.js';
 import { checkOption, optional, wholeNumber } from '../model/check-option.js';
 import { renderValue } from '../model/render-value.js';
+import { match } from 'ts-pattern';
 
 /** A state as both diagram formats draw it. */
 export interface DiagramNode {
@@ -74,12 +75,14 @@ export function diagramModel<AC, OC, JC, S extends string>(workflow: Workflow<AC
 }
 
 function edgeLabel<AC, OC, JC>(graph: Graph<AC, OC, JC>, from: string, kind: EdgeKind): string | undefined {
-  if (kind === 'spawn') return 'spawn';
-  if (kind === 'timeout-fail') {
-    const ms = graph.state(from)?.timeout?.ms;
-    return ms === undefined ? 'timeout' : `timeout ${formatDuration(ms)}`;
-  }
-  return undefined;
+  return match(kind)
+    .with('transition', () => undefined)
+    .with('spawn', () => 'spawn')
+    .with('timeout-fail', () => {
+      const ms = graph.state(from)?.timeout?.ms;
+      return ms === undefined ? 'timeout' : `timeout ${formatDuration(ms)}`;
+    })
+    .exhaustive();
 }
 
 function emptyMetrics(state: string, terminal: boolean): StateMetrics {

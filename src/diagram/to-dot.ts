@@ -3,6 +3,7 @@ import type { DiagramOptions } from './diagram-options.js';
 import { diagramModel, type DiagramEdge, type DiagramNode } from './diagram-model.js';
 import { dotId, dotLabel } from './escape-dot.js';
 import { HEALTH_COLOURS } from './health.js';
+import { match } from 'ts-pattern';
 
 const FONT = '"Helvetica,Arial,sans-serif"';
 const TIMEOUT_COLOUR = '"#c62828"';
@@ -50,10 +51,12 @@ function dotNode(node: DiagramNode): string {
 }
 
 function dotEdge(edge: DiagramEdge): string {
-  const attributes: string[] = [];
-  if (edge.kind === 'spawn') attributes.push('style=dashed');
-  if (edge.label !== undefined) attributes.push(`label=${dotLabel([edge.label])}`);
-  if (edge.kind === 'timeout-fail') attributes.push(`color=${TIMEOUT_COLOUR}`, `fontcolor=${TIMEOUT_COLOUR}`);
+  const label = edge.label === undefined ? [] : [`label=${dotLabel([edge.label])}`];
+  const attributes = match(edge.kind)
+    .with('transition', () => label)
+    .with('spawn', () => ['style=dashed', ...label])
+    .with('timeout-fail', () => [...label, `color=${TIMEOUT_COLOUR}`, `fontcolor=${TIMEOUT_COLOUR}`])
+    .exhaustive();
   const tail = attributes.length > 0 ? ` [${attributes.join(', ')}]` : '';
   return `  ${dotId(edge.from.name)} -> ${dotId(edge.to.name)}${tail};`;
 }

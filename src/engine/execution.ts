@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { match } from 'ts-pattern';
 import type { Graph } from '../model/graph.js';
 import { decideRetry } from '../policies/retry.js';
 import { decideTimeout, timedOutMessage } from '../policies/timeout.js';
@@ -31,6 +32,8 @@ export interface ExecutionContext {
   readonly clock: Clock;
   /** How long an exec that ignores its signal keeps its slot after its timeout or an abort. */
   readonly graceMs: number;
+  /** Where retry backoffs draw their jitter (Math.random, or a seeded one in tests). */
+  readonly random: () => number;
   /** Finished attempts per state that may await durability, beyond its running ones; 'strict' is 0. */
   readonly maxUndurable: (concurrency: number) => number;
 }
@@ -348,20 +351,32 @@ export class Execution {
     }
     const attempt = (this.#attempts.get(job.id) ?? 0) + 1;
     const base = { type: 'transition', id: job.id, from: node.name, jc: job.jc, at: this.#ctx.clock.now() } as const;
-    if (outcome.kind === 'timed-out') {
-      const error = timedOutMessage(outcome.timeout.ms);
-      const decision = decideTimeout(outcome.timeout, attempt);
-      if (decision.kind === 'retry') return this.#again(job, attempt, { ...base, to: node.name, error }, 0);
-      this.#attempts.delete(job.id);
-      return { record: { ...base, to: decision.to, error } };
-    }
-    const error = messageOf(outcome.error);
-    const decision = decideRetry(node.retry, attempt, outcome.error);
-    if (decision.kind === 'retry') return this.#again(job, attempt, { ...base, to: node.name, error }, decision.inMs);
+    // The failure path (a timeout or a throw), off the hot path: matched exhaustively.
+    return match(outcome)
+      .with({ kind: 'timed-out' }, ({ timeout }) => {
+        const error = timedOutMessage(timeout.ms);
+        return match(decideTimeout(timeout, attempt))
+          .with({ kind: 'retry' }, () => this.#again(job, attempt, { ...base, to: node.name, error }, 0))
+          .with({ kind: 'fail-state' }, ({ to }) => this.#gaveUp(job, { ...base, to, error }))
+          .exhaustive();
+      })
+      .with({ kind: 'threw' }, ({ error: thrown }) => {
+        const error = messageOf(thrown);
+        const decision = decideRetry(node.retry, attempt, thrown, this.#ctx.random);
+        if (decision.kind === 'retry') return this.#again(job, attempt, { ...base, to: node.name, error }, decision.inMs);
+        const recorded = decision.note === undefined ? error : `${error} (${decision.note})`;
+        return match(decision)
+          .with({ kind: 'then' }, ({ to }) => this.#gaveUp(job, { ...base, to, error: recorded }))
+          .with({ kind: 'fail' }, () => this.#gaveUp(job, { ...base, to: node.name, error: recorded, failed: true }))
+          .exhaustive();
+      })
+      .exhaustive();
+  }
+
+  /** Retries are over for this visit of the state: the record that ends it. */
+  #gaveUp(job: Job<unknown>, record: TransitionRecord<unknown>): { record: TransitionRecord<unknown> } {
     this.#attempts.delete(job.id);
-    const recorded = decision.note === undefined ? error : `${error} (${decision.note})`;
-    if (decision.kind === 'then') return { record: { ...base, to: decision.to, error: recorded } };
-    return { record: { ...base, to: node.name, error: recorded, failed: true } };
+    return { record };
   }
 
   #again(job: Job<unknown>, attempt: number, record: TransitionRecord<unknown>, retryInMs: number): { record: TransitionRecord<unknown>; retryInMs: number } {

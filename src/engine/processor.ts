@@ -31,6 +31,18 @@ export interface ProcessorOptions<OC, JC> {
    */
   readonly clock?: Clock;
   /**
+   * Where retry backoffs draw their jitter: a number in [0, 1) per call. Give a seeded generator
+   * in tests to make the waits exact.
+   * @defaultValue Math.random
+   * @example
+   * ```ts
+   * let seed = 1;
+   * const random = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
+   * new Processor(wf, ac, { clock: new FakeClock(), random });
+   * ```
+   */
+  readonly random?: () => number;
+  /**
    * How long an exec that ignores its `signal` keeps its concurrency slot after its timeout fired
    * or the run was aborted. Then the slot goes to the next job and the attempt is abandoned: what
    * it returns later is discarded, and `result.abandoned` counts it; after an abort, `exec`
@@ -56,7 +68,7 @@ export interface ProcessorOptions<OC, JC> {
   readonly maxUndurable?: number | 'strict' | ((concurrency: number) => number);
 }
 
-const PROCESSOR_OPTION_KEYS = optionKeys<ProcessorOptions<unknown, unknown>>({ store: true, status: true, clock: true, graceMs: true, maxUndurable: true });
+const PROCESSOR_OPTION_KEYS = optionKeys<ProcessorOptions<unknown, unknown>>({ store: true, status: true, clock: true, random: true, graceMs: true, maxUndurable: true });
 const PROCESSOR_EXEC_OPTION_KEYS = optionKeys<ProcessorExecOptions>({ signal: true });
 
 /** By default a state may run 4 × its concurrency ahead of the store: W3 re-runs at most 100 execs after a kill. */
@@ -135,6 +147,7 @@ export class Processor<AC, OC, JC, S extends string = string> {
         status: this.#options.status,
         signal: options.signal,
         clock,
+        random: this.#options.random ?? Math.random,
         graceMs: this.#options.graceMs ?? 5_000,
         maxUndurable: undurableLimit(this.#options.maxUndurable),
       });
@@ -155,7 +168,8 @@ function undurableLimit(option: ProcessorOptions<unknown, unknown>['maxUndurable
 function checkProcessorOptions(options: ProcessorOptions<unknown, unknown>): void {
   const where = 'new Processor(workflow, ac, options)';
   checkOptions(where, options, PROCESSOR_OPTION_KEYS, '{ store, status }');
-  const { graceMs, maxUndurable } = options;
+  const { graceMs, maxUndurable, random } = options;
+  if (random !== undefined && typeof random !== 'function') throw new TypeError(`${where}: random must be a function returning a number in [0, 1), got ${renderValue(random)}`);
   if (graceMs !== undefined && !(typeof graceMs === 'number' && graceMs >= 0 && graceMs !== Infinity)) {
     throw new TypeError(`${where}: graceMs must be a number of milliseconds from 0 up, got ${renderValue(graceMs)}`);
   }
