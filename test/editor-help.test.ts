@@ -95,8 +95,10 @@ describe("completing a state name after `state: '`", () => {
     expect(completions?.entries.map((e) => e.name)).toEqual(['fetch']);
   });
 
-  it.fails("in a kick made by .map(...), offers exactly the .spawns(...) targets (TypeScript does not, today)", () => {
-    expect(completionsAfterQuote(KICK, `({ state: '${CURSOR}', jc: { url }, key: url })`)).toEqual(['fetch']);
+  // A known limitation, asserted as it is: when TypeScript starts offering the targets here, this
+  // fails, and it becomes a test that they are offered.
+  it('known limitation: in a kick made by .map(...) without an annotation, TypeScript does not offer the .spawns(...) targets', () => {
+    expect(completionsAfterQuote(KICK, `({ state: '${CURSOR}', jc: { url }, key: url })`)).not.toEqual(['fetch']);
   });
 });
 
@@ -124,11 +126,6 @@ describe('go to definition, find references and rename on a state name', () => {
     editor.setSource(CRAWL);
     expect(service.getDefinitionAtPosition(fileName, inside(`state: 'parse'`))).toEqual([]);
     expect(service.getDefinitionAndBoundSpan(fileName, inside(`state: 'parse'`))).toBeUndefined();
-  });
-
-  it.fails("go to definition on `state: 'parse'` lands on .state('parse', …) (not feasible without a plugin)", () => {
-    editor.setSource(CRAWL);
-    expect(linesOf(service.getDefinitionAtPosition(fileName, inside(`state: 'parse'`)))).toEqual([lineOf(CRAWL, `.state('parse'`)]);
   });
 
   // Find references (and so rename) on a string literal matches the literals whose contextual type
