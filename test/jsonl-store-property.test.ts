@@ -50,6 +50,8 @@ interface Model {
 
 /** How many history entries a job keeps: the engine's cap (HISTORY_LIMIT in src/model/apply-record.ts). */
 const HISTORY_LIMIT = 20;
+/** How many errors a job keeps per state: the engine's cap (ERRORS_LIMIT in src/model/apply-record.ts). */
+const ERRORS_LIMIT = 20;
 
 const root = mkdtempSync(join(tmpdir(), 'jorb-jsonl-prop-'));
 let dirs = 0;
@@ -149,7 +151,11 @@ function applyToModel(model: Model, record: StoreRecord<JC>): void {
   const job = model.jobs.get(record.id);
   if (!job) throw new Error(`model: no job ${record.id}`);
   if (record.type === 'move') throw new Error('model: the property test makes no moves');
-  if (record.error !== undefined) (job.errors[record.from] ??= []).push(record.error);
+  if (record.error !== undefined) {
+    const list = (job.errors[record.from] ??= []);
+    list.push(record.error);
+    if (list.length > ERRORS_LIMIT) list.shift(); // a job keeps the last 20 errors per state
+  }
   job.jc = clone(record.jc);
   job.updatedAt = record.at;
   if (record.failed) {

@@ -94,4 +94,35 @@ describe('retry', () => {
     await runWithFakeClock(wf, {}, run, { clock });
     expect(order).toEqual(['a@0', 'b@10', 'c@20', 'a@1010']);
   });
+
+  it("tells each exec which attempt of the visit it is: 1, 2, 3 through the retries, 1 again on the next visit", async () => {
+    const attempts: [number, number][] = [];
+    const wf = workflow<object, object, { visit: number }>('attempts')
+      .state('call', { retry: { attempts: 3, backoff: { initialMs: 0 } } })
+      .to('call', 'done')
+      .exec(({ jc, attempt }) => {
+        attempts.push([jc.visit, attempt]);
+        if (attempt < 3) throw new Error('not yet');
+        return jc.visit < 2 ? { state: 'call', jc: { visit: jc.visit + 1 } } : { state: 'done', jc };
+      })
+      .terminal('done')
+      .build();
+    await runWithFakeClock(wf, {}, wf.newRun('r', {}).add({ visit: 1 }, 'call'));
+    expect(attempts).toEqual([[1, 1], [1, 2], [1, 3], [2, 1], [2, 2], [2, 3]]);
+  });
+
+  it('keeps the last 20 errors per state of a job that fails again and again (a poll); the count goes on', async () => {
+    const wf = workflow<object, object, { polls: number }>('poll')
+      .state('poll')
+      .to('poll', 'done')
+      .exec(({ jc }) => (jc.polls < 100 ? { state: 'poll', jc: { polls: jc.polls + 1 }, error: `not ready (poll ${jc.polls + 1})` } : { state: 'done', jc }))
+      .terminal('done')
+      .build();
+    const run = wf.newRun('r', {}).add({ polls: 0 }, 'poll');
+    await runWithFakeClock(wf, {}, run);
+    const errors = run.jobs.get('0')?.errors['poll'] ?? [];
+    expect(errors).toHaveLength(20);
+    expect(errors[0]).toBe('not ready (poll 81)');
+    expect(errors.at(-1)).toBe('not ready (poll 100)');
+  });
 });

@@ -258,7 +258,7 @@ export class Execution {
     };
     try {
       // The exec gets its own copy: a jc mutated in place must not reach the stored job before its transition.
-      const args = { ac, oc: run.oc, jc: copyJson(job.jc), job, signal };
+      const args = { ac, oc: run.oc, jc: copyJson(job.jc), job, signal, attempt: (this.#attempts.get(job.id) ?? 0) + 1 };
       const limiter = pool.node.rateLimit;
       const mayHedge = () => !this.#stopping && (limiter === undefined || this.#limiterWait(pool) <= 0);
       const done = runAttempt(pool.node, args, { clock, mayHedge }, report);

@@ -80,11 +80,18 @@ function addChildren<JC>(own: RunInternals<JC>, parent: Job<JC>, record: Transit
   return children;
 }
 
+/** How many errors a job keeps per state, the latest; the store's log keeps them all. */
+export const ERRORS_LIMIT = 20;
+
 /** Records an error message under a state, giving the job its own error map on first use. */
 export function recordError(job: MutableJob<unknown>, state: string, message: string): void {
   if (job.errors === NO_ERRORS) job.errors = {};
   const list = Object.hasOwn(job.errors, state) ? job.errors[state] : undefined;
-  if (list) list.push(message);
+  if (list) {
+    list.push(message);
+    // A job polling a state for hours would otherwise carry every error it ever saw.
+    if (list.length > ERRORS_LIMIT) list.shift();
+  }
   // defineProperty, not assignment: a state may be named "__proto__", which `=` would not store.
   else Object.defineProperty(job.errors, state, { value: [message], enumerable: true, writable: true, configurable: true });
 }

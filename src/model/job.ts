@@ -44,7 +44,7 @@ export interface Job<JC, S extends string = string> {
   readonly key?: string;
   /** Higher runs first within a state; absent means 0. */
   readonly priority?: number;
-  /** Every recorded error, by the state it happened in, oldest first. */
+  /** The recorded errors, by the state they happened in, oldest first: the last 20 per state (the store's log keeps all). */
   readonly errors: Readonly<Record<string, readonly string[]>>;
   /** The states the job entered, oldest first; the last 20 are kept (the store's log keeps all). */
   readonly history: readonly HistoryEntry[];

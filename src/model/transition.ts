@@ -50,7 +50,7 @@ export interface Transition<JC, T extends string = string, K extends string = st
  *
  * @example
  * ```ts
- * .exec(async ({ ac, oc, jc, job, signal }) => ({ state: 'done', jc }))
+ * .exec(async ({ ac, oc, jc, job, signal, attempt }) => ({ state: 'done', jc }))
  * ```
  * @public
  */
@@ -65,6 +65,12 @@ export interface ExecArgs<AC, OC, JC> {
   readonly job: Readonly<Job<JC>>;
   /** Aborted on shutdown and when the state's timeout expires: pass it to your I/O. */
   readonly signal: AbortSignal;
+  /**
+   * Which attempt of this visit to the state this is: 1, then 2, 3, … as the state's retry policy
+   * (or a timeout's `retries`) runs the exec again. A job that comes back to the state later
+   * (a loop, a redrive) starts at 1 again.
+   */
+  readonly attempt: number;
 }
 
 /**
