@@ -67,4 +67,5 @@ export type { RunSnapshot } from './model/run-snapshot.js';
 
 export type { StateStatus, StatusListener } from './status/state-status.js';
 export { progressBars, renderStatuses } from './status/progress-bars.js';
+export type { ProgressBars, ProgressOutput } from './status/progress-bars.js';
 export type { ProgressBarsOptions } from './status/progress-bars.js';

@@ -1,0 +1,74 @@
+// Using jorb-ts from your own project, as the README says: pack the package (its prepare script
+// builds dist/), install the tarball into a fresh project, and compile and run a workflow there
+// with the project's own TypeScript settings (no @types/node: the types must not need it).
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const repo = resolve(import.meta.dirname, '..');
+const root = mkdtempSync(join(tmpdir(), 'jorb-package-'));
+const project = join(root, 'app');
+let tarball = '';
+
+const run = (command: string, args: string[], cwd: string) => execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 240_000 });
+
+beforeAll(() => {
+  const packed = run('npm', ['pack', '--pack-destination', root, '--silent'], repo).trim().split('\n').at(-1) ?? '';
+  tarball = join(root, packed);
+  mkdirSync(project);
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
+  run('npm', ['install', tarball, '--no-audit', '--no-fund', '--prefer-offline'], project);
+}, 300_000);
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('jorb-ts installed from its tarball into a project of its own', () => {
+  it('ships dist with its types, the CLI, the README and the LICENSE, and no source maps pointing nowhere', () => {
+    const files = run('tar', ['-tzf', tarball], root).split('\n');
+    expect(files).toEqual(expect.arrayContaining(['package/dist/src/index.js', 'package/dist/src/index.d.ts', 'package/bin/jorb.js', 'package/README.md', 'package/LICENSE']));
+    expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
+    expect(files.some((f) => f.startsWith('package/test/') || f.startsWith('package/src/'))).toBe(false);
+  });
+
+  it('compiles a workflow with the minimal tsconfig of the README and runs it', () => {
+    writeFileSync(
+      join(project, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, outDir: 'out', skipLibCheck: false } }),
+    );
+    writeFileSync(
+      join(project, 'main.ts'),
+      `import { workflow, Processor, MemoryStore } from 'jorb-ts';
+import { FakeClock } from 'jorb-ts/testing';
+
+type JC = { n: number };
+const double = workflow<{}, {}, JC>('double')
+  .state('double', { concurrency: 2 })
+  .to('done')
+  .exec(({ jc }) => ({ state: 'done', jc: { n: jc.n * 2 } }))
+  .terminal('done')
+  .build();
+
+const run = double.newRun('r', {});
+for (let n = 1; n <= 3; n++) run.add({ n }, 'double');
+const result = await new Processor(double, {}, { store: new MemoryStore(), clock: new FakeClock() }).exec(run);
+console.log(JSON.stringify({ result, jcs: [...run.jobs.values()].map((j) => j.jc.n) }));
+`,
+    );
+    run(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', project], project);
+    const output = run(process.execPath, [join(project, 'out/main.js')], project);
+    expect(JSON.parse(output)).toEqual({ result: { outcome: 'complete', transitions: 3, failed: 0 }, jcs: [2, 4, 6] });
+  });
+
+  it('runs the jorb command from the installed package', () => {
+    const version = run(process.execPath, [join(project, 'node_modules/jorb-ts/bin/jorb.js'), '--help'], project);
+    expect(version).toContain('Usage: jorb');
+  });
+
+  it('a CommonJS project can require it too (Node 20.19 and later load an ES module without top-level await)', () => {
+    writeFileSync(join(project, 'main.cjs'), "const { workflow } = require('jorb-ts');\nconsole.log(typeof workflow);\n");
+    expect(run(process.execPath, [join(project, 'main.cjs')], project).trim()).toBe('function');
+    expect(readdirSync(join(project, 'node_modules/jorb-ts/dist/src')).length).toBeGreaterThan(0);
+  });
+});
