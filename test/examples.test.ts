@@ -22,19 +22,38 @@ describe('examples/quickstart.ts', () => {
 
   const tempDir = useTempDir();
 
-  it('runs as `npm run demo` does and prints progress and a summary', async () => {
+  it('runs as `npm run demo` does and prints progress and a summary; run again, it says the crawl is complete', async () => {
     const file = join(tempDir(), 'quickstart.jsonl');
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'examples/quickstart.ts', '--file', file], { timeout: 60_000 });
-    expect(stdout).toContain('Crawling a fake site of 300 pages');
+    const demo = ['--import', 'tsx', 'examples/quickstart.ts', '--file', file, '--pages', '60'];
+    const { stdout } = await run(process.execPath, demo, { timeout: 60_000 });
+    expect(stdout).toContain('Crawling a fake site of 60 pages');
     expect(stdout).toContain(`Saving the run in ${file} (Ctrl-C stops it; run again to continue).`);
     expect(stdout).toMatch(/fetch\s+\|/);
     expect(stdout).toMatch(/Crawl complete in [\d.]+ s/);
-    expect(stdout).toMatch(/jobs: 300 \(/);
+    expect(stdout).toMatch(/jobs: 60 \(/);
+    const { stdout: again } = await run(process.execPath, demo, { timeout: 60_000 });
+    expect(again).toMatch(new RegExp(`^The crawl saved in ${file.replaceAll(/[.*+?^${}()|[\]\\]/g, '\\$&')} is already complete: 60 jobs \\(\\d+ done(, \\d+ fetch-failed)?\\)\\.\\nRun the demo with --fresh to crawl again\\.\\n$`));
+  });
+
+  it('explains its flags: --help, and a one-line error for a bad one', async () => {
+    const demo = ['--import', 'tsx', 'examples/quickstart.ts'];
+    const { stdout } = await run(process.execPath, [...demo, '--help'], { timeout: 60_000 });
+    expect(stdout).toContain('--pages <n>        pages of the fake site (default 300: about 10 s)');
+    for (const [flags, message] of [
+      [['--pages', 'abc'], 'demo: --pages must be a whole number from 1 up, got "abc" (--help lists the flags)\n'],
+      [['--speed'], "demo: Unknown option '--speed' (--help lists the flags)\n"],
+    ] as const) {
+      const failed = await run(process.execPath, [...demo, ...flags], { timeout: 60_000 }).then(
+        () => undefined,
+        (e: unknown) => e as { code: number; stderr: string },
+      );
+      expect(failed).toMatchObject({ code: 2, stderr: message });
+    }
   });
 
   it('stops on Ctrl-C with the run saved, continues where it stopped, and starts over with --fresh', async () => {
     const file = join(tempDir(), 'quickstart.jsonl');
-    const args = ['--import', 'tsx', 'examples/quickstart.ts', '--file', file, '--pages', '3000'];
+    const args = ['--import', 'tsx', 'examples/quickstart.ts', '--file', file, '--pages', '3000', '--latency', '5-40'];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let interrupted = false;
