@@ -10,7 +10,7 @@
  * .jorb/quickstart.jsonl: stop it with Ctrl-C, run it again and it continues where it stopped;
  * `npm run demo -- --fresh` starts over.
  */
-import { existsSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { JsonlStore, Processor, progressBars, type Run, type StatusListener, type Store, workflow } from '../src/index.js';
