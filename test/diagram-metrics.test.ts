@@ -89,14 +89,14 @@ const CRAWL_DOT = String.raw`digraph "crawl" {
   graph [rankdir=LR, label="crawl", labelloc=t, fontname="Helvetica,Arial,sans-serif"];
   node [shape=box, style=rounded, fontname="Helvetica,Arial,sans-serif", fontsize=11];
   edge [fontname="Helvetica,Arial,sans-serif", fontsize=10];
-  "fetch" [label="fetch\nconcurrency 8\ntimeout 200ms"];
+  "fetch" [label="fetch\nconcurrency 8\ntimeout 1s"];
   "parse" [label="parse\nconcurrency 2 · recursive"];
   "done" [label="done", shape=doublecircle];
   "fetch-failed" [label="fetch-failed", shape=doublecircle];
   "fetch" -> "parse";
   "fetch" -> "fetch";
   "fetch" -> "fetch-failed";
-  "fetch" -> "fetch-failed" [label="timeout 200ms", color="#c62828", fontcolor="#c62828"];
+  "fetch" -> "fetch-failed" [label="timeout 1s", color="#c62828", fontcolor="#c62828"];
   "parse" -> "done";
   "parse" -> "fetch" [style=dashed, label="spawn"];
 }
@@ -106,14 +106,14 @@ const CRAWL_RUN_DOT = String.raw`digraph "crawl" {
   graph [rankdir=LR, label="crawl", labelloc=t, fontname="Helvetica,Arial,sans-serif"];
   node [shape=box, style=rounded, fontname="Helvetica,Arial,sans-serif", fontsize=11];
   edge [fontname="Helvetica,Arial,sans-serif", fontsize=10];
-  "fetch" [label="fetch\nconcurrency 8\ntimeout 200ms\n1 waiting · 0 executing · 1 failed\n3 jobs with errors · mean 225ms over 4 visits", style="rounded,filled", fillcolor="#f9d0d0", color="#c62828", fontcolor="#5c1010"];
-  "parse" [label="parse\nconcurrency 2 · recursive\n1 waiting · 0 executing · 0 failed\n0 jobs with errors · mean 50ms over 1 visit", style="rounded,filled", fillcolor="#d7f0d8", color="#2e7d32", fontcolor="#1b3d1d"];
+  "fetch" [label="fetch\nconcurrency 8\ntimeout 1s\n1 waiting · 0 executing · 1 failed\n3 jobs with errors · 225ms in state (waiting included), mean of 4 visits", style="rounded,filled", fillcolor="#f9d0d0", color="#c62828", fontcolor="#5c1010"];
+  "parse" [label="parse\nconcurrency 2 · recursive\n1 waiting · 0 executing · 0 failed\n0 jobs with errors · 50ms in state (waiting included), mean of 1 visit", style="rounded,filled", fillcolor="#d7f0d8", color="#2e7d32", fontcolor="#1b3d1d"];
   "done" [label="done\n1 completed", shape=doublecircle, style=filled, fillcolor="#d7f0d8", color="#2e7d32", fontcolor="#1b3d1d"];
   "fetch-failed" [label="fetch-failed\n1 completed", shape=doublecircle, style=filled, fillcolor="#f9d0d0", color="#c62828", fontcolor="#5c1010"];
   "fetch" -> "parse";
   "fetch" -> "fetch";
   "fetch" -> "fetch-failed";
-  "fetch" -> "fetch-failed" [label="timeout 200ms", color="#c62828", fontcolor="#c62828"];
+  "fetch" -> "fetch-failed" [label="timeout 1s", color="#c62828", fontcolor="#c62828"];
   "parse" -> "done";
   "parse" -> "fetch" [style=dashed, label="spawn"];
 }
@@ -123,14 +123,14 @@ const CRAWL_MERMAID = `---
 title: "crawl"
 ---
 flowchart LR
-  s0("fetch<br>concurrency 8<br>timeout 200ms")
+  s0("fetch<br>concurrency 8<br>timeout 1s")
   s1("parse<br>concurrency 2 · recursive")
   s2((("done")))
   s3((("fetch-failed")))
   s0 --> s1
   s0 --> s0
   s0 --> s3
-  s0 -->|"timeout 200ms"| s3
+  s0 -->|"timeout 1s"| s3
   s1 --> s2
   s1 -.->|"spawn"| s0
   linkStyle 3 stroke:#c62828,color:#c62828
@@ -140,14 +140,14 @@ const CRAWL_RUN_MERMAID = `---
 title: "crawl"
 ---
 flowchart LR
-  s0("fetch<br>concurrency 8<br>timeout 200ms<br>1 waiting · 0 executing · 1 failed<br>3 jobs with errors · mean 225ms over 4 visits")
-  s1("parse<br>concurrency 2 · recursive<br>1 waiting · 0 executing · 0 failed<br>0 jobs with errors · mean 50ms over 1 visit")
+  s0("fetch<br>concurrency 8<br>timeout 1s<br>1 waiting · 0 executing · 1 failed<br>3 jobs with errors · 225ms in state (waiting included), mean of 4 visits")
+  s1("parse<br>concurrency 2 · recursive<br>1 waiting · 0 executing · 0 failed<br>0 jobs with errors · 50ms in state (waiting included), mean of 1 visit")
   s2((("done<br>1 completed")))
   s3((("fetch-failed<br>1 completed")))
   s0 --> s1
   s0 --> s0
   s0 --> s3
-  s0 -->|"timeout 200ms"| s3
+  s0 -->|"timeout 1s"| s3
   s1 --> s2
   s1 -.->|"spawn"| s0
   classDef healthOk fill:#d7f0d8,stroke:#2e7d32,color:#1b3d1d
@@ -187,7 +187,7 @@ describe('toDot and toMermaid', () => {
       .build();
     const dot = toDot(wf);
     expect(dot).toContain(String.raw`"geocode" [label="geocode\nconcurrency 4 · ≤ 50/s\ntimeout 30s (2 retries) · retry 5 attempts"];`);
-    expect(dot).toContain(String.raw`"lookup" [label="lookup\nconcurrency 1 · ≤ 12.5/s\nretry 1 attempt · hedge after 250ms, max 2"];`);
+    expect(dot).toContain(String.raw`"lookup" [label="lookup\nconcurrency 1 · adaptive 12.5/s (from 1/s)\nretry 1 attempt · hedge after 250ms, max 2"];`);
     expect(dot).toContain('"geocode" -> "failed" [label="timeout 30s", color="#c62828", fontcolor="#c62828"];');
     expect(toMermaid(wf)).toContain('  s0("geocode<br>concurrency 4 · ≤ 50/s<br>timeout 30s (2 retries) · retry 5 attempts")');
   });

@@ -320,11 +320,11 @@ describe('toDot and toMermaid of the quickstart crawl', () => {
     const dot = toDot(crawl);
     const svg = renderWasm(dot);
     expectDotShowsWorkflow(svg, crawl);
-    expect(svg.nodes).toContainEqual({ lines: ['fetch', 'concurrency 8', 'timeout 200ms'], ellipses: 0 });
+    expect(svg.nodes).toContainEqual({ lines: ['fetch', 'concurrency 8', 'timeout 1s'], ellipses: 0 });
     expect(svg.nodes).toContainEqual({ lines: ['parse', 'concurrency 2 · recursive'], ellipses: 0 });
     expect(svg.nodes).toContainEqual({ lines: ['done'], ellipses: 2 });
     expect(svg.nodes).toContainEqual({ lines: ['fetch-failed'], ellipses: 2 });
-    expect(svg.edges).toContainEqual(['timeout 200ms']);
+    expect(svg.edges).toContainEqual(['timeout 1s']);
     expect(svg.edges).toContainEqual(['spawn']);
     expect(dot).toContain('"done" [label="done", shape=doublecircle];');
     expect(dot).toContain('"parse" -> "fetch" [style=dashed, label="spawn"];');
@@ -336,7 +336,7 @@ describe('toDot and toMermaid of the quickstart crawl', () => {
       ['s0', 's1', 'normal', ''],
       ['s0', 's0', 'normal', ''],
       ['s0', 's3', 'normal', ''],
-      ['s0', 's3', 'normal', 'timeout 200ms'],
+      ['s0', 's3', 'normal', 'timeout 1s'],
       ['s1', 's2', 'normal', ''],
       ['s1', 's0', 'dotted', 'spawn'],
     ]);
@@ -354,7 +354,7 @@ describe('toDot and toMermaid of the quickstart crawl', () => {
     expect(done).toEqual(['done', `${summary.byState['done'] ?? 0} completed`]);
     const fetch = svg.nodes.map((n) => n.lines).find((lines) => lines[0] === 'fetch');
     expect(fetch?.[3]).toBe('0 waiting · 0 executing · 0 failed');
-    expect(fetch?.[4]).toMatch(/^\d+ jobs? with errors · mean [\d.]+m?s over \d+ visits?$/);
+    expect(fetch?.[4]).toMatch(/^\d+ jobs? with errors · [\d.]+m?s in state \(waiting included\), mean of \d+ visits?$/);
 
     const parsed = await parseMermaid(toMermaid(crawl, { run }));
     expectMermaidShowsWorkflow(parsed, crawl);
@@ -367,7 +367,7 @@ describe('toDot and toMermaid of the quickstart crawl', () => {
     if (!plain || !withRun) throw new Error('dot wrote fewer SVG documents than graphs');
     expectDotShowsWorkflow(plain, crawl);
     expectDotShowsWorkflow(withRun, crawl);
-    expect(withRun.nodes).toContainEqual({ lines: ['fetch', 'concurrency 8', 'timeout 200ms', '1 waiting · 0 executing · 0 failed', '0 jobs with errors'], ellipses: 0 });
+    expect(withRun.nodes).toContainEqual({ lines: ['fetch', 'concurrency 8', 'timeout 1s', '1 waiting · 0 executing · 0 failed', '0 jobs with errors'], ellipses: 0 });
   });
 });
 

@@ -1,4 +1,5 @@
 import type { StateNode } from '../model/graph.js';
+import type { RateLimiter } from '../model/rate-limiter.js';
 import type { StateMetrics } from './diagram-metrics.js';
 import { displayText } from './display-text.js';
 import { formatDuration } from './format-duration.js';
@@ -21,7 +22,7 @@ export function stateLabelLines(state: LabelledState, metrics?: StateMetrics): s
   const lines = [displayText(state.name)];
   if (!state.terminal) {
     const running = [`concurrency ${state.concurrency}`];
-    if (state.rateLimit) running.push(formatRate(state.rateLimit.current()));
+    if (state.rateLimit) running.push(formatLimit(state.rateLimit));
     if (state.recursive) running.push('recursive');
     lines.push(running.join(' · '));
     const limits: string[] = [];
@@ -43,16 +44,38 @@ function metricLines(terminal: boolean, m: StateMetrics): string[] {
     : [`${m.waiting} waiting · ${m.executing} executing · ${m.failed} failed`];
   const more: string[] = [];
   if (!terminal || m.errors > 0) more.push(`${plural(m.errors, 'job', 'jobs')} with errors`);
-  if (m.meanDurationMs !== undefined) more.push(`mean ${formatDuration(m.meanDurationMs)} over ${plural(m.visits, 'visit', 'visits')}`);
+  // From the jobs' history: entering the state to leaving it, so waiting for a slot counts too.
+  if (m.meanDurationMs !== undefined) more.push(`${formatDuration(m.meanDurationMs)} in state (waiting included), mean of ${plural(m.visits, 'visit', 'visits')}`);
   if (more.length > 0) lines.push(more.join(' · '));
   return lines;
 }
 
-/** A rate limit as a label shows it: `≤ 50/s`, `≤ 0.5/s`, `≤ 1234/s`. */
-function formatRate(perSecond: number): string {
-  if (!Number.isFinite(perSecond)) return `≤ ${perSecond}/s`;
+/**
+ * A rate limit as a label shows it: a fixed one as a cap, `≤ 50/s`; an adaptive one (it has a
+ * `snapshot()` with bounds, as `aimd()`'s does) as what it is now and where it may go,
+ * `adaptive 50/s (10–2000/s)`, or `adaptive 50/s (from 1/s)` with no maximum.
+ */
+function formatLimit(limiter: RateLimiter): string {
+  const bounds = adaptiveBounds(limiter);
+  if (bounds === undefined) return `≤ ${formatRate(limiter.current())}`;
+  const range = Number.isFinite(bounds.max) ? `${formatRate(bounds.min, '')}–${formatRate(bounds.max)}` : `from ${formatRate(bounds.min)}`;
+  return `adaptive ${formatRate(limiter.current())} (${range})`;
+}
+
+function adaptiveBounds(limiter: RateLimiter): { min: number; max: number } | undefined {
+  const snapshot = (limiter as { snapshot?: unknown }).snapshot;
+  if (typeof snapshot !== 'function') return undefined;
+  const taken: unknown = snapshot.call(limiter);
+  if (typeof taken !== 'object' || taken === null) return undefined;
+  const { min, max } = taken as { min?: unknown; max?: unknown };
+  return typeof min === 'number' && typeof max === 'number' ? { min, max } : undefined;
+}
+
+/** `50/s`, `0.5/s`, `1234/s`. */
+function formatRate(perSecond: number, unit = '/s'): string {
+  if (!Number.isFinite(perSecond)) return `${perSecond}${unit}`;
   const shown = perSecond >= 100 ? Math.round(perSecond) : Number(perSecond.toPrecision(3));
-  return `≤ ${shown}/s`;
+  return `${shown}${unit}`;
 }
 
 function plural(n: number, one: string, many: string): string {
