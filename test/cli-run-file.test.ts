@@ -46,7 +46,7 @@ describe('jorb report', () => {
     expect(stdout).toMatch(/ {2}fetch +6 {2}\(6 failed, 6 with errors\)/);
     expect(stdout).toContain('3 × HTTP 503   e.g. job "0", "10", "20"');
     expect(stdout).toContain('3 × HTTP 404   e.g. job "5", "15", "25"');
-    expect(stdout).toContain('Kicks: 30 jobs added, 1 kicked, deepest chain 1, largest family: job "1" with 1 descendants');
+    expect(stdout).toContain('Kicks: 30 jobs added, 1 kicked, deepest chain 1, largest family: job "1" with 1 descendant');
   });
 
   it('--json gives the same for machines', async () => {
