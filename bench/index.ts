@@ -1,7 +1,7 @@
 // The benchmark runner (`npm run bench`): runs every workload in one process, prints their
 // human-readable lines, then as the last line one JSON object merging every workload's figures.
 // Heap figures need `global.gc`, so without --expose-gc it re-executes itself with it.
-// N: `--n 5000`, or env BENCH_N; 100,000 by default (W3, jsonl and memstore use it).
+// N: `--n 5000`, or env BENCH_N; 100,000 by default (W3, jsonl, memstore and the durable figures of kill use it).
 // `--only restart` (or a comma list, `--only w3,jsonl`) runs only those workloads; all by default.
 // `--original-cap 12`: seconds one run of the original baseline may take before it is extrapolated.
 //
@@ -17,7 +17,7 @@
 //   kill      W3 with 10,000 jobs on a JsonlStore killed with SIGKILL at about 40 % and restarted,
 //             5 kill points for the default maxUndurable and for 'strict': execs run twice and
 //             jobs lost, against the bound Σ (concurrency + maxUndurable); then durable W3 against
-//             in memory (bench/kill.ts, bench/kill-child.ts; about 40 s)
+//             in memory at 10,000 and N jobs (bench/kill.ts, bench/kill-child.ts; about 40 s)
 //   priority  50,000 jobs at one priority against 50,000 distinct priorities, one state
 //             (bench/priority.ts; about 5 s)
 //   memstore  W3 with a MemoryStore against a JsonlStore (N jobs; bench/memstore.ts; about 15 s)
@@ -108,7 +108,7 @@ async function main(): Promise<void> {
   if (only.has('original')) merge(figures, await original(log, cap));
   if (only.has('restart')) merge(figures, await restart(log));
   if (only.has('ratelimit')) merge(figures, await rateLimit(log));
-  if (only.has('kill')) merge(figures, await kill(log));
+  if (only.has('kill')) merge(figures, await kill(n, log));
   if (only.has('priority')) merge(figures, await priority(log));
   if (only.has('memstore')) merge(figures, await memstore(n, log));
   if (only.has('million')) merge(figures, await million(log));
