@@ -159,7 +159,9 @@ describe('aimd: bounds', () => {
     ['very large values', 10_000, 1_000, 50_000],
     ['min greater than max swapped', 30, 100, 10],
   ])('keeps the rate within bounds: %s', (_name, initial, min, max) => {
-    for (const make of [aimd, aimd.classic]) {
+    // aimd() refuses rates that are no rates (zero, min above max); aimd.classic() normalises them as the original did.
+    const valid = initial > 0 && min <= max && initial >= min && initial <= max;
+    for (const make of valid ? [aimd, aimd.classic] : [aimd.classic]) {
       const limiter = make({ initial, min, max, clock: manualClock() });
       limiter.onRateLimited();
       limiter.onSuccess();
@@ -182,7 +184,27 @@ describe('aimd: bounds', () => {
     ['max below the default floor: the floor comes down to it', { initial: 5, max: 0.5 }, { initial: 0.5, min: 0.5, max: 0.5 }],
     ['nothing given', {}, { initial: 1, min: 1, max: Infinity }],
     ['all zero (Go zero values)', { initial: 0, min: 0, max: 0 }, { initial: 1, min: 1, max: Infinity }],
-  ])('normalises its rates: %s', (_name, options, expected) => {
+  ])('aimd.classic() normalises its rates as the original did: %s', (_name, options, expected) => {
+    const s = aimd.classic({ ...options, clock: manualClock() }).snapshot();
+    expect({ initial: s.rate, min: s.min, max: s.max }).toEqual(expected);
+  });
+
+  it.each<[AimdOptions, string]>([
+    [{ initial: 30, min: 100, max: 10 }, 'aimd: min (100) must not be above max (10)'],
+    [{ initial: 500, min: 1, max: 200 }, 'aimd: initial (500) must not be above max (200)'],
+    [{ initial: 2, min: 5, max: 200 }, 'aimd: initial (2) must not be below min (5)'],
+    [{ initial: -1 }, 'aimd: initial must be a rate above 0 (permits a second), got -1'],
+    [{ initial: 10, min: 0 }, 'aimd: min must be a rate above 0 (permits a second), got 0'],
+    [{ initial: 10, max: -1 }, 'aimd: max must be a rate above 0 (permits a second), got -1'],
+  ])('aimd() refuses rates that are none, as fixedRate() does, naming the option: %o', (options, message) => {
+    expect(() => aimd(options)).toThrow(new TypeError(message));
+  });
+
+  it.each<[AimdOptions, { initial: number; min: number; max: number }]>([
+    [{ min: 5, max: 200 }, { initial: 5, min: 5, max: 200 }],
+    [{}, { initial: 1, min: 1, max: Infinity }],
+    [{ max: 0.5 }, { initial: 0.5, min: 0.5, max: 0.5 }],
+  ])('aimd() fills in what is left out: %o', (options, expected) => {
     const s = aimd({ ...options, clock: manualClock() }).snapshot();
     expect({ initial: s.rate, min: s.min, max: s.max }).toEqual(expected);
   });

@@ -1,6 +1,7 @@
 import type { Clock } from '../model/clock.js';
 import { aBoolean, aNumber, checkOption, checkOptions, numberIn, oneOf, optionKeys, optional, rule } from '../model/check-option.js';
 import { checkClock } from './token-bucket.js';
+import { renderValue } from '../model/render-value.js';
 
 /** The floor when `min` is left out, zero or negative (permits a second). */
 const DEFAULT_MIN = 1;
@@ -36,24 +37,25 @@ export type AimdClassicOptions = Omit<AimdOptions, 'slowStart' | 'slowStartFacto
  */
 export interface AimdOptions {
   /**
-   * The rate to start at. Clamped into `[min, max]`; left out, zero or negative, it is `min`.
+   * The rate to start at, within `[min, max]` (`aimd()` throws otherwise; `aimd.classic()` clamps
+   * it, and takes zero or negative as left out, as the original did). Left out, it is `min`.
    * Minimum: above 0, finite.
    * @defaultValue `min`
    */
   readonly initial?: number;
   /**
-   * The floor that backoffs never go below. Left out, zero or negative, it is 1. (The original
-   * floors at 1e-9 permits a second, one attempt every 30 years, a stall rather than a floor; set a
-   * small positive `min` such as 0.1 for services that allow less than one call a second.)
-   * When both `min` and `max` are given and `min > max`, the two are swapped, as in the original.
+   * The floor that backoffs never go below. Left out, it is 1. (The original floors at 1e-9
+   * permits a second, one attempt every 30 years, a stall rather than a floor; set a small positive
+   * `min` such as 0.1 for services that allow less than one call a second.) `min > max`, zero or
+   * negative is an error for `aimd()`; `aimd.classic()` swaps and defaults them as the original did.
    * Minimum: above 0, finite.
    * @defaultValue 1
    */
   readonly min?: number;
   /**
-   * The ceiling that increases never go above. Left out, zero or negative, there is none. (The
-   * original, given no max, pinned the rate at min.) A `max` below the default `min` lowers the floor
-   * to `max`.
+   * The ceiling that increases never go above. Left out, there is none (`aimd.classic()` also
+   * takes zero or negative as none; the original, given no max, pinned the rate at min). A `max`
+   * below the default `min` lowers the floor to `max`.
    * Minimum: above 0 (Infinity allowed).
    * @defaultValue `Infinity`
    */
@@ -214,6 +216,9 @@ export function aimdSettings(factory: string, options: AimdOptions, learnFast: b
   const given = { initial: number('initial', true), min: number('min', true), max: number('max', false) };
   const positive = (n: number | undefined): n is number => n !== undefined && n > 0;
 
+  // aimd() refuses what is no rate, as fixedRate() does; aimd.classic() keeps the original's
+  // normalising (0 meant "not set" in Go, and min > max was swapped).
+  if (learnFast) checkBounds(factory, given);
   let max = positive(given.max) ? given.max : Infinity;
   let min = positive(given.min) ? given.min : Math.min(DEFAULT_MIN, max);
   if (min > max) [min, max] = [max, min];
@@ -241,4 +246,16 @@ export function aimdSettings(factory: string, options: AimdOptions, learnFast: b
     openWithOnePermit: learnFast,
     clock: options.clock,
   };
+}
+
+/** aimd()'s rule: a rate given must be above 0, `min` ≤ `max`, `initial` within them. */
+function checkBounds(factory: string, given: { readonly initial: number | undefined; readonly min: number | undefined; readonly max: number | undefined }): void {
+  for (const name of ['initial', 'min', 'max'] as const) {
+    const value = given[name];
+    if (value !== undefined && !(value > 0)) throw new TypeError(`${factory}: ${name} must be a rate above 0 (permits a second), got ${renderValue(value)}`);
+  }
+  const { initial, min, max } = given;
+  if (min !== undefined && max !== undefined && min > max) throw new TypeError(`${factory}: min (${min}) must not be above max (${max})`);
+  if (initial !== undefined && min !== undefined && initial < min) throw new TypeError(`${factory}: initial (${initial}) must not be below min (${min})`);
+  if (initial !== undefined && max !== undefined && initial > max) throw new TypeError(`${factory}: initial (${initial}) must not be above max (${max})`);
 }
