@@ -1,7 +1,7 @@
 // Guarantee: a state cannot be declared twice, whether by .state or by .terminal.
 import { expectError, expectType } from 'tsd';
 import { workflow, type Workflow } from 'jorb-ts';
-import type { DuplicateStateMessage, NewStateName } from 'jorb-ts/types';
+import type { DuplicateStateMessage, NewStateName, NewTerminalName, RepeatedTerminalMessage } from 'jorb-ts/types';
 
 type AC = { api: { get(url: string, signal: AbortSignal): Promise<string> } };
 type OC = { outDir: string };
@@ -38,6 +38,7 @@ expectError(doneDeclared.terminal('done'));
 
 // Rejected: the same name twice in one .terminal(...) call (the runtime rejects it: 'State "done" is declared twice').
 expectError(crawl.terminal('done', 'done'));
+expectError(fetchDeclared.terminal('done', 'fetch-failed', 'done'));
 
 // The readable error: the parameter type of a name already declared is a sentence; the argument
 // it is said about is the name.
@@ -45,3 +46,9 @@ expectType<'This state is already declared: declare each state once, by .state(â
 expectType<DuplicateStateMessage>({} as NewStateName<'fetch', 'fetch' | 'parse'>);
 expectType<'parse'>({} as NewStateName<'parse', 'fetch'>);
 expectType<'done'>({} as NewStateName<'done', never>);
+
+// A name repeated within one .terminal(...) gets its own sentence; one declared before, the first.
+expectType<'This name is repeated in this .terminal(â€¦): list each state once'>({} as RepeatedTerminalMessage);
+expectType<RepeatedTerminalMessage>({} as NewTerminalName<['done', 'failed', 'done'], '0', 'fetch'>);
+expectType<DuplicateStateMessage>({} as NewTerminalName<['fetch', 'done'], '0', 'fetch'>);
+expectType<'failed'>({} as NewTerminalName<['done', 'failed', 'done'], '1', 'fetch'>);

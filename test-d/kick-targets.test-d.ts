@@ -1,6 +1,7 @@
 // Guarantee: an exec may kick child jobs only into a state named in that state's .spawns(...), with a JC.
 import { expectError, expectType } from 'tsd';
 import { workflow, type Kick, type Workflow } from 'jorb-ts';
+import type { NoSpawnsMessage } from 'jorb-ts/types';
 
 type AC = { api: { get(url: string, signal: AbortSignal): Promise<string> } };
 type OC = { outDir: string };
@@ -90,3 +91,16 @@ expectError(
     .spawns('fetch')
     .exec(({ jc }) => ({ state: 'done', jc, kicks: [{ state: 'fetch' }] })),
 );
+
+// A state with no .spawns(...) may kick only into the sentence that says what to add (no state is
+// named like it), so its kicks are reported as "Type '\"fetch\"' is not assignable to type '\"add .spawns(…) to kick\"'".
+expectType<'add .spawns(…) to kick'>({} as NoSpawnsMessage);
+// Its exec may still return an empty list, or kicks typed `never`.
+crawl
+  .state('parse')
+  .to('done')
+  .exec(({ jc }) => ({ state: 'done', jc, kicks: [] }));
+crawl
+  .state('parse')
+  .to('done')
+  .exec(({ jc }) => ({ state: 'done', jc, kicks: [] as Kick<JC, never>[] }));

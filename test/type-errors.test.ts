@@ -89,7 +89,7 @@ describe('the messages, word for word', () => {
     const lines = d.text.split('\n');
     expect(lines).toHaveLength(7);
     expect(lines[0]).toBe(
-      `__snippet__.ts:12:9 - error TS2345: Argument of type '({ ac, jc, signal }: ExecArgs<AC, OC, JC>) => Promise<{ state: "prase"; jc: { body: string; url: string; }; error?: never; } | { state: "fetch-failed"; jc: JC; error: string; }>' is not assignable to parameter of type 'ExecFn<AC, OC, JC, "parse" | "fetch-failed", never>'.`,
+      `__snippet__.ts:12:9 - error TS2345: Argument of type '({ ac, jc, signal }: ExecArgs<AC, OC, JC>) => Promise<{ state: "prase"; jc: { body: string; url: string; }; error?: never; } | { state: "fetch-failed"; jc: JC; error: string; }>' is not assignable to parameter of type 'ExecFn<AC, OC, JC, "parse" | "fetch-failed", "add .spawns(…) to kick">'.`,
     );
     expect(lines.at(-2)).toBe(`          Types of property 'state' are incompatible.`);
     expect(lines.at(-1)).toBe(`            Type '"prase"' is not assignable to type '"parse" | "fetch-failed"'. Did you mean '"parse"'?`);
@@ -151,10 +151,99 @@ describe('the messages, word for word', () => {
     expect(underlined('kick-not-spawn-target', d)).toBe('kicks');
   });
 
+  it('a name twice in one .terminal(...): at the first of the two, saying it is repeated', () => {
+    const d = onlyDiagnostic('terminal-repeats-name');
+    expect(d.text).toBe(
+      `__snippet__.ts:16:21 - error TS2345: Argument of type '"fetch-failed"' is not assignable to parameter of type '"This name is repeated in this .terminal(…): list each state once"'.`,
+    );
+    expect(underlined('terminal-repeats-name', d)).toBe(`'fetch-failed'`);
+  });
+
+  it('a kick from a state without .spawns(...): at kicks, four lines, the last naming the call to add', () => {
+    const d = onlyDiagnostic('kick-without-spawns');
+    expect(d.text.split('\n')).toEqual([
+      `__snippet__.ts:18:5 - error TS2322: Type '{ state: "fetch"; jc: { url: string; }; key: string; }[]' is not assignable to type 'readonly Kick<JC, "add .spawns(…) to kick">[]'.`,
+      `  Type '{ state: "fetch"; jc: { url: string; }; key: string; }' is not assignable to type 'Kick<JC, "add .spawns(…) to kick">'.`,
+      `    Types of property 'state' are incompatible.`,
+      `      Type '"fetch"' is not assignable to type '"add .spawns(…) to kick"'.`,
+    ]);
+    expect(underlined('kick-without-spawns', d)).toBe('kicks');
+  });
+
+  it('a kick in an array literal from a state without .spawns(...): one line, at the state', () => {
+    const source = typeErrorCase('kick-without-spawns').snippet.replace(
+      'kicks: links(jc.body).map((url) => ({ state: \'fetch\', jc: { url }, key: url })),',
+      "kicks: [{ state: 'fetch', jc: { url: jc.url } }],",
+    );
+    expect(compileSnippet(source).map((d) => d.text)).toEqual([
+      `__snippet__.ts:18:15 - error TS2322: Type '"fetch"' is not assignable to type '"add .spawns(…) to kick"'.`,
+    ]);
+  });
+
+  it('a state without .exec(fn): at the next name, naming the state and the call, two lines', () => {
+    const d = onlyDiagnostic('missing-exec');
+    expect(d.text.split('\n')).toEqual([
+      `__snippet__.ts:12:10 - error TS2345: Argument of type '"parse"' is not assignable to parameter of type '"parse" & TypeMessage<"State 'fetch' has no exec: add .exec(fn) after its .to(…)">'.`,
+      `  Type 'string' is not assignable to type 'TypeMessage<"State 'fetch' has no exec: add .exec(fn) after its .to(…)">'.`,
+    ]);
+    expect(underlined('missing-exec', d)).toBe(`'parse'`);
+  });
+
+  it('a state without .exec(fn) before .terminal(...) or .build(): the same sentence there', () => {
+    const before = typeErrorCase('missing-exec').snippet;
+    const atTerminal = before.replace(`  .state('parse', { concurrency: 4 })\n  .to('done')\n  .exec(({ jc }) => ({ state: 'done', jc }))\n`, '').replace(`.to('parse')`, `.to('done')`);
+    expect(compileSnippet(atTerminal).map((d) => d.text)).toEqual([
+      `__snippet__.ts:12:13 - error TS2345: Argument of type '"done"' is not assignable to parameter of type '"done" & TypeMessage<"State 'fetch' has no exec: add .exec(fn) after its .to(…)">'.\n` +
+        `  Type 'string' is not assignable to type 'TypeMessage<"State 'fetch' has no exec: add .exec(fn) after its .to(…)">'.`,
+    ]);
+    const atBuild = atTerminal.replace(`  .terminal('done')\n`, '').replace(`.to('done')`, `.to('done').spawns('fetch')`);
+    expect(compileSnippet(atBuild).map((d) => d.text)).toEqual([
+      `__snippet__.ts:12:4 - error TS2349: This expression is not callable.\n` +
+        `  Type 'TypeMessage<"State 'fetch' has no exec: add .exec(fn) after its .to(…)">' has no call signatures.`,
+    ]);
+  });
+
+  it('a state without .to(...): at its exec, naming the state and the call, two lines', () => {
+    const d = onlyDiagnostic('missing-targets');
+    expect(d.text.split('\n')).toEqual([
+      `__snippet__.ts:14:9 - error TS2345: Argument of type '({ jc }: ExecArgs<AC, OC, JC>) => { state: string; jc: JC; }' is not assignable to parameter of type 'ExecFn<AC, OC, JC> & TypeMessage<"State 'parse' has no .to(…): add .to(…) naming the states its exec may return, before .exec(fn)">'.`,
+      `  Type '({ jc }: ExecArgs<AC, OC, JC>) => { state: string; jc: JC; }' is not assignable to type 'TypeMessage<"State 'parse' has no .to(…): add .to(…) naming the states its exec may return, before .exec(fn)">'.`,
+    ]);
+  });
+
+  it('a builder used as a workflow: newRun says to add .build(), two lines', () => {
+    const d = onlyDiagnostic('missing-build');
+    expect(d.text.split('\n')).toEqual([
+      `__snippet__.ts:18:26 - error TS2349: This expression is not callable.`,
+      `  Type 'TypeMessage<"This is a workflow builder, not a workflow: end its definition with .build()">' has no call signatures.`,
+    ]);
+    expect(underlined('missing-build', d)).toBe('newRun');
+  });
+
+  it('a builder given to Processor, store.load or lintWorkflow: the third line says to add .build()', () => {
+    const source = typeErrorCase('missing-build')
+      .snippet.replace(`import { workflow } from '../src/index.js';`, `import { workflow, JsonlStore, lintWorkflow, Processor } from '../src/index.js';`)
+      .replace(
+        /^export const run = .*$/m,
+        [
+          `const store = new JsonlStore<OC, JC>('runs/crawl.jsonl');`,
+          `export const loaded = await store.load(crawl);`,
+          `export const processor = new Processor(crawl, { api: { get: async () => '' } }, { store });`,
+          `export const findings = lintWorkflow(crawl);`,
+        ].join('\n'),
+      );
+    const texts = compileSnippet(source).map((d) => d.text.split('\n'));
+    expect(texts).toHaveLength(3);
+    for (const lines of texts) {
+      expect(lines).toHaveLength(3);
+      expect(lines[2]).toMatch(/^ {4}Type 'TypeMessage<"This is a workflow builder, not a workflow: end its definition with \.build\(\)">' is /);
+    }
+  });
+
   it("a timeout's failState not among the targets: at the state's exec, naming both, two lines", () => {
     const d = onlyDiagnostic('fail-state-not-target');
     expect(d.text.split('\n')).toEqual([
-      `__snippet__.ts:12:9 - error TS2345: Argument of type '({ ac, jc, signal }: ExecArgs<AC, OC, JC>) => Promise<{ state: "parse"; jc: { body: string; url: string; }; }>' is not assignable to parameter of type 'ExecFn<AC, OC, JC, "fetch" | "parse", never> & TypeMessage<"Timeout failState or retry then-state 'fetch-failed' of state 'fetch' must be one of its .to() targets">'.`,
+      `__snippet__.ts:12:9 - error TS2345: Argument of type '({ ac, jc, signal }: ExecArgs<AC, OC, JC>) => Promise<{ state: "parse"; jc: { body: string; url: string; }; }>' is not assignable to parameter of type 'ExecFn<AC, OC, JC, "fetch" | "parse", "add .spawns(…) to kick"> & TypeMessage<"Timeout failState or retry then-state 'fetch-failed' of state 'fetch' must be one of its .to() targets">'.`,
       `  Type '({ ac, jc, signal }: ExecArgs<AC, OC, JC>) => Promise<{ state: "parse"; jc: { body: string; url: string; }; }>' is not assignable to type 'TypeMessage<"Timeout failState or retry then-state 'fetch-failed' of state 'fetch' must be one of its .to() targets">'.`,
     ]);
     // The exec of the state in question, not the chain above it.

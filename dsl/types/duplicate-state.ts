@@ -30,6 +30,38 @@ export type DuplicateStateMessage = 'This state is already declared: declare eac
 export type NewStateName<S extends string, Declared extends string> = S extends Declared ? DuplicateStateMessage : S;
 
 /**
+ * What the compiler says when one `.terminal(...)` call lists a name twice; the argument it is
+ * said about is the first of the two:
+ * `Argument of type '"done"' is not assignable to parameter of type '"This name is repeated in this .terminal(…): list each state once"'`.
+ *
+ * @example
+ * ```ts
+ * const m: RepeatedTerminalMessage = 'This name is repeated in this .terminal(…): list each state once';
+ * ```
+ * @public
+ */
+export type RepeatedTerminalMessage = 'This name is repeated in this .terminal(…): list each state once';
+
+/**
+ * The type of the name at index `I` of a `.terminal(...)` call whose names are `N`: the name itself;
+ * {@link DuplicateStateMessage} when an earlier call declared it; {@link RepeatedTerminalMessage}
+ * when the same call lists it again.
+ *
+ * @example
+ * ```ts
+ * type Ok = NewTerminalName<['done', 'failed'], '0', 'fetch'>;     // 'done'
+ * type Twice = NewTerminalName<['done', 'done'], '0', 'fetch'>;    // RepeatedTerminalMessage
+ * type Declared = NewTerminalName<['fetch'], '0', 'fetch'>;        // DuplicateStateMessage
+ * ```
+ * @public
+ */
+export type NewTerminalName<N extends readonly string[], I extends keyof N, Declared extends string> = N[I] extends Declared
+  ? DuplicateStateMessage
+  : N[I] extends OtherNames<N, I>
+    ? RepeatedTerminalMessage
+    : N[I];
+
+/**
  * The names of a tuple other than the one at index `I`: what a name in one `.terminal(...)` call
  * must not repeat.
  *

@@ -5,7 +5,10 @@
  * @packageDocumentation
  */
 
-export type { DuplicateStateMessage, NewStateName, OtherNames } from './duplicate-state.js';
+export type { DuplicateStateMessage, NewStateName, NewTerminalName, OtherNames, RepeatedTerminalMessage } from './duplicate-state.js';
+export type { NoSpawnsMessage } from './kick-targets.js';
+export type { MissingExecMessage, MissingTargetsMessage } from './missing-exec.js';
+export type { MissingBuildMessage } from './missing-build.js';
 export type { AllStatesDeclared, UndeclaredStateMessage } from './undeclared-states.js';
 export type { PolicyStatesAreTargets } from './policy-targets.js';
 export type { ContextsAreJson, JsonProblems } from './json-contexts.js';

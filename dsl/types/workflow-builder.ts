@@ -1,8 +1,12 @@
 import type { Workflow } from '../../src/model/workflow.js';
 import type { ExecFn } from '../../src/model/transition.js';
 import type { StateOptions } from '../../src/model/state-options.js';
-import type { DuplicateStateMessage, NewStateName, OtherNames } from './duplicate-state.js';
+import type { DuplicateStateMessage, NewTerminalName } from './duplicate-state.js';
+import type { NoSpawnsMessage } from './kick-targets.js';
+import type { MissingBuildMessage } from './missing-build.js';
+import type { MissingExecMessage, MissingTargetsMessage } from './missing-exec.js';
 import type { PolicyStatesAreTargets } from './policy-targets.js';
+import type { TypeMessage } from './type-message.js';
 import type { AllStatesDeclared } from './undeclared-states.js';
 
 /**
@@ -48,7 +52,7 @@ export interface WorkflowBuilder<AC, OC, JC, Declared extends string, Referenced
    * ```
    */
   terminal<const N extends readonly [string, ...string[]]>(
-    ...names: { [I in keyof N]: NewStateName<N[I], Declared | OtherNames<N, I>> }
+    ...names: { [I in keyof N]: NewTerminalName<N, I, Declared> }
   ): WorkflowBuilder<AC, OC, JC, Declared | N[number], Referenced>;
 
   /**
@@ -62,6 +66,15 @@ export interface WorkflowBuilder<AC, OC, JC, Declared extends string, Referenced
    * ```
    */
   readonly build: AllStatesDeclared<Declared, Referenced, () => Workflow<AC, OC, JC, Declared>>;
+
+  /** Not a member: a builder is not a workflow until `.build()`. Typed as the sentence the compiler then prints. */
+  readonly newRun: TypeMessage<MissingBuildMessage>;
+  /** Not a member: a builder is not a workflow until `.build()`. Typed as the sentence the compiler then prints. */
+  readonly graph: TypeMessage<MissingBuildMessage>;
+  /** Not a member: a builder is not a workflow until `.build()`. Typed as the sentence the compiler then prints. */
+  readonly name: TypeMessage<MissingBuildMessage>;
+  /** Not a member: a builder is not a workflow until `.build()`. Typed as the sentence the compiler then prints. */
+  readonly states: TypeMessage<MissingBuildMessage>;
 }
 
 /**
@@ -115,6 +128,17 @@ export interface StateStep<AC, OC, JC, Declared extends string, Referenced exten
        * ```
        */
       exec(fn: ExecFn<AC, OC, JC, T, K> & PolicyStatesAreTargets<S, P, T>): WorkflowBuilder<AC, OC, JC, Declared, Referenced | T | K>;
+      /** Not a call to make here: `.exec(fn)` comes first. Typed so the compiler says so at the name, and the chain after it still checks. */
+      state<S2 extends string, P2 extends string = never>(
+        name: S2 & TypeMessage<MissingExecMessage<S>>,
+        options?: StateOptions<P2, P2>,
+      ): StateStep<AC, OC, JC, Declared | S2, Referenced | T | K, S2, P2>;
+      /** Not a call to make here: `.exec(fn)` comes first. Typed so the compiler says so at the first name. */
+      terminal<const N extends readonly [string, ...string[]]>(
+        ...names: { [I in keyof N]: N[I] & TypeMessage<MissingExecMessage<S>> }
+      ): WorkflowBuilder<AC, OC, JC, Declared | N[number], Referenced | T | K>;
+      /** Not a call to make here: `.exec(fn)` comes first. Typed as the sentence the compiler then prints. */
+      readonly build: TypeMessage<MissingExecMessage<S>>;
     };
 
     /**
@@ -126,8 +150,33 @@ export interface StateStep<AC, OC, JC, Declared extends string, Referenced exten
      * .exec(({ jc }) => ({ state: 'done', jc: { ...jc, n: jc.n + 1 } }))
      * ```
      */
-    exec(fn: ExecFn<AC, OC, JC, T, never> & PolicyStatesAreTargets<S, P, T>): WorkflowBuilder<AC, OC, JC, Declared, Referenced | T>;
+    exec(fn: ExecFn<AC, OC, JC, T, NoSpawnsMessage> & PolicyStatesAreTargets<S, P, T>): WorkflowBuilder<AC, OC, JC, Declared, Referenced | T>;
+    /** Not a call to make here: `.exec(fn)` comes first. Typed so the compiler says so at the name, and the chain after it still checks. */
+    state<S2 extends string, P2 extends string = never>(
+      name: S2 & TypeMessage<MissingExecMessage<S>>,
+      options?: StateOptions<P2, P2>,
+    ): StateStep<AC, OC, JC, Declared | S2, Referenced | T, S2, P2>;
+    /** Not a call to make here: `.exec(fn)` comes first. Typed so the compiler says so at the first name. */
+    terminal<const N extends readonly [string, ...string[]]>(
+      ...names: { [I in keyof N]: N[I] & TypeMessage<MissingExecMessage<S>> }
+    ): WorkflowBuilder<AC, OC, JC, Declared | N[number], Referenced | T>;
+    /** Not a call to make here: `.exec(fn)` comes first. Typed as the sentence the compiler then prints. */
+    readonly build: TypeMessage<MissingExecMessage<S>>;
   };
+
+  /** Not a call to make here: `.to(...)` comes first. Typed so the compiler says so at the exec, which is still checked. */
+  exec(fn: ExecFn<AC, OC, JC> & TypeMessage<MissingTargetsMessage<S>>): WorkflowBuilder<AC, OC, JC, Declared, Referenced>;
+  /** Not a call to make here: `.to(...)` and `.exec(fn)` come first. Typed so the compiler says so at the name. */
+  state<S2 extends string, P2 extends string = never>(
+    name: S2 & TypeMessage<MissingTargetsMessage<S>>,
+    options?: StateOptions<P2, P2>,
+  ): StateStep<AC, OC, JC, Declared | S2, Referenced, S2, P2>;
+  /** Not a call to make here: `.to(...)` and `.exec(fn)` come first. Typed so the compiler says so at the first name. */
+  terminal<const N extends readonly [string, ...string[]]>(
+    ...names: { [I in keyof N]: N[I] & TypeMessage<MissingTargetsMessage<S>> }
+  ): WorkflowBuilder<AC, OC, JC, Declared | N[number], Referenced>;
+  /** Not a call to make here: `.to(...)` and `.exec(fn)` come first. Typed as the sentence the compiler then prints. */
+  readonly build: TypeMessage<MissingTargetsMessage<S>>;
 }
 
 /**
@@ -145,7 +194,18 @@ export type TargetsStep<AC, OC, JC, Declared extends string, Referenced extends 
   /** The states this state's exec may kick child jobs into; kicking elsewhere does not compile. */
   spawns<K extends string>(target: K, ...more: K[]): ExecStep<AC, OC, JC, Declared, Referenced, S, P, T, K>;
   /** The function run for each job in this state; it may return only the `.to(...)` targets. */
-  exec(fn: ExecFn<AC, OC, JC, T, never> & PolicyStatesAreTargets<S, P, T>): WorkflowBuilder<AC, OC, JC, Declared, Referenced | T>;
+  exec(fn: ExecFn<AC, OC, JC, T, NoSpawnsMessage> & PolicyStatesAreTargets<S, P, T>): WorkflowBuilder<AC, OC, JC, Declared, Referenced | T>;
+  /** Not a call to make here: `.exec(fn)` comes first. Typed so the compiler says so at the name, and the chain after it still checks. */
+  state<S2 extends string, P2 extends string = never>(
+    name: S2 & TypeMessage<MissingExecMessage<S>>,
+    options?: StateOptions<P2, P2>,
+  ): StateStep<AC, OC, JC, Declared | S2, Referenced | T, S2, P2>;
+  /** Not a call to make here: `.exec(fn)` comes first. Typed so the compiler says so at the first name. */
+  terminal<const N extends readonly [string, ...string[]]>(
+    ...names: { [I in keyof N]: N[I] & TypeMessage<MissingExecMessage<S>> }
+  ): WorkflowBuilder<AC, OC, JC, Declared | N[number], Referenced | T>;
+  /** Not a call to make here: `.exec(fn)` comes first. Typed as the sentence the compiler then prints. */
+  readonly build: TypeMessage<MissingExecMessage<S>>;
 };
 
 /**
@@ -171,4 +231,15 @@ export type ExecStep<
 > = {
   /** The function run for each job in this state; it may return only the `.to(...)` targets and kick only into the `.spawns(...)` ones. */
   exec(fn: ExecFn<AC, OC, JC, T, K> & PolicyStatesAreTargets<S, P, T>): WorkflowBuilder<AC, OC, JC, Declared, Referenced | T | K>;
+  /** Not a call to make here: `.exec(fn)` comes first. Typed so the compiler says so at the name, and the chain after it still checks. */
+  state<S2 extends string, P2 extends string = never>(
+    name: S2 & TypeMessage<MissingExecMessage<S>>,
+    options?: StateOptions<P2, P2>,
+  ): StateStep<AC, OC, JC, Declared | S2, Referenced | T | K, S2, P2>;
+  /** Not a call to make here: `.exec(fn)` comes first. Typed so the compiler says so at the first name. */
+  terminal<const N extends readonly [string, ...string[]]>(
+    ...names: { [I in keyof N]: N[I] & TypeMessage<MissingExecMessage<S>> }
+  ): WorkflowBuilder<AC, OC, JC, Declared | N[number], Referenced | T | K>;
+  /** Not a call to make here: `.exec(fn)` comes first. Typed as the sentence the compiler then prints. */
+  readonly build: TypeMessage<MissingExecMessage<S>>;
 };

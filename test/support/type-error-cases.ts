@@ -164,6 +164,26 @@ export const TYPE_ERROR_CASES: readonly TypeErrorCase[] = [
     replace: [[`.terminal('done', 'fetch-failed')`, `.terminal('done')`]],
   },
   {
+    id: 'terminal-repeats-name',
+    title: 'One `.terminal(...)` lists a name twice',
+    mistake: '`fetch-failed` is listed twice in the same `.terminal(...)`.',
+    snippet: file(`export const crawl = workflow<AC, OC, JC>('crawl')
+  .state('fetch', { concurrency: 10 })
+  .to('parse', 'fetch-failed')
+  .exec(async ({ ac, jc, signal }) => ({ state: 'parse', jc: { ...jc, body: await ac.api.get(jc.url, signal) } }))
+  .state('parse', { concurrency: 4 })
+  .to('done', 'parse-failed')
+  .exec(({ jc }) => ({ state: 'done', jc }))
+  .terminal('done', 'fetch-failed', 'parse-failed', 'fetch-failed')
+  .build();
+`),
+    at: `'fetch-failed', 'parse-failed', 'fetch-failed'`,
+    whyThere: 'The first of the two is reported.',
+    names: ['fetch-failed', 'repeated'],
+    fix: 'List each terminal state once.',
+    replace: [[`.terminal('done', 'fetch-failed', 'parse-failed', 'fetch-failed')`, `.terminal('done', 'fetch-failed', 'parse-failed')`]],
+  },
+  {
     id: 'kick-not-spawn-target',
     title: 'A kick goes to a state that is not one of the `.spawns(...)` targets',
     mistake: 'The parse state kicks children straight into `parse`; its `.spawns(...)` allows only `fetch`.',
@@ -188,6 +208,30 @@ export const TYPE_ERROR_CASES: readonly TypeErrorCase[] = [
     replace: [[`({ state: 'parse', jc: { url }, key: url })`, `({ state: 'fetch', jc: { url }, key: url })`]],
   },
   {
+    id: 'kick-without-spawns',
+    title: 'An exec kicks, but its state has no `.spawns(...)`',
+    mistake:
+      'The parse state kicks children into `fetch`, but `.spawns(...)` is left out. A state kicks only into the states its `.spawns(...)` names, so without one its kicks have nowhere to go; the kick-target type of such a state says what to add.',
+    snippet: file(`export const crawl = workflow<AC, OC, JC>('crawl')
+  .state('fetch', { concurrency: 10 })
+  .to('parse')
+  .exec(async ({ ac, jc, signal }) => ({ state: 'parse', jc: { ...jc, body: await ac.api.get(jc.url, signal) } }))
+  .state('parse', { concurrency: 4 })
+  .to('done')
+  .exec(({ jc }) => ({
+    state: 'done',
+    jc,
+    kicks: links(jc.body).map((url) => ({ state: 'fetch', jc: { url }, key: url })),
+  }))
+  .terminal('done')
+  .build();
+`),
+    at: 'kicks: links',
+    names: ['fetch', '.spawns(…)'],
+    fix: "Declare the states the exec kicks into: `.spawns('fetch')` after `.to(...)`.",
+    replace: [[`.to('done')`, `.to('done').spawns('fetch')`]],
+  },
+  {
     id: 'fail-state-not-target',
     title: "A timeout's `failState` is not one of the state's `.to(...)` targets",
     mistake: 'The fetch state times out into `fetch-failed`, but its `.to(...)` does not list `fetch-failed`.',
@@ -207,6 +251,67 @@ export const TYPE_ERROR_CASES: readonly TypeErrorCase[] = [
     names: ['fetch-failed', 'fetch'],
     fix: "Add the failState to the state's `.to(...)`.",
     replace: [[`.to('parse', 'fetch')`, `.to('parse', 'fetch', 'fetch-failed')`]],
+  },
+  {
+    id: 'missing-exec',
+    title: 'A state has no `.exec(fn)`',
+    mistake: 'The fetch state names its targets, and the chain goes on to the next `.state(...)` without its exec.',
+    snippet: file(`export const crawl = workflow<AC, OC, JC>('crawl')
+  .state('fetch', { concurrency: 10 })
+  .to('parse')
+  .state('parse', { concurrency: 4 })
+  .to('done')
+  .exec(({ jc }) => ({ state: 'done', jc }))
+  .terminal('done')
+  .build();
+`),
+    at: `'parse', { concurrency: 4 }`,
+    whyThere:
+      'After `.to(...)` the next call must be `.exec(fn)` (or `.spawns(...)`): a `.state(...)` or `.terminal(...)` there takes its name intersected with the sentence (and `.build` is typed as it), so the error is at the next name and names the state without an exec. The rest of the chain is still checked: this is the only error.',
+    names: ['fetch', 'has no exec'],
+    fix: 'Add the exec after `.to(...)`.',
+    replace: [[`.to('parse')`, `.to('parse').exec(async ({ ac, jc, signal }) => ({ state: 'parse', jc: { ...jc, body: await ac.api.get(jc.url, signal) } }))`]],
+  },
+  {
+    id: 'missing-targets',
+    title: 'A state has no `.to(...)`',
+    mistake: 'The parse state goes straight from `.state(...)` to `.exec(fn)`; `.to(...)` names the states its exec may return, and is left out.',
+    snippet: file(`export const crawl = workflow<AC, OC, JC>('crawl')
+  .state('fetch', { concurrency: 10 })
+  .to('parse')
+  .exec(async ({ ac, jc, signal }) => ({ state: 'parse', jc: { ...jc, body: await ac.api.get(jc.url, signal) } }))
+  .state('parse', { concurrency: 4 })
+  .exec(({ jc }) => ({ state: 'done', jc }))
+  .terminal('done')
+  .build();
+`),
+    at: `({ jc }) => ({ state: 'done', jc })`,
+    whyThere: "`.exec` right after `.state(...)` takes the exec intersected with the sentence: the exec's parameters are still typed, and the error is at the exec, naming its state.",
+    names: ['parse', '.to(…)'],
+    fix: "Add `.to(...)` with the states the exec returns.",
+    replace: [[`.state('parse', { concurrency: 4 })`, `.state('parse', { concurrency: 4 }).to('done')`]],
+  },
+  {
+    id: 'missing-build',
+    title: 'The workflow is used without `.build()`',
+    mistake: 'The chain ends at `.terminal(...)`, so `crawl` is the builder, not a workflow, and the run is started from it.',
+    snippet: file(`export const crawl = workflow<AC, OC, JC>('crawl')
+  .state('fetch', { concurrency: 10 })
+  .to('parse')
+  .exec(async ({ ac, jc, signal }) => ({ state: 'parse', jc: { ...jc, body: await ac.api.get(jc.url, signal) } }))
+  .state('parse', { concurrency: 4 })
+  .to('done')
+  .exec(({ jc }) => ({ state: 'done', jc }))
+  .terminal('done');
+
+export const run = crawl.newRun('nightly', { outDir: 'out' }).add({ url: 'https://example.com' }, 'fetch');
+`),
+    at: 'newRun',
+    whyThere:
+      "The builder has a workflow's members (`newRun`, `graph`, `name`, `states`) typed as the sentence, so whatever uses it as a workflow names the missing call: here at `newRun`; passed to `new Processor(…)`, `store.load(…)` or `lintWorkflow(…)`, the message's third line is `Type 'TypeMessage<\"This is a workflow builder, not a workflow: end its definition with .build()\">' …`.",
+    names: ['.build()'],
+    fix: 'End the definition with `.build()`.',
+    replace: [[`.terminal('done');`, `.terminal('done').build();`]],
   },
   {
     id: 'jc-missing-field',
