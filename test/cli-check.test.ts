@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { jorb } from './support/run-jorb.js';
 
 describe('jorb check', () => {
-  it('passes a clean module silently with exit code 0', async () => {
-    expect(await jorb('check', 'examples/quickstart.ts')).toEqual({ code: 0, stdout: '', stderr: '' });
+  it('passes a clean module with a one-line summary and exit code 0', async () => {
+    expect(await jorb('check', 'examples/quickstart.ts')).toEqual({ code: 0, stdout: '1 workflow, 4 states: no findings\n', stderr: '' });
   });
 
   it('reports a type error as file:line:col with the compiler message, exit code 1', async () => {
@@ -46,8 +46,8 @@ describe('jorb check', () => {
 
 describe('jorb lint', () => {
   it('finds nothing in the examples', async () => {
-    expect(await jorb('lint', 'examples/quickstart.ts')).toEqual({ code: 0, stdout: '', stderr: '' });
-    expect(await jorb('lint', 'examples/kicks.ts#walk')).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(await jorb('lint', 'examples/quickstart.ts')).toEqual({ code: 0, stdout: '1 workflow, 4 states: no findings\n', stderr: '' });
+    expect(await jorb('lint', 'examples/kicks.ts#walk')).toEqual({ code: 0, stdout: '1 workflow, 4 states: no findings\n', stderr: '' });
   });
 
   it('has --help with examples', async () => {

@@ -1,5 +1,6 @@
 import { relative } from 'node:path';
 import type { LintFinding } from '../lint/lint-finding.js';
+import type { DefinitionProblem } from './definition-problems.js';
 import type { TypeDiagnostic } from './type-check.js';
 
 /** How findings are printed: `text` (file:line:col, read by most CI problem matchers) or GitHub workflow commands. */
@@ -22,6 +23,18 @@ export function formatLintFinding(f: LintFinding, format: AnnotationFormat): str
   }
   const where = f.source && file ? `${file}:${f.source.line}:${f.source.column}: ` : '';
   return `${where}error jorb-lint(${f.rule}): ${text}`;
+}
+
+/** A problem `.build()` reported, at its state's declaration: `file:line:col: error jorb-build: workflow: problem`. */
+export function formatDefinitionProblem(p: DefinitionProblem, format: AnnotationFormat): string {
+  const text = `${p.workflow}: ${p.message}`;
+  const file = p.source ? relative(process.cwd(), p.source.file) : undefined;
+  if (format === 'github') {
+    const where = p.source && file ? `file=${file},line=${p.source.line},col=${p.source.column},` : '';
+    return `::error ${where}title=jorb build::${escapeGithub(text)}`;
+  }
+  const where = p.source && file ? `${file}:${p.source.line}:${p.source.column}: ` : '';
+  return `${where}error jorb-build: ${text}`;
 }
 
 function escapeGithub(text: string): string {

@@ -1,6 +1,7 @@
 import { dirname, relative } from 'node:path';
 import type * as TS from 'typescript';
 import { CliError } from './cli-error.js';
+import { requireTypeScript } from './load-typescript.js';
 
 /** One compiler diagnostic, positioned. */
 export interface TypeDiagnostic {
@@ -25,7 +26,7 @@ const DEFAULT_OPTIONS = {
  * tsconfig.json, or `project` when given, or strict defaults when there is none.
  */
 export async function typeCheck(file: string, project?: string): Promise<TypeDiagnostic[]> {
-  const ts = await loadTypeScript();
+  const ts = await requireTypeScript();
   const configPath = project ?? ts.findConfigFile(dirname(file), (f) => ts.sys.fileExists(f));
   const options = configPath ? readConfig(ts, configPath) : ts.convertCompilerOptionsFromJson(DEFAULT_OPTIONS, dirname(file)).options;
   const program = ts.createProgram({ rootNames: [file], options: { ...options, noEmit: true } });
@@ -49,13 +50,4 @@ function readConfig(ts: typeof TS, configPath: string): TS.CompilerOptions {
   const fatal = parsed.errors.find((e) => e.category === ts.DiagnosticCategory.Error && e.code !== 18003); // 18003: no inputs, fine here
   if (fatal) throw new CliError(`${configPath}: ${ts.flattenDiagnosticMessageText(fatal.messageText, ' ')}`);
   return parsed.options;
-}
-
-async function loadTypeScript(): Promise<typeof TS> {
-  try {
-    const mod = (await import('typescript')) as unknown as { default: typeof TS };
-    return mod.default;
-  } catch {
-    throw new CliError('jorb check needs the typescript package: npm install --save-dev typescript');
-  }
 }

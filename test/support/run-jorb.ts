@@ -1,15 +1,37 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { execFile, type ExecFileOptions } from 'node:child_process';
 
-const exec = promisify(execFile);
+export interface JorbResult {
+  /** The exit code; null when the command was killed (it ran past its time). */
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
 
 /** Runs the `jorb` binary as a user does, returning its exit code and output. */
-export async function jorb(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, ['bin/jorb.js', ...args], { timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+export async function jorb(...args: string[]): Promise<JorbResult> {
+  return (await jorbWith({}, ...args)).result;
+}
+
+/**
+ * Runs the `jorb` binary with extra environment variables or as another user; also says how long
+ * it took. A command still running after `timeoutMs` is killed: its code is then null.
+ */
+export async function jorbWith(
+  options: { env?: Record<string, string>; uid?: number; gid?: number; timeoutMs?: number },
+  ...args: string[]
+): Promise<{ result: JorbResult; ms: number }> {
+  const started = performance.now();
+  const execOptions: ExecFileOptions = {
+    timeout: options.timeoutMs ?? 60_000,
+    env: { ...process.env, ...options.env },
+    ...(options.uid !== undefined ? { uid: options.uid } : {}),
+    ...(options.gid !== undefined ? { gid: options.gid } : {}),
+  };
+  const result = await new Promise<JorbResult>((resolve) => {
+    execFile(process.execPath, ['bin/jorb.js', ...args], { ...execOptions, encoding: 'utf8' }, (error, stdout, stderr) => {
+      const code = error ? (error as { code?: unknown }).code : 0;
+      resolve({ code: typeof code === 'number' ? code : null, stdout, stderr });
+    });
+  });
+  return { result, ms: performance.now() - started };
 }

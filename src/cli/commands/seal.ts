@@ -1,9 +1,8 @@
-import { existsSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { JsonlStore } from '../../store/jsonl-store.js';
-import { RunLockedError } from '../../store/run-locked-error.js';
-import { StoreCorruptError } from '../../store/store-corrupt-error.js';
 import { CliError } from '../cli-error.js';
+import { checkInputFile, shownPath } from '../input-file.js';
+import { asCliError } from '../load-run-file.js';
 
 /**
  * `jorb seal`: accepts a run file edited by hand. Loads it trusting its checksums and counts (its
@@ -11,8 +10,8 @@ import { CliError } from '../cli-error.js';
  */
 export async function seal(file: string, out: (line: string) => void): Promise<void> {
   const path = resolve(file);
-  const shown = relative(process.cwd(), path) || path;
-  if (!existsSync(path)) throw new CliError(`${shown}: no such run file`);
+  const shown = shownPath(path);
+  checkInputFile(path, 'run file');
   const accepted: string[] = [];
   const store = new JsonlStore<unknown, unknown>(path, { trustEdits: true, onWarning: (message) => accepted.push(message) });
   try {
@@ -23,7 +22,6 @@ export async function seal(file: string, out: (line: string) => void): Promise<v
     out(`${shown}: sealed, ${run.jobs.size} jobs${accepted.length === 0 ? ' (it verified as it was)' : ''}`);
   } catch (error) {
     await store.close().catch(() => undefined);
-    if (error instanceof StoreCorruptError || error instanceof RunLockedError) throw new CliError(error.message);
-    throw error;
+    throw asCliError(error);
   }
 }
