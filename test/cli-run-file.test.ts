@@ -1,11 +1,11 @@
 // `jorb report` and `jorb redrive` on real run files, run as a user runs them.
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { JsonlStore, Processor, workflow } from '../src/index.js';
 import { countStates } from './support/count-states.js';
-import { jorb } from './support/run-jorb.js';
+import { jorb, jorbWith } from './support/run-jorb.js';
 import { useTempDir } from './support/temp-dir.js';
 
 type JC = { n: number };
@@ -97,6 +97,22 @@ describe('jorb redrive', () => {
     expect(readFileSync(path, 'utf8')).toBe(before);
   });
 
+  it('says so for a directory, or a file it may not read: one line, exit 2', async () => {
+    const dir = tempDir();
+    const shown = relative(process.cwd(), dir);
+    expect(await jorb('report', dir)).toEqual({ code: 2, stdout: '', stderr: `jorb: ${shown}: is a directory, not a run file (it holds no .jsonl file)\n` });
+    const path = await runFile();
+    expect(await jorb('report', dir)).toEqual({ code: 2, stdout: '', stderr: `jorb: ${shown}: is a directory, not a run file: name one of its files (orders.jsonl)\n` });
+    chmodSync(dir, 0o755);
+    chmodSync(path, 0o000);
+    // Root reads any file: the command then runs as an unprivileged user.
+    const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    for (const command of ['report', 'seal']) {
+      const { result } = await jorbWith(asUser, command, path);
+      expect(result).toEqual({ code: 2, stdout: '', stderr: `jorb: ${relative(process.cwd(), path)}: cannot be read: permission denied\n` });
+    }
+  });
+
   it('rejects a corrupt or missing run file with one line and exit 2', async () => {
     const path = await runFile();
     writeFileSync(path, readFileSync(path, 'utf8').replace('"id":"3"', '"id":3'));
@@ -104,13 +120,20 @@ describe('jorb redrive', () => {
     expect(await jorb('report', join(tempDir(), 'nope.jsonl'))).toMatchObject({ code: 2, stderr: expect.stringMatching(/^jorb: .*nope\.jsonl: no such run file\n$/) as string });
   });
 
-  it('refuses while a processor holds the run', async () => {
+  it('refuses while a processor holds the run, except a dry run, which only reads', async () => {
     const path = await runFile();
     const store = new JsonlStore<object, JC>(path);
     await store.load(); // holds the lock, as a running processor does
     const { code, stderr } = await jorb('redrive', path, '--from', 'fetch', '--to', 'fetch');
     expect(code).toBe(2);
-    expect(stderr).toMatch(new RegExp(`^jorb: .*orders\\.jsonl is in use by process ${process.pid} on .+: stop it before a redrive\\n$`));
+    expect(stderr).toMatch(new RegExp(`^jorb: .*orders\\.jsonl is in use by process ${process.pid} on .+: stop it before a redrive \\(--dry-run only reads: it may run now\\)\\n$`));
+    const before = readFileSync(path, 'utf8');
+    const dry = await jorb('redrive', path, '--from', 'fetch-failed', '--to', 'fetch', '--dry-run');
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toMatch(
+      new RegExp(`^would move 4 jobs from fetch-failed to fetch: "7", "14", "21", "28" \\(dry run: nothing written; process ${process.pid} on .+ is running it: its jobs may have moved on since\\)\\n$`),
+    );
+    expect(readFileSync(path, 'utf8')).toBe(before);
     await store.close();
   });
 
@@ -141,6 +164,56 @@ describe('jorb redrive', () => {
       expect(loaded.jobs.size).toBe(59_031);
     }
     expect([...outcomes].sort()).toEqual(['after', 'before']);
+  });
+});
+
+describe('jorb redrive --where-error', () => {
+  // A job sent to a fail state has its errors under the state where they happened.
+  const failing = workflow<object, object, JC>('failing')
+    .state('fetch', { timeout: { ms: 50, failState: 'fetch-failed' }, retry: { attempts: 2, backoff: { initialMs: 0 }, then: 'fetch-failed' } })
+    .to('done', 'fetch-failed')
+    .exec(async ({ jc, signal }) => {
+      if (jc.n % 4 === 0) await new Promise((resolve) => signal.addEventListener('abort', resolve)); // times out
+      if (jc.n % 4 === 1) throw new Error('HTTP 503'); // twice: the retry's then
+      if (jc.n % 4 === 2) return { state: 'fetch-failed', jc, error: 'HTTP 502' }; // the exec's own choice
+      return { state: 'done', jc };
+    })
+    .terminal('done', 'fetch-failed')
+    .build();
+
+  async function failingRun(): Promise<string> {
+    const path = join(tempDir(), 'failing.jsonl');
+    const store = new JsonlStore<object, JC>(path);
+    await store.load();
+    const run = failing.newRun('failing', {});
+    for (let n = 0; n < 8; n++) run.add({ n }, 'fetch');
+    await new Processor(failing, {}, { store }).exec(run);
+    await store.close();
+    return path;
+  }
+
+  it('matches the errors that brought a job into a fail state: a timeout, a retry\'s then, an exec returning it', async () => {
+    const path = await failingRun();
+    expect(await jorb('redrive', path, '--from', 'fetch-failed', '--to', 'fetch', '--where-error', 'HTTP 5\\d\\d', '--dry-run')).toEqual({
+      code: 0,
+      stdout: 'would move 4 jobs from fetch-failed to fetch: "1", "2", "5", "6" (dry run: nothing written)\n',
+      stderr: '',
+    });
+    expect(await jorb('redrive', path, '--from', 'fetch-failed', '--to', 'fetch', '--where-error', '^timed out')).toEqual({
+      code: 0,
+      stdout: 'moved 2 jobs from fetch-failed to fetch: "0", "4"\n',
+      stderr: '',
+    });
+  });
+
+  it('moves jobs with the example of its --help, which says which errors it matches', async () => {
+    const help = (await jorb('redrive', '--help')).stdout;
+    expect(help.replace(/\s+/g, ' ')).toContain('recorded in --from or in the state they came from into --from');
+    const example = /jorb redrive runs\/crawl\.jsonl (--from fetch-failed --to fetch --where-error) '(HTTP 5\\d\\d)' (--dry-run)/.exec(help);
+    expect(example).not.toBeNull();
+    const [, flags = '', pattern = '', dryRun = ''] = example ?? [];
+    const { code, stdout } = await jorb('redrive', await failingRun(), ...flags.split(' '), pattern, dryRun);
+    expect({ code, stdout }).toEqual({ code: 0, stdout: 'would move 4 jobs from fetch-failed to fetch: "1", "2", "5", "6" (dry run: nothing written)\n' });
   });
 });
 

@@ -18,13 +18,16 @@ export interface RedriveCommandOptions {
 /**
  * `jorb redrive`: moves matching jobs and writes the run back atomically (a new snapshot renamed
  * over the old one: a crash leaves the file as before or as after). Refused while a processor
- * holds the run; `--dry-run` only lists what would move and writes nothing.
+ * holds the run; `--dry-run` only lists what would move and writes nothing, so it may run then.
  */
 export async function redrive(file: string, options: RedriveCommandOptions, out: (line: string) => void): Promise<void> {
   const path = resolve(file);
   const shown = relative(process.cwd(), path) || path;
   const owner = lockOwner(path);
-  if (owner) throw new CliError(`${shown} is in use by process ${owner.pid} on ${owner.host} (since ${owner.since}): stop it before a redrive`);
+  // A dry run only reads, as `jorb report` does: it may look at a running run.
+  if (owner && !options.dryRun) {
+    throw new CliError(`${shown} is in use by process ${owner.pid} on ${owner.host} (since ${owner.since}): stop it before a redrive (--dry-run only reads: it may run now)`);
+  }
   const whereError = compile(options.whereError);
   const known = options.workflow ? await workflowStates(options.workflow) : undefined;
   const { store, run } = await openRunFile(path, options.dryRun ? 'read' : 'write');
@@ -33,7 +36,8 @@ export async function redrive(file: string, options: RedriveCommandOptions, out:
     const moved = redriveRun(run, { from: options.from, to: options.to, ...(whereError ? { whereError } : {}), ...(options.keepFailed ? { keepFailed: true } : {}) });
     const ids = moved.slice(0, 20).map((id) => JSON.stringify(id)).join(', ') + (moved.length > 20 ? `, … (${moved.length - 20} more)` : '');
     if (options.dryRun) {
-      out(`would move ${moved.length} job${moved.length === 1 ? '' : 's'} from ${options.from} to ${options.to}${moved.length > 0 ? `: ${ids}` : ''} (dry run: nothing written)`);
+      const note = owner ? `; process ${owner.pid} on ${owner.host} is running it: its jobs may have moved on since` : '';
+      out(`would move ${moved.length} job${moved.length === 1 ? '' : 's'} from ${options.from} to ${options.to}${moved.length > 0 ? `: ${ids}` : ''} (dry run: nothing written${note})`);
       return;
     }
     if (moved.length > 0) await store.checkpoint(run);
