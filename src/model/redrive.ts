@@ -20,7 +20,12 @@ export interface RedriveOptions {
   readonly from: string;
   /** Where they go. */
   readonly to: string;
-  /** Only jobs with an error recorded in `from` that matches. @defaultValue every job in `from` */
+  /**
+   * Only jobs with a matching error among those that brought them into `from`: the errors recorded
+   * in `from` (an exec that failed there) and in the state they came from into `from` (a job sent
+   * to a fail state by a timeout, a retry's `then` or its exec has the error under the state it
+   * happened in). @defaultValue every job in `from`
+   */
   readonly whereError?: RegExp;
   /** Keep the failed mark instead of clearing it (the job then does not run until cleared). @defaultValue false */
   readonly keepFailed?: boolean;
@@ -70,5 +75,23 @@ export function redrive(run: Run<unknown, unknown>, options: RedriveOptions): st
 function matches(job: Job<unknown>, { from, whereError }: RedriveOptions): boolean {
   if (job.state !== from) return false;
   if (whereError === undefined) return true;
-  return (job.errors[from] ?? []).some((message) => whereError.test(message));
+  return errorsOfArrival(job).some((message) => whereError.test(message));
+}
+
+/**
+ * The errors that brought a job into the state it is in: those recorded in that state, and those
+ * recorded in the state its history shows it came from (the entry before its latest run of entries
+ * in that state: retries and self-loops re-enter the state, they do not leave it).
+ */
+function errorsOfArrival(job: Job<unknown>): readonly string[] {
+  const { history, state } = job;
+  let i = history.length - 1;
+  while (i >= 0 && history[i]?.state === state) i--;
+  const cameFrom = i >= 0 ? history[i]?.state : undefined;
+  return [...errorsIn(job, state), ...(cameFrom === undefined ? [] : errorsIn(job, cameFrom))];
+}
+
+/** A state's errors; own properties only (a state may be named "__proto__"). */
+function errorsIn(job: Job<unknown>, state: string): readonly string[] {
+  return Object.hasOwn(job.errors, state) ? (job.errors[state] ?? []) : [];
 }
