@@ -14,7 +14,7 @@ const wf = crawl
   .state('fetch')
   .to('parse')
   .exec(async (args) => {
-    expectType<ExecArgs<AC, OC, JC>>(args);
+    expectAssignable<ExecArgs<AC, OC, JC>>(args);
     const { ac, oc, jc, job, signal } = args;
     expectType<AC>(ac);
     expectType<OC>(oc);
@@ -33,6 +33,11 @@ const wf = crawl
   .terminal('done')
   .build();
 expectType<Workflow<AC, OC, JC, S>>(wf);
+
+// Accepted: an exec written apart, its arguments typed `ExecArgs<AC, OC, JC>`, in a state with or without .spawns(...).
+const storePage = async ({ jc }: ExecArgs<AC, OC, JC>) => ({ state: 'done' as const, jc });
+crawl.state('store').to('done').exec(storePage);
+crawl.state('store').to('done').spawns('fetch').exec(storePage);
 
 // Rejected: properties the contexts do not have; writing to the read-only arguments.
 expectError(crawl.state('fetch').to('parse').exec(({ ac, jc }) => ({ state: 'parse', jc: { ...jc, body: ac.db.query(jc.url) } })));

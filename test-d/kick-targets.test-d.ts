@@ -37,6 +37,39 @@ crawl
     return { state: 'done', jc, kicks };
   });
 
+// Accepted: kicks collected in a loop, each made by the exec's `kick`, which types it by the state's
+// .spawns(...) (without it, `kicks.push({ state: 'fetch', … })` infers `state: string`).
+crawl
+  .state('parse')
+  .to('done')
+  .spawns('fetch', 'fetch-robots')
+  .exec(({ jc, kick }) => {
+    expectType<(this: void, kick: Kick<JC, 'fetch' | 'fetch-robots'>) => Kick<JC, 'fetch' | 'fetch-robots'>>(kick);
+    const kicks = [];
+    for (const url of links(jc.body)) kicks.push(kick({ state: 'fetch', jc: { url }, key: url }));
+    kicks.push(kick({ state: 'fetch-robots', jc: { url: `${jc.url}/robots.txt` } }));
+    expectType<Kick<JC, 'fetch' | 'fetch-robots'>[]>(kicks);
+    return { state: 'done', jc, kicks };
+  });
+
+// Rejected: `kick` into a state that is not in .spawns(...), with a jc that is not a JC, or from a state with no .spawns(...).
+crawl
+  .state('parse')
+  .to('done')
+  .spawns('fetch')
+  .exec(({ jc, kick }) => {
+    expectError(kick({ state: 'parse', jc }));
+    expectError(kick({ state: 'fetch', jc: { body: 'x' } }));
+    return { state: 'done', jc };
+  });
+crawl
+  .state('parse')
+  .to('done')
+  .exec(({ jc, kick }) => {
+    expectError(kick({ state: 'fetch', jc }));
+    return { state: 'done', jc };
+  });
+
 // Rejected: a kick into a state that is not in .spawns(...).
 expectError(
   crawl

@@ -36,6 +36,11 @@ const CONTEXTS: Readonly<Record<string, string>> = {
 type OC = { outDir: string };
 type JC = { id: string; body?: string };
 `,
+  // "A workflow in one screen": the crawl's parse state, its kicks collected in a loop.
+  parse: `type AC = { api: Api };
+type OC = { outDir: string };
+type JC = { url: string; body?: string };
+`,
   // "Rate limits that learn fast": a fragment of a chain.
   'call-api': `type AC = { api: Api };
 type OC = { outDir: string };
@@ -43,8 +48,13 @@ type JC = { url: string; body?: string };
 `,
 };
 
-/** How a fragment (a block starting at `.state(`) is completed into a workflow: its imports and its terminal states. */
-const FRAGMENTS: Readonly<Record<string, { readonly imports: string; readonly terminal: string }>> = {
+/** How a fragment (a block starting at `.state(`) is completed into a workflow: its imports, the states before it, and its terminal states. */
+const FRAGMENTS: Readonly<Record<string, { readonly imports: string; readonly before?: string; readonly terminal: string }>> = {
+  parse: {
+    imports: `import { workflow } from 'jorb-ts';`,
+    before: `.state('fetch').to('parse').exec(({ jc }) => ({ state: 'parse', jc }))`,
+    terminal: `.terminal('done')`,
+  },
   'call-api': { imports: `import { workflow, aimd, RateLimitError } from 'jorb-ts';`, terminal: `.terminal('done')` },
 };
 
@@ -83,10 +93,11 @@ function asFile(block: Block): { source: string; blockStart: number } {
   const head = `${PREAMBLE}${contexts}`;
   const fragment = isFragment(code) ? FRAGMENTS[firstState(code)] : undefined;
   if (isFragment(code) && fragment === undefined) throw new Error(`README.md:${block.line}: a fragment starting at state '${firstState(code)}' has no entry in FRAGMENTS`);
-  const body = fragment ? `${fragment.imports}\n\nexport const fragment = workflow<AC, OC, JC>('fragment')\n${indentBy(code, '  ')}\n  ${fragment.terminal}\n  .build();\n` : code;
+  const before = fragment?.before === undefined ? '' : `  ${fragment.before}\n`;
+  const body = fragment ? `${fragment.imports}\n\nexport const fragment = workflow<AC, OC, JC>('fragment')\n${before}${indentBy(code, '  ')}\n  ${fragment.terminal}\n  .build();\n` : code;
   const source = `${head}${body}`.replaceAll(`from 'jorb-ts'`, `from '../src/index.js'`).replaceAll(`from 'jorb-ts/testing'`, `from '../src/testing/index.js'`);
-  // The line of the file where the block's first line is (a fragment's is 3 lines further down).
-  return { source, blockStart: head.split('\n').length + (fragment ? 3 : 0) };
+  // The line of the file where the block's first line is (a fragment's is 3 lines further down, and the states before it).
+  return { source, blockStart: head.split('\n').length + (fragment ? 3 + (before === '' ? 0 : 1) : 0) };
 }
 
 const indentBy = (code: string, by: string): string =>
@@ -146,9 +157,9 @@ describe('README.md code blocks that define a workflow', () => {
     expect(findings.map((f) => f.rule)).toEqual(['spawn-cycle']);
   });
 
-  it('are found: the headline crawl, the policies sync and the rate-limit fragment at least', () => {
-    expect(workflowBlocks.map((b) => firstState(b.code))).toEqual(expect.arrayContaining(['fetch', 'call-api']));
-    expect(workflowBlocks.length).toBeGreaterThanOrEqual(3);
+  it('are found: the headline crawl, its kicks in a loop, the policies sync and the rate-limit fragment at least', () => {
+    expect(workflowBlocks.map((b) => firstState(b.code))).toEqual(expect.arrayContaining(['fetch', 'parse', 'call-api']));
+    expect(workflowBlocks.length).toBeGreaterThanOrEqual(4);
   });
 
   it.each(workflowBlocks.map((b) => [label(b), b] as const))('%s compiles with zero errors', (_, block) => {

@@ -89,7 +89,7 @@ describe('the messages, word for word', () => {
     const lines = d.text.split('\n');
     expect(lines).toHaveLength(7);
     expect(lines[0]).toBe(
-      `__snippet__.ts:12:9 - error TS2345: Argument of type '({ ac, jc, signal }: ExecArgs<AC, OC, JC>) => Promise<{ state: "prase"; jc: { body: string; url: string; }; error?: never; } | { state: "fetch-failed"; jc: JC; error: string; }>' is not assignable to parameter of type 'ExecFn<AC, OC, JC, "parse" | "fetch-failed", "add .spawns(…) to kick">'.`,
+      `__snippet__.ts:12:9 - error TS2345: Argument of type '({ ac, jc, signal }: ExecArgs<AC, OC, JC, "add .spawns(…) to kick">) => Promise<{ state: "prase"; jc: { body: string; url: string; }; error?: never; } | { state: "fetch-failed"; jc: JC; error: string; }>' is not assignable to parameter of type 'ExecFn<AC, OC, JC, "parse" | "fetch-failed", "add .spawns(…) to kick">'.`,
     );
     expect(lines.at(-2)).toBe(`          Types of property 'state' are incompatible.`);
     expect(lines.at(-1)).toBe(`            Type '"prase"' is not assignable to type '"parse" | "fetch-failed"'. Did you mean '"parse"'?`);
@@ -206,8 +206,8 @@ describe('the messages, word for word', () => {
   it('a state without .to(...): at its exec, naming the state and the call, two lines', () => {
     const d = onlyDiagnostic('missing-targets');
     expect(d.text.split('\n')).toEqual([
-      `__snippet__.ts:14:9 - error TS2345: Argument of type '({ jc }: ExecArgs<AC, OC, JC>) => { state: string; jc: JC; }' is not assignable to parameter of type 'ExecFn<AC, OC, JC> & TypeMessage<"State 'parse' has no .to(…): add .to(…) naming the states its exec may return, before .exec(fn)">'.`,
-      `  Type '({ jc }: ExecArgs<AC, OC, JC>) => { state: string; jc: JC; }' is not assignable to type 'TypeMessage<"State 'parse' has no .to(…): add .to(…) naming the states its exec may return, before .exec(fn)">'.`,
+      `__snippet__.ts:14:9 - error TS2345: Argument of type '({ jc }: ExecArgs<AC, OC, JC, string>) => { state: string; jc: JC; }' is not assignable to parameter of type 'ExecFn<AC, OC, JC> & TypeMessage<"State 'parse' has no .to(…): add .to(…) naming the states its exec may return, before .exec(fn)">'.`,
+      `  Type '({ jc }: ExecArgs<AC, OC, JC, string>) => { state: string; jc: JC; }' is not assignable to type 'TypeMessage<"State 'parse' has no .to(…): add .to(…) naming the states its exec may return, before .exec(fn)">'.`,
     ]);
   });
 
@@ -243,8 +243,8 @@ describe('the messages, word for word', () => {
   it("a timeout's failState not among the targets: at the state's exec, naming both, two lines", () => {
     const d = onlyDiagnostic('fail-state-not-target');
     expect(d.text.split('\n')).toEqual([
-      `__snippet__.ts:12:9 - error TS2345: Argument of type '({ ac, jc, signal }: ExecArgs<AC, OC, JC>) => Promise<{ state: "parse"; jc: { body: string; url: string; }; }>' is not assignable to parameter of type 'ExecFn<AC, OC, JC, "fetch" | "parse", "add .spawns(…) to kick"> & TypeMessage<"Timeout failState or retry then-state 'fetch-failed' of state 'fetch' must be one of its .to() targets">'.`,
-      `  Type '({ ac, jc, signal }: ExecArgs<AC, OC, JC>) => Promise<{ state: "parse"; jc: { body: string; url: string; }; }>' is not assignable to type 'TypeMessage<"Timeout failState or retry then-state 'fetch-failed' of state 'fetch' must be one of its .to() targets">'.`,
+      `__snippet__.ts:12:9 - error TS2345: Argument of type '({ ac, jc, signal }: ExecArgs<AC, OC, JC, "add .spawns(…) to kick">) => Promise<{ state: "parse"; jc: { body: string; url: string; }; }>' is not assignable to parameter of type 'ExecFn<AC, OC, JC, "fetch" | "parse", "add .spawns(…) to kick"> & TypeMessage<"Timeout failState or retry then-state 'fetch-failed' of state 'fetch' must be one of its .to() targets">'.`,
+      `  Type '({ ac, jc, signal }: ExecArgs<AC, OC, JC, "add .spawns(…) to kick">) => Promise<{ state: "parse"; jc: { body: string; url: string; }; }>' is not assignable to type 'TypeMessage<"Timeout failState or retry then-state 'fetch-failed' of state 'fetch' must be one of its .to() targets">'.`,
     ]);
     // The exec of the state in question, not the chain above it.
     expect(underlined('fail-state-not-target', d)).toMatch(/^async \(\{ ac, jc, signal \}\) => /);

@@ -46,6 +46,9 @@ const yieldToEventLoop: (fn: () => void) => unknown = setImmediate;
 /** How long a state pauses after a rate-limit signal that named no wait, when it has no limiter to back off. */
 const DEFAULT_RATE_LIMIT_PAUSE_MS = 1000;
 
+/** `ExecArgs.kick`: the kick itself; its type, given by the state's `.spawns(...)`, is the point. */
+const kick = (k: Kick<unknown>): Kick<unknown> => k;
+
 /**
  * One pass of a processor over a run: places the run's jobs in per-state pools, runs attempts as
  * slots free up, records each completed transition (through the store when there is one) and
@@ -258,7 +261,7 @@ export class Execution {
     };
     try {
       // The exec gets its own copy: a jc mutated in place must not reach the stored job before its transition.
-      const args = { ac, oc: run.oc, jc: copyJson(job.jc), job, signal, attempt: (this.#attempts.get(job.id) ?? 0) + 1 };
+      const args = { ac, oc: run.oc, jc: copyJson(job.jc), job, signal, attempt: (this.#attempts.get(job.id) ?? 0) + 1, kick };
       const limiter = pool.node.rateLimit;
       const mayHedge = () => !this.#stopping && (limiter === undefined || this.#limiterWait(pool) <= 0);
       const done = runAttempt(pool.node, args, { clock, mayHedge }, report);

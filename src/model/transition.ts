@@ -46,15 +46,15 @@ export interface Transition<JC, T extends string = string, K extends string = st
 }
 
 /**
- * What an exec receives.
+ * What an exec receives. `K` is the union of the state's `.spawns(...)` targets, which types `kick`.
  *
  * @example
  * ```ts
- * .exec(async ({ ac, oc, jc, job, signal, attempt }) => ({ state: 'done', jc }))
+ * .exec(async ({ ac, oc, jc, job, signal, attempt, kick }) => ({ state: 'done', jc }))
  * ```
  * @public
  */
-export interface ExecArgs<AC, OC, JC> {
+export interface ExecArgs<AC, OC, JC, K extends string = string> {
   /** The app context: clients and handles, never persisted. */
   readonly ac: AC;
   /** The overall context of the run. */
@@ -71,6 +71,22 @@ export interface ExecArgs<AC, OC, JC> {
    * (a loop, a redrive) starts at 1 again.
    */
   readonly attempt: number;
+  /**
+   * Returns the kick it is given, typed as a kick into one of this state's `.spawns(...)` targets:
+   * for kicks collected in a loop, which TypeScript would otherwise type by what is pushed
+   * (`state: string`). A wrong state or `jc` is reported at the kick. (A method, so an exec written
+   * apart with `ExecArgs<AC, OC, JC>` still fits every state; `this: void`, so it may be destructured.)
+   *
+   * @example
+   * ```ts
+   * .exec(({ jc, kick }) => {
+   *   const kicks = [];
+   *   for (const url of links(jc.body)) if (!url.endsWith('.pdf')) kicks.push(kick({ state: 'fetch', jc: { url }, key: url }));
+   *   return { state: 'done', jc, kicks };
+   * })
+   * ```
+   */
+  kick(this: void, kick: Kick<JC, K>): Kick<JC, K>;
 }
 
 /**
@@ -83,5 +99,5 @@ export interface ExecArgs<AC, OC, JC> {
  * @public
  */
 export type ExecFn<AC, OC, JC, T extends string = string, K extends string = string> = (
-  args: ExecArgs<AC, OC, JC>,
+  args: ExecArgs<AC, OC, JC, K>,
 ) => Transition<JC, T, K> | Promise<Transition<JC, T, K>>;
