@@ -7,7 +7,9 @@ import { checkOptions, optionKeys } from '../model/check-option.js';
  *
  * @example
  * ```ts
- * if (res.status === 429) throw new RateLimitError(res.statusText, { retryAfterMs: Number(res.headers['retry-after']) * 1000 });
+ * // a precise wait when the service gives one; a whole-second Retry-After is better left to the limiter
+ * const ms = Number(res.headers['retry-after-ms']);
+ * if (res.status === 429) throw new RateLimitError(res.statusText, Number.isFinite(ms) ? { retryAfterMs: ms } : {});
  * ```
  * @public
  */
