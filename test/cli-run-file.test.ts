@@ -105,8 +105,9 @@ describe('jorb redrive', () => {
     expect(await jorb('report', dir)).toEqual({ code: 2, stdout: '', stderr: `jorb: ${shown}: is a directory, not a run file: name one of its files (orders.jsonl)\n` });
     chmodSync(dir, 0o755);
     chmodSync(path, 0o000);
-    // Root reads any file: the command then runs as an unprivileged user.
-    const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    // Root reads any file: the command then runs without the capabilities that let it (not as
+    // another user, who may not be able to read the checkout it runs from).
+    const asUser = process.getuid?.() === 0 ? { withoutFileOverride: true } : {};
     for (const command of ['report', 'seal']) {
       const { result } = await jorbWith(asUser, command, path);
       expect(result).toEqual({ code: 2, stdout: '', stderr: `jorb: ${relative(process.cwd(), path)}: cannot be read: permission denied\n` });

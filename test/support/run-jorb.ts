@@ -17,7 +17,7 @@ export async function jorb(...args: string[]): Promise<JorbResult> {
  * it took. A command still running after `timeoutMs` is killed: its code is then null.
  */
 export async function jorbWith(
-  options: { env?: Record<string, string>; uid?: number; gid?: number; timeoutMs?: number },
+  options: { env?: Record<string, string>; uid?: number; gid?: number; timeoutMs?: number; withoutFileOverride?: boolean },
   ...args: string[]
 ): Promise<{ result: JorbResult; ms: number }> {
   const started = performance.now();
@@ -28,7 +28,12 @@ export async function jorbWith(
     ...(options.gid !== undefined ? { gid: options.gid } : {}),
   };
   const result = await new Promise<JorbResult>((resolve) => {
-    execFile(process.execPath, ['bin/jorb.js', ...args], { ...execOptions, encoding: 'utf8' }, (error, stdout, stderr) => {
+    // Without the capabilities that let root read any file (setpriv, util-linux), so that file
+    // permissions apply to it as to anyone, while it still owns the checkout it runs from.
+    const [command, argv] = options.withoutFileOverride
+      ? ['setpriv', ['--bounding-set', '-dac_override,-dac_read_search', '--', process.execPath, 'bin/jorb.js', ...args]]
+      : [process.execPath, ['bin/jorb.js', ...args]];
+    execFile(command, argv, { ...execOptions, encoding: 'utf8' }, (error, stdout, stderr) => {
       const code = error ? (error as { code?: unknown }).code : 0;
       resolve({ code: typeof code === 'number' ? code : null, stdout, stderr });
     });
