@@ -18,9 +18,12 @@ export class Committer<JC> {
   #idle: (() => void)[] = [];
   #failed = false;
 
-  constructor(store: Store<unknown, JC>, onError: (error: unknown, dropped: number) => void) {
+  readonly #onEffectError: (error: unknown) => void;
+
+  constructor(store: Store<unknown, JC>, onError: (error: unknown, dropped: number) => void, onEffectError: (error: unknown) => void) {
     this.#store = store;
     this.#onError = onError;
+    this.#onEffectError = onEffectError;
   }
 
   push(record: StoreRecord<JC>, onDurable: () => void): void {
@@ -57,7 +60,13 @@ export class Committer<JC> {
         this.#onError(error, dropped);
         break;
       }
-      for (const effect of effects) effect();
+      for (const effect of effects) {
+        try {
+          effect();
+        } catch (error) {
+          this.#onEffectError(error); // a bug in applying a durable record: stop, never leave the loop half done
+        }
+      }
     }
     this.#flushing = false;
     for (const resolve of this.#idle.splice(0)) resolve();

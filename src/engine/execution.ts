@@ -12,7 +12,7 @@ import { StatusTracker } from '../status/status-tracker.js';
 import type { Store } from '../model/store.js';
 import type { KickRecord, StoreRecord, TransitionRecord } from '../model/store-record.js';
 import { applyTransition } from '../model/apply-record.js';
-import { type AttemptOutcome, runAttempt } from './attempt.js';
+import { type AttemptContext, type AttemptOutcome, runAttempt } from './attempt.js';
 import { checkTransition } from './check-transition.js';
 import { Committer } from './committer.js';
 import type { ProcessorExecResult } from './processor-exec-result.js';
@@ -70,6 +70,8 @@ export class Execution {
   #transitions = 0;
   /** Attempts whose exec ignored its signal past the grace period: their slots were released. */
   #abandoned = 0;
+  /** The attempts holding a slot now. */
+  readonly #slots = new Set<Slot>();
   /** Jobs added by `run.add` during this execution whose add record is not durable yet (in #executing). */
   #addsInFlight = 0;
   /** Attempts started since the engine last let the event loop run. */
@@ -91,7 +93,7 @@ export class Execution {
     this.#pools = ctx.graph.states.map((node) => new StatePool(node, node.terminal ? 0 : ctx.maxUndurable(node.concurrency)));
     this.#byName = new Map(this.#pools.map((p) => [p.name, p]));
     this.#status = new StatusTracker(this.#pools, ctx.status);
-    this.#committer = ctx.store ? new Committer(ctx.store, (error) => this.#failStore(error)) : undefined;
+    this.#committer = ctx.store ? new Committer(ctx.store, (error) => this.#failStore(error), (error) => this.#fatal(error)) : undefined;
     // Every attempt in flight listens to this signal (fetch, http): hundreds of listeners are expected.
     setMaxListeners(0, this.#controller.signal);
   }
@@ -233,48 +235,77 @@ export class Execution {
   /**
    * One attempt, holding a slot until every exec it started has settled — or, for an exec that
    * ignores its signal, until `graceMs` after its timeout or the shutdown: then the slot is
-   * released and the attempt abandoned (an outcome it reports later is discarded).
+   * released and the attempt abandoned (an outcome it reports later is discarded). Kept lean: this
+   * runs for every transition (no listener per attempt: a shutdown starts the graces of the slots
+   * in #slots).
    */
-  async #attempt(pool: StatePool, job: Job<unknown>): Promise<void> {
-    const { ac, run, clock, graceMs } = this.#ctx;
-    let reported = false;
-    let abandoned = false;
-    let graceTimer: unknown;
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    const abandon = this.#guarded(() => {
-      abandoned = true;
-      this.#abandoned++;
-      if (!reported) this.#settle(pool, job, { kind: 'aborted' }); // the shutdown's: the job waits where it is
-      release();
-    });
-    const startGrace = () => {
-      if (graceTimer === undefined && !abandoned) graceTimer = clock.setTimeout(abandon, graceMs);
-    };
-    const signal = this.#controller.signal;
-    signal.addEventListener('abort', startGrace, { once: true });
-    const report = (outcome: AttemptOutcome) => {
-      if (abandoned || reported) return;
-      reported = true;
-      if (outcome.kind === 'timed-out') startGrace();
-      this.#settle(pool, job, outcome);
-    };
+  #attempt(pool: StatePool, job: Job<unknown>): Promise<void> {
+    const slot = new Slot(pool, job);
+    this.#slots.add(slot);
+    let done: Promise<void>;
     try {
       // The exec gets its own copy: a jc mutated in place must not reach the stored job before its transition.
-      const args = { ac, oc: run.oc, jc: copyJson(job.jc), job, signal, attempt: (this.#attempts.get(job.id) ?? 0) + 1, kick };
-      const limiter = pool.node.rateLimit;
-      const mayHedge = () => !this.#stopping && (limiter === undefined || this.#limiterWait(pool) <= 0);
-      const done = runAttempt(pool.node, args, { clock, mayHedge }, report);
-      await Promise.race([done, released]);
+      const args = { ac: this.#ctx.ac, oc: this.#ctx.run.oc, jc: copyJson(job.jc), job, signal: this.#controller.signal, attempt: (this.#attempts.get(job.id) ?? 0) + 1, kick };
+      done = runAttempt(pool.node, args, pool.attemptContext ?? this.#attemptContext(pool), (outcome) => this.#report(slot, outcome));
     } catch (error) {
       this.#fatal(error);
-    } finally {
-      if (graceTimer !== undefined) clock.clearTimeout(graceTimer);
-      signal.removeEventListener('abort', startGrace);
-      pool.active--;
-      if (!this.#stopping) this.#pump(pool);
-      this.#checkDone();
+      done = Promise.resolve();
     }
+    return new Promise<void>((resolve) => {
+      slot.release = resolve;
+      done.then(
+        () => this.#free(slot),
+        (error: unknown) => {
+          this.#fatal(error);
+          this.#free(slot);
+        },
+      );
+    });
+  }
+
+  /** What attempts of this state need besides their arguments: made once per state. */
+  #attemptContext(pool: StatePool): AttemptContext {
+    const limiter = pool.node.rateLimit;
+    const context: AttemptContext = { clock: this.#ctx.clock, mayHedge: () => !this.#stopping && (limiter === undefined || this.#limiterWait(pool) <= 0) };
+    pool.attemptContext = context;
+    return context;
+  }
+
+  #report(slot: Slot, outcome: AttemptOutcome): void {
+    if (slot.abandoned || slot.reported) return;
+    slot.reported = true;
+    if (outcome.kind === 'timed-out') this.#startGrace(slot);
+    this.#settle(slot.pool, slot.job, outcome);
+  }
+
+  #startGrace(slot: Slot): void {
+    if (slot.graceTimer !== undefined || slot.abandoned || slot.freed) return;
+    slot.graceTimer = this.#ctx.clock.setTimeout(
+      this.#guarded(() => this.#abandon(slot)),
+      this.#ctx.graceMs,
+    );
+  }
+
+  /** The exec ignored its signal for the whole grace: its slot goes to the next job. */
+  #abandon(slot: Slot): void {
+    slot.graceTimer = undefined;
+    slot.abandoned = true;
+    this.#abandoned++;
+    if (!slot.reported) this.#settle(slot.pool, slot.job, { kind: 'aborted' }); // the shutdown's: the job waits where it is
+    this.#free(slot);
+  }
+
+  /** Releases a slot, once: when every exec of the attempt settled, or when it was abandoned. */
+  #free(slot: Slot): void {
+    if (slot.freed) return;
+    slot.freed = true;
+    this.#slots.delete(slot);
+    if (slot.graceTimer !== undefined) this.#ctx.clock.clearTimeout(slot.graceTimer);
+    const pool = slot.pool;
+    pool.active--;
+    slot.release?.();
+    if (!this.#stopping) this.#pump(pool);
+    this.#checkDone();
   }
 
   /** The limiter's wait before the next attempt; a limiter that throws is taken at its word of 0, once warned. */
@@ -303,14 +334,11 @@ export class Execution {
     if (!this.#committer) return this.#apply(pool, job, record, retryInMs);
     // The slot may go to the next job, but the state runs at most maxUndurable ahead of the store.
     pool.committing++;
-    this.#committer.push(
-      record,
-      this.#guarded(() => {
-        pool.committing--;
-        this.#apply(pool, job, record, retryInMs);
-        this.#pump(pool);
-      }),
-    );
+    this.#committer.push(record, () => {
+      pool.committing--;
+      this.#apply(pool, job, record, retryInMs);
+      this.#pump(pool);
+    });
   }
 
   #tellLimiter(pool: StatePool, what: 'onSuccess' | 'onRateLimited', retryAfterMs?: number): void {
@@ -488,14 +516,11 @@ export class Execution {
     if (this.#committer && !this.#writeError) {
       this.#executing++;
       this.#addsInFlight++;
-      this.#committer.push(
-        record,
-        this.#guarded(() => {
-          this.#executing--;
-          this.#addsInFlight--;
-          this.#enqueue(job);
-        }),
-      );
+      this.#committer.push(record, () => {
+        this.#executing--;
+        this.#addsInFlight--;
+        this.#enqueue(job);
+      });
       return;
     }
     this.#enqueue(job);
@@ -504,6 +529,7 @@ export class Execution {
   #stop(reason: unknown): void {
     this.#stopping = true;
     if (!this.#controller.signal.aborted) this.#controller.abort(reason);
+    for (const slot of this.#slots) this.#startGrace(slot);
     this.#status.changed();
     this.#checkDone();
   }
@@ -587,4 +613,18 @@ function warnOnce(pool: StatePool, method: string, error: unknown): void {
   if (warned.has(pool)) return;
   warned.add(pool);
   process.emitWarning(`jorb-ts: state "${pool.name}": its rate limiter's ${method}() threw (${messageOf(error)}); the state runs as if it had no rate limit`, 'JorbWarning');
+}
+
+/** One attempt's hold on a slot of its state. */
+class Slot {
+  reported = false;
+  abandoned = false;
+  freed = false;
+  graceTimer: unknown = undefined;
+  release: (() => void) | undefined = undefined;
+
+  constructor(
+    readonly pool: StatePool,
+    readonly job: Job<unknown>,
+  ) {}
 }

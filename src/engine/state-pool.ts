@@ -2,6 +2,7 @@ import PQueue from 'p-queue';
 import type { StateNode } from '../model/graph.js';
 import type { StateCounts } from '../status/status-tracker.js';
 import type { Job } from '../model/job.js';
+import type { AttemptContext } from './attempt.js';
 import { PriorityQueue } from './priority-queue.js';
 
 /**
@@ -30,6 +31,8 @@ export class StatePool implements StateCounts {
   wakeTimer: unknown = undefined;
   completed = 0;
   failed = 0;
+  /** What every attempt of this state passes to runAttempt (made on first use). */
+  attemptContext: AttemptContext | undefined = undefined;
 
   constructor(node: StateNode, maxUndurable: number) {
     this.node = node;
