@@ -38,6 +38,15 @@ async function runFile(jobs = 30): Promise<string> {
 }
 
 describe('jorb report', () => {
+  it('--workflow lists the states in the workflow\'s order', async () => {
+    const path = await runFile();
+    const { code, stdout } = await jorb('report', path, '--workflow', 'test/fixtures/orders-workflow.ts');
+    expect(code).toBe(0);
+    const states = (text: string) => [...text.slice(0, text.indexOf('Top errors')).matchAll(/^ {2}(\S+) +\d+/gm)].map((m) => m[1]);
+    expect(states(stdout)).toEqual(['fetch', 'fetch-failed', 'done']); // as declared
+    expect(states((await jorb('report', path)).stdout)).toEqual(['fetch', 'done', 'fetch-failed']); // as the jobs first reach them
+  });
+
   it('summarises counts per state, top errors with examples, kicks and slow states', async () => {
     const path = await runFile();
     const { code, stdout } = await jorb('report', path);

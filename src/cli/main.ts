@@ -80,8 +80,9 @@ export function createProgram(out: (line: string) => void, done: (code: Code) =>
     .description('Summarises a run file: jobs per state, top errors by state with examples, kick tree size, slowest states')
     .argument('<run-file>', 'a JsonlStore run file (it may be in use: the report only reads)')
     .option('--json', 'print the report as JSON')
-    .addHelpText('after', `\nExamples:\n  jorb report .jorb/quickstart.jsonl\n  jorb report runs/crawl.jsonl --json | jq '.errors'\n${EXIT_CODES}`)
-    .action(async (file: string, options: { json?: boolean }) => {
+    .option('--workflow <module>', "list the states in this workflow's order (module[#export]); else as they first appear among the jobs")
+    .addHelpText('after', `\nExamples:\n  jorb report .jorb/quickstart.jsonl --workflow examples/quickstart.ts\n  jorb report runs/crawl.jsonl --json | jq '.errors'\n${EXIT_CODES}`)
+    .action(async (file: string, options: { json?: boolean; workflow?: string }) => {
       await report(file, options, out);
       done(0);
     });
