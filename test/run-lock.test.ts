@@ -43,25 +43,33 @@ function racer(dir: string, trials: number, name: string): { child: ChildProcess
   return { child, results };
 }
 
+/** Two racer processes; every trial released to both at once, once they have started (a second or so for tsx). */
+async function race(dir: string, trials: number): Promise<[{ trial: number; held: boolean }[], { trial: number; held: boolean }[]]> {
+  const a = racer(dir, trials, 'a');
+  const b = racer(dir, trials, 'b');
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  for (let trial = 0; trial < trials; trial++) {
+    writeFileSync(join(dir, `go-${trial}`), '');
+    await new Promise((resolve) => setTimeout(resolve, trial === 0 ? 2500 : 25));
+  }
+  return Promise.all([a.results, b.results]);
+}
+
+/** Holds may follow each other (one released, then the other took it), never overlap. */
+function expectHoldsNeverOverlap(dir: string, trial: number): void {
+  const events = readFileSync(join(dir, `holders-${trial}`), 'utf8').trim().split('\n');
+  for (let i = 0; i < events.length; i += 2) {
+    expect([events[i]?.[0], events[i + 1]?.[0], events[i]?.slice(1)]).toEqual(['+', '-', events[i + 1]?.slice(1)]);
+  }
+}
+
 describe('the run lock', () => {
   it('two processes opening one run at the same moment never both hold it', async () => {
     const dir = tempDir();
     const trials = 60;
-    const a = racer(dir, trials, 'a');
-    const b = racer(dir, trials, 'b');
-    // Both processes start (a second or so for tsx), then every trial is released to both at once.
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const [ra, rb] = await race(dir, trials);
     for (let trial = 0; trial < trials; trial++) {
-      writeFileSync(join(dir, `go-${trial}`), '');
-      await new Promise((resolve) => setTimeout(resolve, trial === 0 ? 2500 : 25));
-    }
-    const [ra, rb] = await Promise.all([a.results, b.results]);
-    for (let trial = 0; trial < trials; trial++) {
-      const events = readFileSync(join(dir, `holders-${trial}`), 'utf8').trim().split('\n');
-      // Holds may follow each other (one released, then the other took it), never overlap.
-      for (let i = 0; i < events.length; i += 2) {
-        expect([events[i]?.[0], events[i + 1]?.[0], events[i]?.slice(1)]).toEqual(['+', '-', events[i + 1]?.slice(1)]);
-      }
+      expectHoldsNeverOverlap(dir, trial);
       expect(ra[trial]?.held || rb[trial]?.held).toBe(true);
     }
     // The race was real: in some trials the second process found the run held.
@@ -141,17 +149,7 @@ describe('the run lock', () => {
     const trials = 30;
     const dead = deadPid();
     for (let trial = 0; trial < trials; trial++) writeLock(join(dir, `run-${trial}.jsonl`), { pid: dead, host: hostname(), boot: bootId(), start: 1 });
-    const a = racer(dir, trials, 'a');
-    const b = racer(dir, trials, 'b');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    for (let trial = 0; trial < trials; trial++) {
-      writeFileSync(join(dir, `go-${trial}`), '');
-      await new Promise((resolve) => setTimeout(resolve, trial === 0 ? 2500 : 25));
-    }
-    await Promise.all([a.results, b.results]);
-    for (let trial = 0; trial < trials; trial++) {
-      const events = readFileSync(join(dir, `holders-${trial}`), 'utf8').trim().split('\n');
-      for (let i = 0; i < events.length; i += 2) expect([events[i]?.[0], events[i + 1]?.[0]]).toEqual(['+', '-']);
-    }
+    await race(dir, trials);
+    for (let trial = 0; trial < trials; trial++) expectHoldsNeverOverlap(dir, trial);
   }, 60_000);
 });
