@@ -68,8 +68,12 @@ export interface JsonlStoreOptions {
 
 const JSONL_STORE_OPTION_KEYS = optionKeys<JsonlStoreOptions>({ fsync: true, compactAfterBytes: true, maxBatchRecords: true, onWarning: true, readOnly: true, trustEdits: true });
 
-/** The log's flags with fsync on: appends that return once the data is durable. */
-const LOG_SYNC_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_DSYNC;
+/**
+ * The log's flags with fsync on: appends that return once the data is durable. Where the system
+ * has no O_DSYNC (Windows), the log is opened for appending and each batch is fdatasynced instead.
+ */
+const DSYNC: number | undefined = (constants as { O_DSYNC?: number }).O_DSYNC;
+const LOG_SYNC_FLAGS = DSYNC === undefined ? 'a' : constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | DSYNC;
 
 /** How often a read-only load retries a live run's files that changed while it read them. */
 const LIVE_READ_TRIES = 20;
@@ -253,6 +257,7 @@ export class JsonlStore<OC, JC> implements Store<OC, JC> {
       // With fsync, the log is opened O_DSYNC: the write returns once the batch is on disk, one
       // system call where write + fdatasync took two (a third less time per batch here).
       await writeAll(log, bytes);
+      if (this.#fsync && DSYNC === undefined) await log.datasync();
     } catch (error) {
       await this.#takeBack(log, before, error);
       throw error;
