@@ -9,6 +9,7 @@
 // or the engine's code; line and batch offsets come from test/support/run-file-layout.ts, which reads
 // the bytes without the store's reader. Every property runs with a fixed seed (FC_SEED overrides it);
 // a failure's message carries the seed and the counterexample's path (replay: FC_SEED=<seed>).
+import { logData } from './support/log-data.js';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -272,7 +273,7 @@ async function write(s: Scenario): Promise<Written> {
   // acknowledged. Every load below happens on a copy of these bytes, so closing the writer
   // (which compacts the log away) changes nothing they see.
   const snapshot = readFileSync(path);
-  const log = readFileSync(`${path}.log`);
+  const log = logData(`${path}.log`);
   await store.close();
   const layout = logLayout(log);
   expect(layout.batches.reduce((n, batch) => n + batch.records, 0)).toBe(records.length);
@@ -398,13 +399,13 @@ async function checkLogCut(w: Written, offset: number): Promise<void> {
       expect(warnings).toHaveLength(1);
       expect((warnings[0] as string).startsWith(warning), `warning ${JSON.stringify(warnings[0])}, expected it to start with ${JSON.stringify(warning)}`).toBe(true);
     }
-    expect(readFileSync(logPath).equals(w.log.subarray(0, offset)), 'the load itself rewrites nothing').toBe(true);
+    expect(logData(logPath).equals(w.log.subarray(0, offset)), 'the load itself rewrites nothing').toBe(true);
 
     // The store goes on from the last whole batch: one more record, then a crash again.
     const victim = [...expected.jobs.values()][0] as ModelJob;
     const next: TransitionRecord<JC> = { type: 'transition', id: victim.id, from: victim.state, to: 'after-crash', jc: { resumed: 'é🦀' }, at: 1_800_000_000_000, error: 'résumé' };
     await store.append([next]);
-    const log = readFileSync(logPath);
+    const log = logData(logPath);
     expect(log.subarray(0, kept).equals(w.log.subarray(0, kept)), 'the whole batches before the cut are kept as they were').toBe(true);
     const added = log.subarray(kept);
     const lines = added.toString('utf8').split('\n');
@@ -630,7 +631,7 @@ async function writeExample(batches: StoreRecord<JC>[][], jobs = 1): Promise<{ s
   const store = new JsonlStore<Json, JC>(path, { fsync: false });
   await store.checkpoint(run);
   for (const batch of batches) await store.append(batch);
-  const files = { snapshot: readFileSync(path), log: readFileSync(`${path}.log`) };
+  const files = { snapshot: readFileSync(path), log: logData(`${path}.log`) };
   await store.close();
   return files;
 }
@@ -753,7 +754,7 @@ describe('JsonlStore: a torn line cut inside a multi-byte character (example)', 
       expect(warnings).toEqual([`${path}.log:3: dropped a torn last line (${cut - kept} bytes): the process stopped while writing it, before it was acknowledged`]);
       expect(run?.jobs.get('0')?.state).toBe('parse');
       await store.append([{ type: 'transition', id: '0', from: 'parse', to: 'done', jc: { title: 'cafe' }, at: 4 }]);
-      after = readFileSync(`${path}.log`);
+      after = logData(`${path}.log`);
     } finally {
       await store.close();
     }

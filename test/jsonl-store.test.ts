@@ -1,5 +1,6 @@
 // The JSONL store: what is on disk, what loads back, and the clear errors for files it cannot take.
-import { readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { logText } from './support/log-data.js';
+import { closeSync, openSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { flushUnsavedRecords, JsonlStore, Processor, RunError, RunLockedError, StoreCorruptError, UnknownStatesError, workflow } from '../src/index.js';
@@ -111,7 +112,7 @@ describe('JsonlStore', () => {
       { type: 'transition', id: '2', from: 'start', to: 'middle', jc: { n: 3 }, at: 2 },
     ]);
     // Simulate a crash mid-write: a half-written third record, never acknowledged, no newline.
-    writeFileSync(`${path}.log`, `${readFileSync(`${path}.log`, 'utf8')}{"seq":3,"type":"transition","id":"3","fr`);
+    writeFileSync(`${path}.log`, `${logText(`${path}.log`)}{"seq":3,"type":"transition","id":"3","fr`);
     rmSync(`${path}.lock`); // the crashed process's lock: (here the process lives on, so remove it by hand)
 
     const warnings: string[] = [];
@@ -125,7 +126,35 @@ describe('JsonlStore', () => {
     ]);
     // The next append goes after the last good batch, not after the torn bytes.
     await reopened.append([{ type: 'transition', id: '0', from: 'start', to: 'middle', jc: { n: 2 }, at: 3 }]);
-    expect(readFileSync(`${path}.log`, 'utf8').split('\n').map((l) => l.slice(0, 9))).toEqual(['{"seq":1,', '{"seq":2,', '{"batch":', '{"seq":3,', '{"batch":', '']);
+    expect(logText(`${path}.log`).split('\n').map((l) => l.slice(0, 9))).toEqual(['{"seq":1,', '{"seq":2,', '{"batch":', '{"seq":3,', '{"batch":', '']);
+  });
+
+  it('with fsync on, the log grows zeroed space ahead of its data: a crash leaves it, a batch torn inside it is dropped, and the next append goes right after the last whole batch', async () => {
+    const path = join(tempDir(), 'run.jsonl');
+    const store = new JsonlStore<OC, JC>(path, { compactAfterBytes: 1 << 30 });
+    const run = wf.newRun('nightly', { outDir: 'out' });
+    for (let n = 1; n <= 3; n++) run.add({ n }, 'start');
+    await store.checkpoint(run);
+    await store.append([{ type: 'transition', id: '1', from: 'start', to: 'middle', jc: { n: 2 }, at: 1 }]);
+    const data = logText(`${path}.log`);
+    expect(statSync(`${path}.log`).size).toBeGreaterThan(Buffer.byteLength(data)); // zeroes after the data
+    expect(readFileSync(`${path}.log`).subarray(Buffer.byteLength(data)).every((byte) => byte === 0)).toBe(true);
+    // A crash in the middle of the next batch's write: its first bytes landed in the zeroed space.
+    const handle = openSync(`${path}.log`, 'r+');
+    writeSync(handle, '{"seq":2,"type":"transition","id":"2","from":"start","to":"middle","jc":{"n":3},"at":2}\n{"batch":{"fi', Buffer.byteLength(data));
+    closeSync(handle);
+    rmSync(`${path}.lock`); // the crashed process's lock (the process lives on here)
+
+    const warnings: string[] = [];
+    const reopened = new JsonlStore<OC, JC>(path, { onWarning: (m) => warnings.push(m) });
+    const loaded = await reopened.load();
+    expect(warnings).toEqual([`${path}.log:4: dropped a torn last batch (1 record without the line that closes the batch): the process stopped while writing it, before it was acknowledged`]);
+    expect(loaded && [...loaded.jobs.values()].map((j) => j.state)).toEqual(['start', 'middle', 'start']);
+    await reopened.append([{ type: 'transition', id: '2', from: 'start', to: 'middle', jc: { n: 3 }, at: 3 }]);
+    expect(logText(`${path}.log`).split('\n').map((l) => l.slice(0, 9))).toEqual(['{"seq":1,', '{"batch":', '{"seq":2,', '{"batch":', '']);
+    rmSync(`${path}.lock`); // crashed again: the log, zeroes and all, is what the next load reads
+    const again = await new JsonlStore<OC, JC>(path).load();
+    expect(again && [...again.jobs.values()].map((j) => j.state)).toEqual(['start', 'middle', 'middle']);
   });
 
   it('a corrupt line is an error naming file, line and problem, and nothing is rewritten', async () => {
@@ -277,7 +306,7 @@ describe('JsonlStore guards', () => {
     const run = wf.newRun('nightly', { outDir: 'out' });
     for (let n = 0; n < 200; n++) run.add({ n }, 'start');
     await new Processor(wf, {}, { store }).exec(run);
-    expect(readFileSync(`${path}.log`, 'utf8')).toBe(''); // the last checkpoint compacted it
+    expect(logText(`${path}.log`)).toBe(''); // the last checkpoint compacted it
     await store.close();
   });
 });

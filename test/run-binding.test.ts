@@ -1,5 +1,6 @@
 // A run is bound to its workflow when it is made, loaded for it or executed by it: an unknown
 // state is refused with a clear error wherever it would enter, and nothing is changed.
+import { logDataBytes, logText } from './support/log-data.js';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -80,7 +81,7 @@ describe('a run bound to its workflow', () => {
     expect(error).toBeInstanceOf(UnknownStatesError);
     expect((error as UnknownStatesError).jobs).toEqual([{ id: 'typo', state: 'no-such-state' }]);
     expect(readFileSync(path, 'utf8')).toBe(before);
-    expect(statSync(`${path}.log`, { throwIfNoEntry: false })?.size ?? 0).toBe(0);
+    expect(logDataBytes(`${path}.log`)).toBe(0);
   });
 
   it('while executing: run.add in an unknown state throws to the caller, and the run completes', async () => {
@@ -134,7 +135,7 @@ describe('every change is a record', () => {
       .state('fetch')
       .to('done', 'failed')
       .exec(({ jc }) => {
-        atFirstExec ??= { snapshot: statSync(path), text: readFileSync(path, 'utf8'), log: readFileSync(`${path}.log`, 'utf8') };
+        atFirstExec ??= { snapshot: statSync(path), text: readFileSync(path, 'utf8'), log: logText(`${path}.log`) };
         return { state: 'done', jc };
       })
       .terminal('done', 'failed')

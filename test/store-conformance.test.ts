@@ -1,5 +1,6 @@
 // The store conformance suite (test/support/store-conformance.ts) run against every store we have:
 // the MemoryStore, the JsonlStore, and a MapStore written against the public API only.
+import { logData, logDataBytes, logText } from './support/log-data.js';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -34,7 +35,7 @@ function keep<OC, JC>(store: JsonlStore<OC, JC>): JsonlStore<OC, JC> {
 }
 const quiet = { onWarning: () => undefined };
 
-const logLines = (path: string) => readFileSync(`${path}.log`, 'utf8').split(/(?<=\n)/);
+const logLines = (path: string) => logText(`${path}.log`).split(/(?<=\n)/);
 const logKinds: Record<string, (path: string) => void> = {
   'a log line in the middle that is not JSON': (path) => writeFileSync(`${path}.log`, logLines(path).map((line, i) => (i === 1 ? '{"seq":2,"type":\n' : line)).join('')),
   'a log record naming a job the run lacks': (path) =>
@@ -62,7 +63,7 @@ const jsonl: StoreHarness<string> = {
   compacting: { open: (path) => keep(new JsonlStore(path, { ...quiet, compactAfterBytes: 1 })) },
   tornTail: {
     tear: (path) => {
-      const log = readFileSync(`${path}.log`);
+      const log = logData(`${path}.log`);
       if (log.length === 0) throw new Error(`${path}.log is empty: nothing to tear`);
       const start = log.lastIndexOf(10, log.length - 2) + 1;
       truncateSync(`${path}.log`, start + Math.max(1, Math.floor((log.length - start) / 2)));
@@ -85,12 +86,12 @@ const jsonl: StoreHarness<string> = {
     },
   },
   writes: {
-    mark: (path) => ({ snapshot: statOrUndefined(path), log: statOrUndefined(`${path}.log`)?.size ?? 0n }),
+    mark: (path) => ({ snapshot: statOrUndefined(path), log: BigInt(logDataBytes(`${path}.log`)) }),
     bytesSince: (path, mark) => {
       const then = mark as { snapshot: ReturnType<typeof statOrUndefined>; log: bigint };
       const snapshot = statOrUndefined(path);
       const rewritten = snapshot !== undefined && (then.snapshot === undefined || snapshot.ino !== then.snapshot.ino || snapshot.mtimeNs !== then.snapshot.mtimeNs || snapshot.size !== then.snapshot.size);
-      const log = statOrUndefined(`${path}.log`)?.size ?? 0n;
+      const log = BigInt(logDataBytes(`${path}.log`));
       return Number((rewritten ? snapshot.size : 0n) + (log >= then.log ? log - then.log : log));
     },
   },
@@ -110,7 +111,7 @@ describe('JsonlStore: the conformance harness', () => {
     const logSizes: number[] = [];
     for (let i = 0; i < 8; i++) {
       await store.append([{ type: 'move', id: '0', from: 'a', to: 'a', at, note: `move ${i} ${'x'.repeat(40)}` }]);
-      logSizes.push(statSync(`${path}.log`).size);
+      logSizes.push(logDataBytes(`${path}.log`));
     }
     expect(statSync(path).ino).not.toBe(snapshotBefore); // the snapshot was written anew
     expect(logSizes.some((size, i) => i > 0 && size < (logSizes[i - 1] as number)), `log sizes ${logSizes.join(', ')}`).toBe(true); // and the log emptied

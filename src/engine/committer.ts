@@ -1,3 +1,4 @@
+import { nextTurn } from './next-turn.js';
 import type { Store } from '../model/store.js';
 import type { StoreRecord } from '../model/store-record.js';
 
@@ -32,7 +33,7 @@ export class Committer<JC> {
     this.#effects.push(onDurable);
     if (!this.#flushing) {
       this.#flushing = true;
-      queueMicrotask(() => void this.#flush());
+      this.#flushSoon();
     }
   }
 
@@ -42,33 +43,46 @@ export class Committer<JC> {
     return new Promise((resolve) => this.#idle.push(resolve));
   }
 
-  async #flush(): Promise<void> {
-    while (this.#records.length > 0 && !this.#failed) {
-      // A batch is bounded: one append never holds more than MAX_BATCH records.
-      const take = Math.min(this.#records.length, MAX_BATCH);
-      const records = take === this.#records.length ? this.#records : this.#records.slice(0, take);
-      const effects = take === this.#effects.length ? this.#effects : this.#effects.slice(0, take);
-      this.#records = take === this.#records.length ? [] : this.#records.slice(take);
-      this.#effects = take === this.#effects.length ? [] : this.#effects.slice(take);
-      try {
-        await this.#store.append(records);
-      } catch (error) {
-        this.#failed = true;
-        const dropped = effects.length + this.#effects.length;
-        this.#records = [];
-        this.#effects = [];
-        this.#onError(error, dropped);
-        break;
-      }
-      for (const effect of effects) {
-        try {
-          effect();
-        } catch (error) {
-          this.#onEffectError(error); // a bug in applying a durable record: stop, never leave the loop half done
-        }
-      }
-    }
+  /**
+   * A batch is written on the next turn of the event loop, not at once: the attempts that settle
+   * in this turn join it. Un-durable work is bounded, so the fewer batches the window is cut
+   * into, the more of it each write acknowledges (W3: 76 + 24 records per two writes became 100
+   * per one).
+   */
+  #flushSoon(): void {
+    nextTurn(() => void this.#flushOne());
+  }
+
+  async #flushOne(): Promise<void> {
+    if (this.#records.length > 0 && !this.#failed) await this.#writeBatch();
+    if (this.#records.length > 0 && !this.#failed) return this.#flushSoon();
     this.#flushing = false;
     for (const resolve of this.#idle.splice(0)) resolve();
+  }
+
+  async #writeBatch(): Promise<void> {
+    // A batch is bounded: one append never holds more than MAX_BATCH records.
+    const take = Math.min(this.#records.length, MAX_BATCH);
+    const records = take === this.#records.length ? this.#records : this.#records.slice(0, take);
+    const effects = take === this.#effects.length ? this.#effects : this.#effects.slice(0, take);
+    this.#records = take === this.#records.length ? [] : this.#records.slice(take);
+    this.#effects = take === this.#effects.length ? [] : this.#effects.slice(take);
+    try {
+      await this.#store.append(records);
+    } catch (error) {
+      this.#failed = true;
+      const dropped = effects.length + this.#effects.length;
+      this.#records = [];
+      this.#effects = [];
+      this.#onError(error, dropped);
+      return;
+    }
+    for (const effect of effects) {
+      try {
+        effect();
+      } catch (error) {
+        this.#onEffectError(error); // a bug in applying a durable record: stop, never leave the loop half done
+      }
+    }
   }
 }

@@ -1,3 +1,4 @@
+import { nextTurn } from './next-turn.js';
 import { setMaxListeners } from 'node:events';
 import { match } from 'ts-pattern';
 import type { Graph } from '../model/graph.js';
@@ -40,8 +41,6 @@ export interface ExecutionContext {
 
 /** Attempts started in one turn of the event loop before the engine lets timers and I/O run. */
 const ATTEMPTS_PER_TURN = 1024;
-/** The real setImmediate, taken before a test's fake timers can replace it: yielding is not a timer. */
-const yieldToEventLoop: (fn: () => void) => unknown = setImmediate;
 
 /** How long a state pauses after a rate-limit signal that named no wait, when it has no limiter to back off. */
 const DEFAULT_RATE_LIMIT_PAUSE_MS = 1000;
@@ -201,7 +200,7 @@ export class Execution {
    */
   #yieldThenPump(): void {
     this.#yielding = true;
-    yieldToEventLoop(
+    nextTurn(
       this.#guarded(() => {
         this.#yielding = false;
         this.#burst = 0;

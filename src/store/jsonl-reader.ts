@@ -172,7 +172,7 @@ async function replayLog<OC, JC>(logPath: string, run: Run<OC, JC>, header: Snap
   let pendingStart = 0; // file offset of the open batch's first line
   let crc = 0;
   let truncateTo: number | undefined;
-  reading: for await (const batch of readLineBatches(logPath)) {
+  reading: for await (const batch of readLineBatches(logPath, { endAtZero: true })) {
     let from = 0;
     for (const line of batch.lines) {
       if (!line.terminated) {
@@ -273,7 +273,7 @@ async function replayV1<OC, JC>(logPath: string, run: Run<OC, JC>, snapshotSeq: 
   let seq = snapshotSeq;
   let applied = 0;
   let seen = 0;
-  for await (const batch of readLineBatches(logPath)) {
+  for await (const batch of readLineBatches(logPath, { endAtZero: true })) {
     for (const line of batch.lines) {
       if (!line.terminated) return { seq, applied, seen, truncateTo: tornBatch(logPath, line, 0, line.start, options), edited: false };
       if (line.text.trim() === '') continue;

@@ -14,6 +14,8 @@ import { encodeBatchEnd, encodeHeader, encodeJob, encodeLogState, encodeRecord, 
 import { type ReadRun, readRunFiles } from './jsonl-reader.js';
 import { lockOwner, RunLock } from './run-lock.js';
 import { StoreCorruptError } from './store-corrupt-error.js';
+import { dataEnd, growZeroed } from './log-space.js';
+import { LogWriter } from './log-writer.js';
 import { writeAll } from './write-all.js';
 import { renderValue } from '../model/render-value.js';
 import { checkOptions, optionKeys } from '../model/check-option.js';
@@ -69,11 +71,13 @@ export interface JsonlStoreOptions {
 const JSONL_STORE_OPTION_KEYS = optionKeys<JsonlStoreOptions>({ fsync: true, compactAfterBytes: true, maxBatchRecords: true, onWarning: true, readOnly: true, trustEdits: true });
 
 /**
- * The log's flags with fsync on: appends that return once the data is durable. Where the system
- * has no O_DSYNC (Windows), the log is opened for appending and each batch is fdatasynced instead.
+ * The log's flags. Batches are written at their offset (the log grows zeroed space ahead of its
+ * data), so not O_APPEND. With fsync on, O_DSYNC: a write returns once its data is durable. Where
+ * the system has no O_DSYNC (Windows), each batch is fdatasynced instead.
  */
 const DSYNC: number | undefined = (constants as { O_DSYNC?: number }).O_DSYNC;
-const LOG_SYNC_FLAGS = DSYNC === undefined ? 'a' : constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | DSYNC;
+const LOG_FLAGS = constants.O_RDWR | constants.O_CREAT;
+const LOG_SYNC_FLAGS = DSYNC === undefined ? LOG_FLAGS : LOG_FLAGS | DSYNC;
 
 /** How often a read-only load retries a live run's files that changed while it read them. */
 const LIVE_READ_TRIES = 20;
@@ -116,7 +120,10 @@ export class JsonlStore<OC, JC> implements Store<OC, JC> {
   #log: FileHandle | undefined;
   /** Where the log's last good batch ends, when load dropped a torn one after it. */
   #truncateLogTo: number | undefined;
+  /** Where the log's data ends (the next batch's offset). */
   #logBytes = 0;
+  /** The log file's size: its data, then zeroed space grown ahead of it (with fsync on). */
+  #logSize = 0;
   #snapshotBytes = 0;
   /** What the snapshot's log line says, and where it is (version 2): flipped to `active` before the first append. */
   #logState: { state: LogState; offset: number } | undefined;
@@ -127,6 +134,7 @@ export class JsonlStore<OC, JC> implements Store<OC, JC> {
   #broken: Error | undefined;
   /** Where a batch is encoded (reused: one append runs at a time). */
   readonly #sink = new ByteSink();
+  readonly #logWriter = new LogWriter();
   #closed = false;
 
   constructor(path: string, options: JsonlStoreOptions = {}) {
@@ -236,6 +244,8 @@ export class JsonlStore<OC, JC> implements Store<OC, JC> {
     // Whatever failed above, the log's handle is closed (an open handle keeps a deleted file's
     // space) and the lock released; the log itself stays when the snapshot does not hold it all.
     this.#closed = true;
+    // A log that stays is left without the zeroed space grown ahead of its data.
+    if (this.#log && this.#logSize > this.#logBytes) await this.#log.truncate(this.#logBytes).catch(() => undefined);
     await this.#log?.close().catch(() => undefined);
     this.#log = undefined;
     try {
@@ -254,9 +264,10 @@ export class JsonlStore<OC, JC> implements Store<OC, JC> {
     const bytes = Buffer.concat([body, trailer]);
     const before = this.#logBytes;
     try {
+      if (this.#fsync) this.#logSize = await growZeroed(log, this.#logSize, before + bytes.length);
       // With fsync, the log is opened O_DSYNC: the write returns once the batch is on disk, one
       // system call where write + fdatasync took two (a third less time per batch here).
-      await writeAll(log, bytes);
+      await this.#logWriter.write(log, bytes, before);
       if (this.#fsync && DSYNC === undefined) await log.datasync();
     } catch (error) {
       await this.#takeBack(log, before, error);
@@ -264,6 +275,7 @@ export class JsonlStore<OC, JC> implements Store<OC, JC> {
     }
     this.#seq = firstSeq + end - start - 1;
     this.#logBytes += bytes.length;
+    this.#logSize = Math.max(this.#logSize, this.#logBytes);
     this.#dirty = true;
   }
 
@@ -272,6 +284,7 @@ export class JsonlStore<OC, JC> implements Store<OC, JC> {
     try {
       await log.truncate(to);
       if (this.#fsync) await log.datasync();
+      this.#logSize = to;
     } catch (error) {
       this.#broken = new Error(
         `JsonlStore(${this.path}): a failed write (${describeError(cause)}) could not be taken back (${describeError(error)}); reopen the store to continue: the next load drops the torn batch`,
@@ -305,10 +318,11 @@ export class JsonlStore<OC, JC> implements Store<OC, JC> {
     this.#dirty = false;
     // Every record so far is in the snapshot (its seq says so), so a crash before this truncation
     // only leaves records that load will skip.
-    if (log === undefined || this.#logBytes === 0) return;
+    if (log === undefined || this.#logSize === 0) return;
     await log.truncate(0);
     if (this.#fsync) await log.datasync();
     this.#logBytes = 0;
+    this.#logSize = 0;
   }
 
   /**
@@ -332,12 +346,13 @@ export class JsonlStore<OC, JC> implements Store<OC, JC> {
   async #openLog(): Promise<FileHandle> {
     if (this.#log) return this.#log;
     await mkdir(dirname(this.path), { recursive: true });
-    const log = await open(this.logPath, this.#fsync ? LOG_SYNC_FLAGS : 'a');
+    const log = await open(this.logPath, this.#fsync ? LOG_SYNC_FLAGS : LOG_FLAGS);
     if (this.#truncateLogTo !== undefined) {
       await log.truncate(this.#truncateLogTo);
       this.#truncateLogTo = undefined;
     }
-    this.#logBytes = (await stat(this.logPath)).size;
+    this.#logSize = (await stat(this.logPath)).size;
+    this.#logBytes = await dataEnd(log, this.#logSize);
     this.#log = log;
     return log;
   }

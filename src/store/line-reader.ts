@@ -25,20 +25,23 @@ export interface LineBatch {
  * than one string may hold, and readline is several times slower. Yields each chunk's lines as one
  * batch: one `await` per chunk rather than per line (a million awaits cost more than the reading).
  * A line longer than a chunk is carried over as a list of pieces and joined once, so very long
- * lines cost linear time.
+ * lines cost linear time. With `endAtZero`, the file ends at its first zero byte: a log grows
+ * zeroed space ahead of its data, and no line holds a zero byte.
  */
-export async function* readLineBatches(path: string, chunkBytes = 4 << 20): AsyncGenerator<LineBatch> {
+export async function* readLineBatches(path: string, { chunkBytes = 4 << 20, endAtZero = false } = {}): AsyncGenerator<LineBatch> {
   const handle = await open(path, 'r');
   try {
     let carry: Buffer[] = [];
     let carryBytes = 0;
     let offset = 0; // bytes of the file consumed into complete lines
     let number = 0;
-    for (;;) {
+    for (let atEnd = false; !atEnd; ) {
       const buffer = Buffer.allocUnsafe(chunkBytes);
       const { bytesRead } = await handle.read(buffer, 0, chunkBytes, null);
       if (bytesRead === 0) break;
-      const chunk = buffer.subarray(0, bytesRead);
+      const zero = endAtZero ? buffer.subarray(0, bytesRead).indexOf(0) : -1;
+      atEnd = zero !== -1;
+      const chunk = buffer.subarray(0, atEnd ? zero : bytesRead);
       const firstNewline = chunk.indexOf(10);
       if (firstNewline === -1) {
         carry.push(chunk);

@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 
 /**
@@ -10,7 +11,17 @@ export async function writeAll(handle: FileHandle, bytes: Uint8Array, position?:
   while (done < bytes.length) {
     const at = position === undefined ? null : position + done;
     const { bytesWritten } = await handle.write(bytes, done, bytes.length - done, at);
-    if (bytesWritten <= 0) throw Object.assign(new Error(`ENOSPC: no space left on device, write (${done} of ${bytes.length} bytes written)`), { code: 'ENOSPC' });
-    done += bytesWritten;
+    done = progress(done, bytesWritten, bytes.length);
   }
+}
+
+/** {@link writeAll} in this thread: for writes known to take less than the thread pool's round trip. */
+export function writeAllSync(handle: FileHandle, bytes: Uint8Array, position: number): void {
+  let done = 0;
+  while (done < bytes.length) done = progress(done, writeSync(handle.fd, bytes, done, bytes.length - done, position + done), bytes.length);
+}
+
+function progress(done: number, bytesWritten: number, length: number): number {
+  if (bytesWritten <= 0) throw Object.assign(new Error(`ENOSPC: no space left on device, write (${done} of ${length} bytes written)`), { code: 'ENOSPC' });
+  return done + bytesWritten;
 }

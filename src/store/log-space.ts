@@ -1,0 +1,49 @@
+import type { FileHandle } from 'node:fs/promises';
+import { writeAll } from './write-all.js';
+
+/**
+ * How much zeroed space the log grows by at a time. A synced write into space the file already has
+ * needs no metadata update (its size and blocks are on disk already), which makes it about a third
+ * faster here than a synced append (0.10 against 0.15 ms); the zeroes cost one large write per
+ * this many bytes.
+ */
+export const LOG_GROWTH_BYTES = 4 << 20;
+
+/**
+ * Where a log's data ends: just past its last non-zero byte. Records never contain a zero byte
+ * (JSON escapes U+0000, and UTF-8 encodes no other character with one), so zeroes are space grown
+ * ahead of the data, never data.
+ */
+export async function dataEnd(handle: FileHandle, size: number): Promise<number> {
+  const step = 64 << 10;
+  const buffer = Buffer.allocUnsafe(step);
+  for (let end = size; end > 0; ) {
+    const start = Math.max(0, end - step);
+    const { bytesRead } = await handle.read(buffer, 0, end - start, start);
+    for (let i = bytesRead - 1; i >= 0; i--) if (buffer[i] !== 0) return start + i + 1;
+    end = start;
+  }
+  return 0;
+}
+
+/**
+ * Grows the file from `size` with zeroes so that `needed` bytes fit; returns the new size. Where
+ * the zeroes do not fit (a nearly full disk), the file is cut back to `size` and stays there: the
+ * batch is then written past its end as an append, and fails (or not) on its own bytes alone.
+ */
+export async function growZeroed(handle: FileHandle, size: number, needed: number): Promise<number> {
+  if (needed <= size) return size;
+  const grown = Math.max(needed, size + LOG_GROWTH_BYTES);
+  try {
+    await writeAll(handle, Buffer.alloc(grown - size), size);
+    return grown;
+  } catch (error) {
+    // Where even that fails (a device that is always full), the write's own error is the one to report.
+    try {
+      await handle.truncate(size);
+    } catch {
+      throw error;
+    }
+    return size;
+  }
+}
