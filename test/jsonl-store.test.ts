@@ -157,6 +157,33 @@ describe('JsonlStore', () => {
     expect(again && [...again.jobs.values()].map((j) => j.state)).toEqual(['start', 'middle', 'middle']);
   });
 
+  it('a batch that landed in part after a zero (a power loss mid-write) is not data: the next append goes where the data ends, and no stale byte follows it', async () => {
+    const path = join(tempDir(), 'run.jsonl');
+    const store = new JsonlStore<OC, JC>(path, { compactAfterBytes: 1 << 30 });
+    const run = wf.newRun('nightly', { outDir: 'out' });
+    for (let n = 1; n <= 3; n++) run.add({ n }, 'start');
+    await store.checkpoint(run);
+    await store.append([{ type: 'transition', id: '1', from: 'start', to: 'middle', jc: { n: 2 }, at: 1 }]);
+    const end = Buffer.byteLength(logText(`${path}.log`));
+    // The next batch's first sector never reached the disk; a later one did.
+    const handle = openSync(`${path}.log`, 'r+');
+    writeSync(handle, '"to":"middle","jc":{"n":3},"at":2}\n{"batch":{"first":2,"last":2,"crc32":1}}\n', end + 512);
+    closeSync(handle);
+    rmSync(`${path}.lock`);
+
+    const reopened = new JsonlStore<OC, JC>(path, { onWarning: (m) => expect.fail(m) });
+    const loaded = await reopened.load();
+    expect(loaded && [...loaded.jobs.values()].map((j) => j.state)).toEqual(['start', 'middle', 'start']);
+    await reopened.append([{ type: 'transition', id: '0', from: 'start', to: 'middle', jc: { n: 2 }, at: 3 }]);
+    const bytes = readFileSync(`${path}.log`);
+    const data = logText(`${path}.log`);
+    expect(data.split('\n').map((l) => l.slice(0, 9))).toEqual(['{"seq":1,', '{"batch":', '{"seq":2,', '{"batch":', '']);
+    expect(bytes.subarray(Buffer.byteLength(data)).every((byte) => byte === 0), 'only zeroes after the data').toBe(true);
+    rmSync(`${path}.lock`);
+    const again = await new JsonlStore<OC, JC>(path).load();
+    expect(again && [...again.jobs.values()].map((j) => j.state)).toEqual(['middle', 'middle', 'start']);
+  });
+
   it('a corrupt line is an error naming file, line and problem, and nothing is rewritten', async () => {
     const path = join(tempDir(), 'run.jsonl');
     await completedRun(path);

@@ -353,6 +353,13 @@ export class JsonlStore<OC, JC> implements Store<OC, JC> {
     }
     this.#logSize = (await stat(this.logPath)).size;
     this.#logBytes = await dataEnd(log, this.#logSize);
+    // Whatever lies past the data (zeroed space, or the bytes of a batch that landed in part after
+    // a zero) goes: the log grows zeroes again from there, so no stale byte can follow new data.
+    if (this.#logSize > this.#logBytes) {
+      await log.truncate(this.#logBytes);
+      if (this.#fsync) await log.datasync();
+      this.#logSize = this.#logBytes;
+    }
     this.#log = log;
     return log;
   }

@@ -10,20 +10,22 @@ import { writeAll } from './write-all.js';
 export const LOG_GROWTH_BYTES = 4 << 20;
 
 /**
- * Where a log's data ends: just past its last non-zero byte. Records never contain a zero byte
+ * Where a log's data ends: at its first zero byte (or its end). Records never contain a zero byte
  * (JSON escapes U+0000, and UTF-8 encodes no other character with one), so zeroes are space grown
- * ahead of the data, never data.
+ * ahead of the data, never data; the reader stops at the same byte. Found reading forward, not
+ * back from the end: after a power loss, a batch written into the zeroed space may have landed in
+ * part, with zeroes before bytes that did land, and everything from the first zero on is not data.
  */
 export async function dataEnd(handle: FileHandle, size: number): Promise<number> {
-  const step = 64 << 10;
+  const step = 1 << 20;
   const buffer = Buffer.allocUnsafe(step);
-  for (let end = size; end > 0; ) {
-    const start = Math.max(0, end - step);
-    const { bytesRead } = await handle.read(buffer, 0, end - start, start);
-    for (let i = bytesRead - 1; i >= 0; i--) if (buffer[i] !== 0) return start + i + 1;
-    end = start;
+  for (let start = 0; start < size; start += step) {
+    const { bytesRead } = await handle.read(buffer, 0, Math.min(step, size - start), start);
+    const zero = buffer.subarray(0, bytesRead).indexOf(0);
+    if (zero !== -1) return start + zero;
+    if (bytesRead === 0) return start;
   }
-  return 0;
+  return size;
 }
 
 /**
