@@ -1,5 +1,6 @@
-import type { HistoryEntry, Job, MutableJob } from './job.js';
-import { internalsOf, NO_ERRORS, newJob, noteKickedJob, Run } from './run.js';
+import type { Job } from './job.js';
+import { internalsOf, type Run } from './run.js';
+import { RunRestore } from './run-restore.js';
 import { RunError } from './run-error.js';
 import { renderValue } from './render-value.js';
 
@@ -66,32 +67,14 @@ export function fromSnapshot<OC, JC>(snapshot: RunSnapshot<OC, JC>, source = 'sn
   }
   if (snapshot.version !== 1) throw new RunError(`${source}: snapshot version ${renderValue(snapshot.version)} is not supported (this jorb-ts reads version 1)`);
   if (!Array.isArray(snapshot.jobs)) throw new RunError(`${source}: "jobs" must be an array`);
-  const run = new Run<OC, JC>(snapshot.name, snapshot.oc);
-  const own = internalsOf<JC>(run);
-  own.nextId = snapshot.nextId ?? 0;
-  own.saved = true; // a run read back from somewhere: changes to it from now on are records
+  const restore = new RunRestore<OC, JC>(snapshot.name, snapshot.oc, snapshot.nextId ?? 0);
   const jobs: readonly unknown[] = snapshot.jobs;
   jobs.forEach((value, i) => {
     const job = value as Job<JC> | null;
     if (job === null || typeof job !== 'object' || typeof job.id !== 'string' || typeof job.state !== 'string') {
       throw new RunError(`${source}: jobs[${i}] needs a string "id" and a string "state"`);
     }
-    if (own.jobs.has(job.id)) throw new RunError(`${source}: jobs[${i}] repeats the id "${job.id}"`);
-    const normal = normaliseJob(job);
-    own.jobs.set(job.id, normal);
-    noteKickedJob(own, normal);
+    if (!restore.add(job)) throw new RunError(`${source}: jobs[${i}] repeats the id "${job.id}"`);
   });
-  return run;
-}
-
-function normaliseJob<JC>(job: Job<JC>): MutableJob<JC> {
-  // The snapshot's lists become the run's own: a snapshot is read once, then dropped.
-  const errors = job.errors && Object.keys(job.errors).length > 0 ? (job.errors as Record<string, string[]>) : NO_ERRORS;
-  const history = Array.isArray(job.history) ? (job.history as HistoryEntry[]) : [];
-  const updatedAt = job.updatedAt ?? 0;
-  const out = newJob(job.id, job.state, job.jc, job.parentId, job.key, updatedAt, job.priority);
-  out.errors = errors;
-  out.history = history;
-  if (job.failed) out.failed = true;
-  return out;
+  return restore.run;
 }

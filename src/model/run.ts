@@ -1,4 +1,4 @@
-import type { Job, MutableJob } from './job.js';
+import type { HistoryEntry, Job, MutableJob } from './job.js';
 import { jsonProblem } from './json-value.js';
 import { renderValue } from './render-value.js';
 import { RunError } from './run-error.js';
@@ -168,20 +168,46 @@ export function newJob<JC>(
   at: number,
   priority?: number,
 ): MutableJob<JC> {
-  const job = plainJob(id, state, jc, parentId, key, at);
+  return shapedJob(id, state, jc, parentId, key, NO_ERRORS, [{ state, at }], at, priority);
+}
+
+/**
+ * A job in the shape {@link newJob} gives, with the errors and history it already has (a job read
+ * back from a store): the same object literals, so restored jobs share the engine's hidden classes.
+ */
+export function shapedJob<JC>(
+  id: string,
+  state: string,
+  jc: JC,
+  parentId: string | undefined,
+  key: string | undefined,
+  errors: Record<string, string[]>,
+  history: HistoryEntry[],
+  updatedAt: number,
+  priority: number | undefined,
+): MutableJob<JC> {
+  const job = plainJob(id, state, jc, parentId, key, errors, history, updatedAt);
   // Only jobs that have one carry a priority: most runs use none, and each field costs memory.
   if (priority !== undefined && priority !== 0) (job as { priority?: number }).priority = priority;
   return job;
 }
 
-function plainJob<JC>(id: string, state: string, jc: JC, parentId: string | undefined, key: string | undefined, at: number): MutableJob<JC> {
-  const history = [{ state, at }];
+function plainJob<JC>(
+  id: string,
+  state: string,
+  jc: JC,
+  parentId: string | undefined,
+  key: string | undefined,
+  errors: Record<string, string[]>,
+  history: HistoryEntry[],
+  updatedAt: number,
+): MutableJob<JC> {
   if (key !== undefined) {
-    if (parentId === undefined) return { id, state, jc, key, errors: NO_ERRORS, history, updatedAt: at };
-    return { id, state, jc, parentId, key, errors: NO_ERRORS, history, updatedAt: at };
+    if (parentId === undefined) return { id, state, jc, key, errors, history, updatedAt };
+    return { id, state, jc, parentId, key, errors, history, updatedAt };
   }
-  if (parentId === undefined) return { id, state, jc, errors: NO_ERRORS, history, updatedAt: at };
-  return { id, state, jc, parentId, errors: NO_ERRORS, history, updatedAt: at };
+  if (parentId === undefined) return { id, state, jc, errors, history, updatedAt };
+  return { id, state, jc, parentId, errors, history, updatedAt };
 }
 
 /** Records what a job means for kick ids and keys: its key is taken, its parent has kicked at least this many. */

@@ -136,6 +136,66 @@ export function headerProblem(value: unknown): string | undefined {
 
 /** Why a parsed value is not a job, or undefined when it is one. */
 export function jobProblem(value: unknown): string | undefined {
+  // Every job of a big run is checked on load: the common shape is recognised in one pass over
+  // its keys, and only a value that is not plainly a job goes through the checks that name the problem.
+  return isPlainJob(value) ? undefined : describeJobProblem(value);
+}
+
+/**
+ * True only for a value describeJobProblem finds nothing wrong with: an object of known keys, each
+ * of the right type, with a jc, errors that are lists of strings and a history of `{state, at}`.
+ */
+function isPlainJob(value: unknown): boolean {
+  if (!isObject(value)) return false;
+  let required = 0; // id, state and jc seen
+  for (const key in value) {
+    const field = value[key];
+    switch (key) {
+      case 'id':
+      case 'state':
+        if (typeof field !== 'string' || field === '') return false;
+        required++;
+        break;
+      case 'jc':
+        required++;
+        break;
+      case 'parentId':
+      case 'key':
+        if (typeof field !== 'string') return false;
+        break;
+      case 'failed':
+        if (typeof field !== 'boolean') return false;
+        break;
+      case 'priority':
+        if (typeof field !== 'number' || !Number.isFinite(field)) return false;
+        break;
+      case 'updatedAt':
+        if (typeof field !== 'number') return false;
+        break;
+      case 'errors':
+        if (!isErrorMap(field)) return false;
+        break;
+      case 'history':
+        if (!isPlainHistory(field)) return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  return required === 3;
+}
+
+function isPlainHistory(history: unknown): boolean {
+  if (!Array.isArray(history)) return false;
+  for (let i = 0; i < history.length; i++) {
+    const entry: unknown = history[i];
+    if (!isObject(entry) || typeof entry['state'] !== 'string' || typeof entry['at'] !== 'number') return false;
+    for (const key in entry) if (key !== 'state' && key !== 'at' && key !== 'note') return false;
+  }
+  return true;
+}
+
+function describeJobProblem(value: unknown): string | undefined {
   if (!isObject(value)) return `a job line must be a JSON object, got ${renderValue(value)}`;
   const where = typeof value['id'] === 'string' ? `job ${JSON.stringify(value['id'])}: ` : '';
   if (typeof value['id'] !== 'string' || value['id'] === '') return `a job needs a non-empty string "id", got ${renderValue(value['id'])}`;
@@ -239,7 +299,14 @@ function unknownKey(value: Record<string, unknown>, known: ReadonlySet<string>):
 }
 
 function isErrorMap(value: unknown): boolean {
-  return isObject(value) && Object.values(value).every((list) => Array.isArray(list) && list.every((m) => typeof m === 'string'));
+  if (!isObject(value)) return false;
+  for (const state in value) {
+    if (!Object.hasOwn(value, state)) continue;
+    const list = value[state];
+    if (!Array.isArray(list)) return false;
+    for (let i = 0; i < list.length; i++) if (typeof list[i] !== 'string') return false;
+  }
+  return true;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

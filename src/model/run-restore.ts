@@ -1,0 +1,62 @@
+import type { HistoryEntry, Job, MutableJob } from './job.js';
+import { internalsOf, NO_ERRORS, noteKickedJob, Run, type RunInternals, shapedJob } from './run.js';
+
+/**
+ * A run rebuilt job by job, as a store reads it back: each job goes into the run as soon as it is
+ * read, copied into the shape the engine makes jobs in (so nothing else holds it, and the parsed
+ * value dies young), with lists shared where they are equal. A million jobs added in one go share
+ * a handful of creation times, so their one-entry histories (`[{ state, at }]`) are one array
+ * each time the previous job's was the same; the model never changes a history in place (it
+ * copies it to append), so sharing one is safe.
+ */
+export class RunRestore<OC, JC> {
+  readonly run: Run<OC, JC>;
+  readonly #own: RunInternals<JC>;
+  /** The last one-entry history restored, shared by the next job whose history is equal. */
+  #lastHistory: HistoryEntry[] | undefined;
+
+  constructor(name: string, oc: OC, nextId: number) {
+    this.run = new Run<OC, JC>(name, oc);
+    this.#own = internalsOf<JC>(this.run);
+    this.#own.nextId = nextId;
+    this.#own.saved = true; // a run read back from somewhere: changes to it from now on are records
+  }
+
+  /** Adds a job read back (its errors and history become the run's); false, adding nothing, when the run has its id already. */
+  add(job: Job<JC>): boolean {
+    const own = this.#own;
+    if (own.jobs.has(job.id)) return false;
+    const errors = job.errors && !isEmpty(job.errors) ? (job.errors as Record<string, string[]>) : NO_ERRORS;
+    const history = Array.isArray(job.history) ? this.#shared(job.history as HistoryEntry[]) : [];
+    const out: MutableJob<JC> = shapedJob(job.id, job.state, job.jc, job.parentId, job.key, errors, history, job.updatedAt ?? 0, job.priority);
+    if (job.failed) out.failed = true;
+    own.jobs.set(out.id, out);
+    noteKickedJob(own, out);
+    return true;
+  }
+
+  #shared(history: HistoryEntry[]): HistoryEntry[] {
+    if (history.length !== 1 || !isPlainEntry(history[0])) return history;
+    const entry = history[0] as HistoryEntry;
+    const last = this.#lastHistory?.[0];
+    if (last !== undefined && last.state === entry.state && Object.is(last.at, entry.at)) return this.#lastHistory as HistoryEntry[];
+    this.#lastHistory = history;
+    return history;
+  }
+}
+
+/** An entry with exactly the keys `state` and `at`: one with a note (or anything else) is kept as it is. */
+function isPlainEntry(entry: HistoryEntry | undefined): boolean {
+  if (entry === null || typeof entry !== 'object') return false;
+  let keys = 0;
+  for (const key in entry) {
+    if (key !== 'state' && key !== 'at') return false;
+    keys++;
+  }
+  return keys === 2;
+}
+
+function isEmpty(object: object): boolean {
+  for (const key in object) if (Object.hasOwn(object, key)) return false;
+  return true;
+}
