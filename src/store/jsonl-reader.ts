@@ -1,14 +1,18 @@
 import { existsSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import { applyRecord } from '../model/apply-record.js';
 import type { Job } from '../model/job.js';
 import type { Run } from '../model/run.js';
-import { fromSnapshot } from '../model/run-snapshot.js';
+import { RunRestore } from '../model/run-restore.js';
 import type { StoreRecord } from '../model/store-record.js';
 import { asBatchEnd, asLogState, asSnapshotEnd, headerProblem, jobProblem, type LogState, recordProblem, type SnapshotHeader } from './jsonl-format.js';
 import { type Line, readLineBatches } from './line-reader.js';
 import { StoreCorruptError } from './store-corrupt-error.js';
 import { renderValue } from '../model/render-value.js';
+
+/** The size of the reads (see line-reader.ts). */
+const CHUNK_BYTES = 256 << 10;
 
 /** How a run's files are read. */
 export interface ReadOptions {
@@ -50,6 +54,23 @@ export async function readRunFiles<OC, JC>(path: string, logPath: string, option
     }
     return undefined;
   }
+  // First with the log's closed batches applied as they are read; warnings wait for the read to
+  // end, so that a read made again (see replayLog) does not give them twice.
+  const warnings: string[] = [];
+  try {
+    const read = await readFiles<OC, JC>(path, logPath, { ...options, warn: (message) => warnings.push(message) }, true);
+    for (const message of warnings) options.warn(message);
+    return read;
+  } catch (error) {
+    if (!(error instanceof ReadAgain)) {
+      for (const message of warnings) options.warn(message);
+      throw error;
+    }
+  }
+  return readFiles<OC, JC>(path, logPath, options, false);
+}
+
+async function readFiles<OC, JC>(path: string, logPath: string, options: ReadOptions, early: boolean): Promise<ReadRun<OC, JC>> {
   const snapshot = await readSnapshot<OC, JC>(path, options);
   const logState = snapshot.result.logState;
   if (!existsSync(logPath)) {
@@ -62,7 +83,9 @@ export async function readRunFiles<OC, JC>(path: string, logPath: string, option
     return { ...snapshot.result, replayed: false, truncateLogTo: undefined };
   }
   const log =
-    logState === undefined ? await replayV1(logPath, snapshot.result.run, snapshot.header.seq, options) : await replayLog(logPath, snapshot.result.run, snapshot.header, logState.state, options);
+    logState === undefined
+      ? await replayV1(logPath, snapshot.result.run, snapshot.header.seq, options)
+      : await replayLog(logPath, snapshot.result.run, snapshot.header, logState.state, options, early ? await closedBatchesEnd(logPath) : 0);
   return { ...snapshot.result, seq: log.seq, replayed: log.applied > 0 || log.seen > 0, truncateLogTo: log.truncateTo, edited: snapshot.result.edited || log.edited };
 }
 
@@ -75,10 +98,14 @@ async function readSnapshot<OC, JC>(path: string, options: ReadOptions): Promise
   let header: SnapshotHeader<OC> | undefined;
   let logState: { state: LogState; offset: number } | undefined;
   let end: { jobs: number; crc32: number; line: number } | undefined;
-  const jobs: Job<JC>[] = [];
+  // Each job goes into the run as it is read: no list of parsed jobs is held, nor copied at the end.
+  let restore: RunRestore<OC, JC> | undefined;
+  let jobs = 0;
+  /** The first job whose id an earlier line had: reported once the checksum holds. */
+  let repeated: { index: number; id: string } | undefined;
   let crc = 0;
   let lastLine = 0;
-  for await (const batch of readLineBatches(path)) {
+  for await (const batch of readLineBatches(path, { chunkBytes: CHUNK_BYTES })) {
     let from = 0; // the start, in batch.bytes, of the bytes not yet in the checksum
     for (const line of batch.lines) {
       lastLine = line.number;
@@ -109,18 +136,22 @@ async function readSnapshot<OC, JC>(path: string, options: ReadOptions): Promise
         end = { ...ending, line: line.number };
         continue;
       }
-      const problem = (header.version === 1 && jobs.length === 0 ? laidOutAsVersion2(value) : undefined) ?? jobProblem(value);
+      const problem = (header.version === 1 && jobs === 0 ? laidOutAsVersion2(value) : undefined) ?? jobProblem(value);
       if (problem === 'version-2-layout') throw new StoreCorruptError(path, 1, 'the header says version 1, but the file is laid out as version 2 (line 2 is its log line): the header was damaged');
       if (problem) throw new StoreCorruptError(path, line.number, problem);
-      jobs.push(value as Job<JC>);
+      restore ??= startRestore<OC, JC>(path, header);
+      const job = value as Job<JC>;
+      if (!restore.add(job)) repeated ??= { index: jobs, id: job.id };
+      jobs++;
     }
     if (end === undefined) crc = crc32(batch.bytes.subarray(from), crc);
   }
   if (header === undefined) throw new StoreCorruptError(path, 0, 'the file is empty: expected a run header line');
   if (header.version === 2 && logState === undefined) throw new StoreCorruptError(path, 2, 'the log line is missing after the header');
   // The checksum first: a repeated line is damage the end line names, before it is a repeated id.
-  const edited = header.version === 2 && checkEnd(path, lastLine, end, jobs.length, crc, options);
-  const run = restore<OC, JC>(path, header, jobs);
+  const edited = header.version === 2 && checkEnd(path, lastLine, end, jobs, crc, options);
+  if (repeated !== undefined) throw new StoreCorruptError(path, 0, `jobs[${repeated.index}] repeats the id "${repeated.id}"`);
+  const run = (restore ?? startRestore<OC, JC>(path, header)).run;
   return { header, result: { run, version: header.version, seq: header.seq, snapshotBytes: statSync(path).size, logState, edited } };
 }
 
@@ -145,9 +176,10 @@ function laidOutAsVersion2(value: unknown): 'version-2-layout' | undefined {
   return typeof value === 'object' && value !== null && 'log' in value && Object.keys(value).length === 1 ? 'version-2-layout' : undefined;
 }
 
-function restore<OC, JC>(path: string, header: SnapshotHeader<OC>, jobs: Job<JC>[]): Run<OC, JC> {
+/** The run the jobs are restored into, from the header (which headerProblem has checked). */
+function startRestore<OC, JC>(path: string, header: SnapshotHeader<OC>): RunRestore<OC, JC> {
   try {
-    return fromSnapshot<OC, JC>({ format: 'jorb-run', version: 1, name: header.name, oc: header.oc, nextId: header.nextId, jobs }, path);
+    return new RunRestore<OC, JC>(header.name, header.oc, header.nextId);
   } catch (error) {
     throw new StoreCorruptError(path, 0, error instanceof Error ? error.message.replace(`${path}: `, '') : renderValue(error));
   }
@@ -162,21 +194,71 @@ interface LogRead {
   readonly edited: boolean;
 }
 
-async function replayLog<OC, JC>(logPath: string, run: Run<OC, JC>, header: SnapshotHeader<OC>, state: LogState, options: ReadOptions): Promise<LogRead> {
+/**
+ * What a log's open batch holds so far: what its batch line is checked against, without holding
+ * the records themselves.
+ */
+class OpenBatch {
+  count = 0;
+  first: number | undefined;
+  last: number | undefined;
+  /** The first few sequence numbers, for a message about a batch that does not match its line. */
+  readonly seqs: number[] = [];
+  /** The first record out of order, named once the batch's checksum holds. */
+  misordered: { readonly order: string; readonly line: number } | undefined;
+  /** Records of this batch applied before its batch line was read (see replayLog). */
+  applied = 0;
+
+  note(seq: number, line: number, order: string | undefined): void {
+    this.count++;
+    this.first ??= seq;
+    this.last = seq;
+    if (this.seqs.length <= 6) this.seqs.push(seq);
+    if (order !== undefined) this.misordered ??= { order, line };
+  }
+
+  reset(): void {
+    this.count = 0;
+    this.first = undefined;
+    this.last = undefined;
+    this.seqs.length = 0;
+    this.misordered = undefined;
+    this.applied = 0;
+  }
+}
+
+/** A read that applied records of a batch that turned out to have no batch line: it is read again, holding every record until its batch is closed. */
+class ReadAgain extends Error {}
+
+/**
+ * Replays a version 2 log. A record is applied only once its batch is known to be closed: a batch
+ * without its batch line (torn by a crash) must change nothing. Records before `closedBefore` (where
+ * the log's last batch line ends, found by reading the file's tail) are applied as they are read,
+ * so that the big log a crash leaves is not held in memory batch by batch; every check is made
+ * as before and in the same order, and a record whose application fails is reported where it would
+ * have been, once its batch line is checked. Records after it are held until their batch line. If a
+ * batch with records applied early has no batch line after all (the tail said otherwise: a zero
+ * byte before it ends the log), the read throws ReadAgain and is made again with `closedBefore` 0.
+ */
+async function replayLog<OC, JC>(logPath: string, run: Run<OC, JC>, header: SnapshotHeader<OC>, state: LogState, options: ReadOptions, closedBefore: number): Promise<LogRead> {
   let prev: number | undefined;
   let seq = header.seq;
   let applied = 0;
   let seen = 0;
   let edited = false;
-  let pending: { record: StoreRecord<JC> & { seq: number }; line: number; order?: string }[] = [];
+  const current = new OpenBatch();
+  /** Records of the open batch not applied yet (those at or after `closedBefore`). */
+  let held: { record: StoreRecord<JC> & { seq: number }; line: number }[] = [];
+  /** The first record applied early whose application failed: reported when its batch line is checked. */
+  let failed: { line: number; message: string } | undefined;
   let pendingStart = 0; // file offset of the open batch's first line
   let crc = 0;
-  let truncateTo: number | undefined;
-  reading: for await (const batch of readLineBatches(logPath, { endAtZero: true })) {
+  let torn: Line | undefined;
+  reading: for await (const batch of readLineBatches(logPath, { chunkBytes: CHUNK_BYTES, endAtZero: true })) {
     let from = 0;
     for (const line of batch.lines) {
       if (!line.terminated) {
-        truncateTo = tornBatch(logPath, line, pending.length, pendingStart, options);
+        torn = line;
         break reading;
       }
       const value = parseLine(logPath, line);
@@ -185,10 +267,10 @@ async function replayLog<OC, JC>(logPath: string, run: Run<OC, JC>, header: Snap
       if (ending !== undefined) {
         crc = crc32(batch.bytes.subarray(from, line.start - batch.offset), crc);
         from = line.end - batch.offset;
-        edited = checkBatch(logPath, line.number, ending, pending, crc, options) || edited;
-        const misordered = pending.find((p) => p.order !== undefined);
-        if (misordered?.order !== undefined) throw new StoreCorruptError(logPath, misordered.line, misordered.order);
-        for (const { record, line: at } of pending) {
+        edited = checkBatch(logPath, line.number, ending, current, crc, options) || edited;
+        if (current.misordered !== undefined) throw new StoreCorruptError(logPath, current.misordered.line, current.misordered.order);
+        if (failed !== undefined) throw new StoreCorruptError(logPath, failed.line, failed.message);
+        for (const { record, line: at } of held) {
           if (record.seq <= header.seq) {
             seen++;
             continue;
@@ -197,7 +279,8 @@ async function replayLog<OC, JC>(logPath: string, run: Run<OC, JC>, header: Snap
           seq = record.seq;
           applied++;
         }
-        pending = [];
+        held = [];
+        current.reset();
         crc = 0;
         pendingStart = line.end;
         continue;
@@ -209,13 +292,65 @@ async function replayLog<OC, JC>(logPath: string, run: Run<OC, JC>, header: Snap
       const order = sequenceProblem(prev, record.seq, header.seq);
       if (state === 'closed' && record.seq > header.seq) throw new StoreCorruptError(logPath, line.number, `record ${record.seq} is newer than the snapshot, which says its store was closed: the log belongs to another copy of the run`);
       prev = record.seq;
-      pending.push({ record, line: line.number, ...(order === undefined ? {} : { order }) });
+      current.note(record.seq, line.number, order);
+      if (line.start >= closedBefore) {
+        held.push({ record, line: line.number });
+        continue;
+      }
+      current.applied++;
+      if (record.seq <= header.seq) {
+        seen++;
+        continue;
+      }
+      if (failed !== undefined) continue;
+      try {
+        applyRecord(run, record);
+        seq = record.seq;
+        applied++;
+      } catch (error) {
+        failed = { line: line.number, message: error instanceof Error ? error.message : renderValue(error) };
+      }
     }
     crc = crc32(batch.bytes.subarray(from), crc);
   }
-  if (truncateTo === undefined && pending.length > 0) truncateTo = tornBatch(logPath, undefined, pending.length, pendingStart, options);
+  if (current.applied > 0) throw new ReadAgain(`${logPath}: records applied before their batch line, and the batch has none`);
+  const truncateTo = torn !== undefined || current.count > 0 ? tornBatch(logPath, torn, current.count, pendingStart, options) : undefined;
   return { seq, applied, seen, truncateTo, edited };
 }
+
+/**
+ * Where the log's last batch line ends (0 when it has none): the records before it belong to
+ * batches that are closed, unless the log is damaged (which its checks then find) or a zero byte
+ * ends it earlier (see replayLog). Read backwards from the end, so only the tail is read.
+ */
+async function closedBatchesEnd(logPath: string): Promise<number> {
+  const handle = await open(logPath, 'r');
+  try {
+    const size = (await handle.stat()).size;
+    const step = 1 << 20;
+    const overlap = 1024; // a batch line is well under this: one that starts in a block ends in it or just after
+    const buffer = Buffer.allocUnsafe(step + overlap + 1);
+    for (let end = size; end > 0; ) {
+      const start = Math.max(0, end - step);
+      const readStart = Math.max(0, start - 1); // the byte before the block: is a line starting there?
+      const readEnd = Math.min(size, end + overlap);
+      const { bytesRead } = await handle.read(buffer, 0, readEnd - readStart, readStart);
+      const bytes = buffer.subarray(0, bytesRead);
+      for (let at = bytes.lastIndexOf(BATCH_LINE, end - readStart - 1); at !== -1 && readStart + at >= start; at = at === 0 ? -1 : bytes.lastIndexOf(BATCH_LINE, at - 1)) {
+        if (readStart + at > 0 && bytes[at - 1] !== 10) continue;
+        const newline = bytes.indexOf(10, at);
+        if (newline !== -1) return readStart + newline + 1;
+      }
+      end = start;
+    }
+    return 0;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** How every batch line the store writes starts (encodeBatchEnd). */
+const BATCH_LINE = Buffer.from('{"batch":');
 
 function sequenceProblem(prev: number | undefined, seq: number, snapshotSeq: number): string | undefined {
   if (prev === undefined) {
@@ -228,24 +363,15 @@ function sequenceProblem(prev: number | undefined, seq: number, snapshotSeq: num
 }
 
 /** Checks a batch's end line against the records before it; returns whether a mismatch was accepted as a hand edit. */
-function checkBatch(
-  logPath: string,
-  line: number,
-  end: { first: number; last: number; crc32: number },
-  pending: readonly { record: { seq: number }; line: number; order?: string }[],
-  crc: number,
-  options: ReadOptions,
-): boolean {
-  const first = pending[0]?.record.seq;
-  const last = pending.at(-1)?.record.seq;
+function checkBatch(logPath: string, line: number, end: { first: number; last: number; crc32: number }, batch: OpenBatch, crc: number, options: ReadOptions): boolean {
+  const { first, last, misordered } = batch;
   // The records' own order says where in the batch the damage probably is.
-  const misordered = pending.find((p) => p.order !== undefined);
   const hint = misordered === undefined ? '' : ` (${misordered.order}, at line ${misordered.line})`;
   const problem =
     first === undefined
       ? 'a batch line closes no records'
       : first !== end.first || last !== end.last
-        ? `the batch line says records ${end.first} to ${end.last}, the batch holds ${describeSeqs(pending)}${hint}`
+        ? `the batch line says records ${end.first} to ${end.last}, the batch holds ${describeSeqs(batch)}${hint}`
         : end.crc32 !== crc
           ? `the checksum of records ${first} to ${last} does not match (CRC-32 ${crc} for ${end.crc32}): the log was damaged or edited by hand${hint}`
           : undefined;
@@ -255,9 +381,8 @@ function checkBatch(
   return true;
 }
 
-function describeSeqs(pending: readonly { record: { seq: number } }[]): string {
-  const seqs = pending.map((p) => p.record.seq);
-  return seqs.length <= 6 ? `record${seqs.length === 1 ? '' : 's'} ${seqs.join(', ')}` : `records ${seqs[0]} … ${seqs.at(-1)} (${seqs.length} of them)`;
+function describeSeqs(batch: OpenBatch): string {
+  return batch.count <= 6 ? `record${batch.count === 1 ? '' : 's'} ${batch.seqs.join(', ')}` : `records ${batch.first} … ${batch.last} (${batch.count} of them)`;
 }
 
 /** A batch the process was writing when it stopped: never acknowledged, so it is dropped. */
@@ -273,7 +398,7 @@ async function replayV1<OC, JC>(logPath: string, run: Run<OC, JC>, snapshotSeq: 
   let seq = snapshotSeq;
   let applied = 0;
   let seen = 0;
-  for await (const batch of readLineBatches(logPath, { endAtZero: true })) {
+  for await (const batch of readLineBatches(logPath, { chunkBytes: CHUNK_BYTES, endAtZero: true })) {
     for (const line of batch.lines) {
       if (!line.terminated) return { seq, applied, seen, truncateTo: tornBatch(logPath, line, 0, line.start, options), edited: false };
       if (line.text.trim() === '') continue;
