@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
-import { applyRecord } from '../model/apply-record.js';
+import { recordApplier } from '../model/apply-record.js';
 import type { Job } from '../model/job.js';
 import type { Run } from '../model/run.js';
 import { RunRestore } from '../model/run-restore.js';
@@ -247,6 +247,7 @@ async function replayLog<OC, JC>(logPath: string, run: Run<OC, JC>, header: Snap
   let seen = 0;
   let edited = false;
   const current = new OpenBatch();
+  const applyRecord = recordApplier(run);
   /** Records of the open batch not applied yet (those at or after `closedBefore`). */
   let held: { record: StoreRecord<JC> & { seq: number }; line: number }[] = [];
   /** The first record applied early whose application failed: reported when its batch line is checked. */
@@ -275,7 +276,7 @@ async function replayLog<OC, JC>(logPath: string, run: Run<OC, JC>, header: Snap
             seen++;
             continue;
           }
-          apply(logPath, at, run, record);
+          apply(logPath, at, applyRecord, record);
           seq = record.seq;
           applied++;
         }
@@ -304,7 +305,7 @@ async function replayLog<OC, JC>(logPath: string, run: Run<OC, JC>, header: Snap
       }
       if (failed !== undefined) continue;
       try {
-        applyRecord(run, record);
+        applyRecord(record);
         seq = record.seq;
         applied++;
       } catch (error) {
@@ -395,6 +396,7 @@ function tornBatch(logPath: string, torn: Line | undefined, records: number, sta
 
 /** Version 1 logs: one record per line, no batch lines; records the snapshot holds are skipped. */
 async function replayV1<OC, JC>(logPath: string, run: Run<OC, JC>, snapshotSeq: number, options: ReadOptions): Promise<LogRead> {
+  const applyRecord = recordApplier(run);
   let seq = snapshotSeq;
   let applied = 0;
   let seen = 0;
@@ -410,7 +412,7 @@ async function replayV1<OC, JC>(logPath: string, run: Run<OC, JC>, snapshotSeq: 
         seen++;
         continue;
       }
-      apply(logPath, line.number, run, record);
+      apply(logPath, line.number, applyRecord, record);
       seq = record.seq;
       applied++;
     }
@@ -418,9 +420,9 @@ async function replayV1<OC, JC>(logPath: string, run: Run<OC, JC>, snapshotSeq: 
   return { seq, applied, seen, truncateTo: undefined, edited: false };
 }
 
-function apply<JC>(logPath: string, line: number, run: Run<unknown, JC>, record: StoreRecord<JC>): void {
+function apply<JC>(logPath: string, line: number, applyRecord: (record: StoreRecord<JC>) => void, record: StoreRecord<JC>): void {
   try {
-    applyRecord(run, record);
+    applyRecord(record);
   } catch (error) {
     throw new StoreCorruptError(logPath, line, error instanceof Error ? error.message : renderValue(error));
   }
