@@ -1,0 +1,73 @@
+import type { HistoryEntry, Job } from '../model/job.js';
+
+/** A job as the jobs table holds it (bigints come back from the driver as strings). */
+export interface JobRow {
+  readonly id: string;
+  readonly ord: string;
+  readonly state: string;
+  readonly failed: boolean;
+  readonly parent_id: string | null;
+  readonly key: string | null;
+  readonly priority: number | null;
+  readonly jc: unknown;
+  readonly errors: Record<string, string[]> | null;
+  readonly history: HistoryEntry[] | null;
+  readonly updated_at: number;
+}
+
+/** The columns read back, in the order of {@link JobRow}. */
+export const JOB_COLUMNS = 'id, ord, state, failed, parent_id, key, priority, jc, errors, history, updated_at';
+
+/** A row read back as the job it stores. */
+export function jobOfRow<JC>(row: JobRow): Job<JC> {
+  const job: { -readonly [K in keyof Job<JC>]: Job<JC>[K] } = {
+    id: row.id,
+    state: row.state,
+    jc: row.jc as JC,
+    errors: row.errors ?? {},
+    history: row.history ?? [],
+    updatedAt: row.updated_at,
+  };
+  if (row.parent_id !== null) job.parentId = row.parent_id;
+  if (row.key !== null) job.key = row.key;
+  if (row.priority !== null) job.priority = row.priority;
+  if (row.failed) job.failed = true;
+  return job;
+}
+
+/** One element of the JSON array `json_to_recordset` turns into rows; `n` orders new rows. */
+export interface RowInput {
+  readonly n: number;
+  readonly id: string;
+  readonly state: string;
+  readonly failed: boolean;
+  readonly parent_id: string | null;
+  readonly key: string | null;
+  readonly priority: number | null;
+  readonly jc: unknown;
+  readonly errors: unknown;
+  readonly history: unknown;
+  readonly updated_at: number;
+}
+
+/** The column definition list for `json_to_recordset`, matching {@link RowInput}. */
+export const ROW_INPUT_COLUMNS =
+  'n bigint, id text, state text, failed boolean, parent_id text, key text, priority double precision, jc jsonb, errors jsonb, history jsonb, updated_at double precision';
+
+/** A job as a row to write. Throws, naming the job, for what a row cannot hold. */
+export function rowOfJob(job: Job<unknown>, n: number, owner: string): RowInput {
+  if (job.jc === undefined) throw new Error(`${owner}: cannot store job "${job.id}": its job context is undefined, which JSON cannot store`);
+  return {
+    n,
+    id: job.id,
+    state: job.state,
+    failed: job.failed === true,
+    parent_id: job.parentId ?? null,
+    key: job.key ?? null,
+    priority: job.priority ?? null,
+    jc: job.jc,
+    errors: job.errors,
+    history: job.history,
+    updated_at: job.updatedAt,
+  };
+}

@@ -1,0 +1,116 @@
+import type pg from 'pg';
+import { PgStoreError } from './pg-store-error.js';
+
+/**
+ * The migrations, in order: migration `n` (1-based) brings a schema from version `n - 1` to `n`.
+ * Each runs once per schema, inside the one transaction that records it in `schema_version`.
+ * Never edit a released migration: add the next one. `s` is the quoted schema name.
+ */
+const MIGRATIONS: readonly ((s: string) => string)[] = [
+  // 1: runs, jobs one row per job, and what multi-process cooperation will use (leases, processes).
+  (s) => `
+    CREATE TABLE ${s}.runs (
+      name        text PRIMARY KEY,
+      run_name    text NOT NULL,
+      oc          jsonb NOT NULL,
+      next_id     bigint NOT NULL,
+      next_ord    bigint NOT NULL,
+      created_at  timestamptz NOT NULL DEFAULT now(),
+      updated_at  timestamptz NOT NULL DEFAULT now()
+    );
+    COMMENT ON TABLE ${s}.runs IS 'jorb-ts: one row per run; name is the PgStore run option, run_name the Run''s own name';
+    CREATE TABLE ${s}.jobs (
+      run          text NOT NULL REFERENCES ${s}.runs (name) ON DELETE CASCADE,
+      id           text NOT NULL,
+      ord          bigint NOT NULL,
+      state        text NOT NULL,
+      failed       boolean NOT NULL DEFAULT false,
+      parent_id    text,
+      key          text,
+      priority     double precision,
+      jc           jsonb NOT NULL,
+      errors       jsonb NOT NULL DEFAULT '{}',
+      history      jsonb NOT NULL DEFAULT '[]',
+      updated_at   double precision NOT NULL,
+      lease_owner  text,
+      lease_until  timestamptz,
+      PRIMARY KEY (run, id)
+    );
+    COMMENT ON TABLE ${s}.jobs IS 'jorb-ts: one row per job; ord is the run''s job order, updated_at epoch ms; lease_* are for multi-process cooperation (not used yet)';
+    CREATE UNIQUE INDEX jobs_run_key ON ${s}.jobs (run, key) WHERE key IS NOT NULL;
+    CREATE INDEX jobs_run_ord ON ${s}.jobs (run, ord);
+    CREATE TABLE ${s}.processes (
+      id            text PRIMARY KEY,
+      run           text NOT NULL REFERENCES ${s}.runs (name) ON DELETE CASCADE,
+      host          text NOT NULL,
+      pid           integer NOT NULL,
+      started_at    timestamptz NOT NULL DEFAULT now(),
+      heartbeat_at  timestamptz NOT NULL DEFAULT now()
+    );
+    COMMENT ON TABLE ${s}.processes IS 'jorb-ts: processes working on a run, with their heartbeats (for multi-process cooperation; not used yet)';
+  `,
+];
+
+/**
+ * The schema version this jorb-ts creates and understands. A schema at a higher version was
+ * migrated by a newer jorb-ts, and is refused rather than misread.
+ *
+ * @example
+ * ```ts
+ * console.log(`jorb-ts PostgreSQL schema version ${PG_SCHEMA_VERSION}`);
+ * ```
+ * @public
+ */
+export const PG_SCHEMA_VERSION: number = MIGRATIONS.length;
+
+/** `name` quoted as an SQL identifier. */
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+async function currentVersion(client: pg.ClientBase, schema: string): Promise<number> {
+  const table = `${quoteIdent(schema)}.schema_version`;
+  const found = await client.query<{ exists: boolean }>('SELECT to_regclass($1) IS NOT NULL AS exists', [table]);
+  if (found.rows[0]?.exists !== true) return 0;
+  const result = await client.query<{ version: number | null }>(`SELECT max(version) AS version FROM ${table}`);
+  return result.rows[0]?.version ?? 0;
+}
+
+function tooNew(schema: string, database: string, version: number): PgStoreError {
+  return new PgStoreError(
+    'schema-too-new',
+    `PgStore: the schema "${schema}" in database "${database}" is at version ${version}, newer than this jorb-ts knows (version ${PG_SCHEMA_VERSION}): upgrade jorb-ts, or give another schema`,
+  );
+}
+
+/**
+ * Brings `schema` to {@link PG_SCHEMA_VERSION}: creates it and its tables on first use, applies the
+ * migrations it lacks, and refuses a schema newer than this code. The migrations run in one
+ * transaction under a transaction-level advisory lock per schema, so processes starting at once
+ * migrate one after the other (the later ones find the work done). Returns the version it found.
+ */
+export async function migrate(client: pg.ClientBase, schema: string, database: string): Promise<number> {
+  const found = await currentVersion(client, schema);
+  if (found > PG_SCHEMA_VERSION) throw tooNew(schema, database, found);
+  if (found === PG_SCHEMA_VERSION) return found;
+  const s = quoteIdent(schema);
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`jorb-ts migrate ${schema}`]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS ${s}.schema_version (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now(), applied_by text NOT NULL)`,
+    );
+    const now = await currentVersion(client, schema); // another process may have migrated while we waited
+    if (now > PG_SCHEMA_VERSION) throw tooNew(schema, database, now);
+    for (let version = now + 1; version <= PG_SCHEMA_VERSION; version++) {
+      await client.query((MIGRATIONS[version - 1] as (s: string) => string)(s));
+      await client.query(`INSERT INTO ${s}.schema_version (version, applied_by) VALUES ($1, $2)`, [version, `jorb-ts pid ${process.pid}`]);
+    }
+    await client.query('COMMIT');
+    return found;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}

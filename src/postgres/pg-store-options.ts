@@ -1,0 +1,75 @@
+import { checkOption, checkOptions, durationMs, optional, optionKeys, rule } from '../model/check-option.js';
+import { renderValue } from '../model/render-value.js';
+import { connectionStringProblem, redactConnectionString } from './connection-string.js';
+
+/**
+ * Options of a {@link PgStore}.
+ *
+ * @example
+ * ```ts
+ * new PgStore<OC, JC>({ connectionString: 'postgres://jorb:secret@localhost:5432/jorb', run: 'crawl-2026-12', schema: 'crawls' });
+ * ```
+ * @public
+ */
+export interface PgStoreOptions {
+  /**
+   * Where the database is: a PostgreSQL URL, `postgres://user:password@host:port/database`
+   * (`postgresql://` too; query parameters such as `sslmode=require` as libpq reads them).
+   */
+  readonly connectionString: string;
+  /** The run's name in the database: every store given this name (and schema) works on the same run. */
+  readonly run: string;
+  /**
+   * The PostgreSQL schema the store's tables live in, created (and migrated) on first use:
+   * a name of letters, digits and underscores, not starting with a digit, at most 63 characters.
+   * @defaultValue 'jorb'
+   */
+  readonly schema?: string;
+  /**
+   * How long connecting may take before the store gives up with an `'unreachable'` {@link PgStoreError}.
+   * Minimum: above 0.
+   * @defaultValue 10,000
+   */
+  readonly connectTimeoutMs?: number;
+}
+
+export const PG_STORE_OPTION_KEYS = optionKeys<PgStoreOptions>({ connectionString: true, run: true, schema: true, connectTimeoutMs: true });
+
+const EXAMPLE = "{ connectionString: 'postgres://localhost:5432/jorb', run: 'crawl' }";
+const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+const nonEmptyString = rule('a non-empty string', (value): value is string => typeof value === 'string' && value.length > 0 && !value.includes('\u0000'));
+const schemaName = rule(
+  'a name of letters, digits and underscores, not starting with a digit, at most 63 characters',
+  (value): value is string => typeof value === 'string' && SCHEMA_NAME.test(value),
+);
+
+/** The options, checked, with their defaults. */
+export interface CheckedPgStoreOptions {
+  readonly connectionString: string;
+  readonly run: string;
+  readonly schema: string;
+  readonly connectTimeoutMs: number;
+}
+
+/** Checks a PgStore's options as the other stores do: unknown keys, then each value; the password is never shown. */
+export function checkPgStoreOptions(options: unknown): CheckedPgStoreOptions {
+  checkOptions('PgStore', options, PG_STORE_OPTION_KEYS, EXAMPLE);
+  const given = options as PgStoreOptions;
+  const url: unknown = given.connectionString;
+  if (typeof url !== 'string') {
+    throw new TypeError(`PgStore: connectionString must be a PostgreSQL URL such as postgres://user:password@localhost:5432/db, got ${renderValue(url)}`);
+  }
+  const problem = connectionStringProblem(url);
+  if (problem !== undefined) {
+    throw new TypeError(
+      `PgStore: connectionString must be a PostgreSQL URL such as postgres://user:password@localhost:5432/db, got ${renderValue(redactConnectionString(url))}, which ${problem}`,
+    );
+  }
+  return {
+    connectionString: url,
+    run: checkOption('PgStore', 'run', given.run, nonEmptyString),
+    schema: checkOption('PgStore', 'schema', given.schema, optional(schemaName)) ?? 'jorb',
+    connectTimeoutMs: checkOption('PgStore', 'connectTimeoutMs', given.connectTimeoutMs, optional(durationMs)) ?? 10_000,
+  };
+}
