@@ -90,6 +90,34 @@ describe('folder rules', () => {
     expect(cycles).toEqual([]);
   });
 
+  it('src/postgres imports only src/model and the public error classes of src/store', () => {
+    const publicErrors = new Set(['src/store/run-locked-error.ts', 'src/store/store-corrupt-error.ts']);
+    const offenders = across
+      .filter((i) => i.from === 'src/postgres' && i.to !== 'src/model' && !publicErrors.has(i.target.replace(/\.js$/, '.ts')))
+      .map((i) => `${i.file} imports ${i.target}`);
+    expect(offenders).toEqual([]);
+  });
+
+  it('nothing imports src/postgres but its entry point (jorb-ts/postgres)', () => {
+    expect(entryPoints.has('src/postgres/index.js')).toBe(true);
+    const offenders = across.filter((i) => i.to === 'src/postgres').map((i) => `${i.file} imports ${i.target}`);
+    expect(offenders).toEqual([]);
+  });
+
+  it('the root entry (jorb-ts) loads neither pg nor anything of src/postgres', () => {
+    const reached = new Set<string>();
+    const visit = (file: string) => {
+      if (reached.has(file)) return;
+      reached.add(file);
+      for (const i of importsOf(file)) visit(i.target.replace(/\.js$/, '.ts'));
+    };
+    visit('src/index.ts');
+    expect([...reached].filter((file) => file.startsWith('src/postgres/'))).toEqual([]);
+    const pgImports = [...reached].filter((file) => /(?:from|import)\s*\(?\s*['"]pg(?:\/[^'"]*)?['"]/.test(readFileSync(join(root, file), 'utf8')));
+    expect(pgImports).toEqual([]);
+    expect(reached.size).toBeGreaterThan(50);
+  });
+
   it('benchmarks and examples use the package entry points only', () => {
     const outside = [...sourceFiles('bench'), ...sourceFiles('examples')].flatMap((file) =>
       importsOf(file)
