@@ -259,3 +259,24 @@ describe('the jorb-ts/postgres entry point', () => {
     expect(missing).toEqual([]);
   });
 });
+
+describe('PgStore and what jsonb cannot hold', () => {
+  it('a job context with the character U+0000 is refused with an error saying so, and nothing of the append is written', async () => {
+    const store = new PgStore<{ label: string }, { text: string }>({ connectionString: server().url(), run: 'nul' });
+    await store.load();
+    const run = new Run<{ label: string }, { text: string }>('nul', { label: 'l' }).add({ text: 'ok' }, 'a');
+    await store.checkpoint(run);
+    const error = await failure(() =>
+      store.append([
+        { type: 'transition', id: '0', from: 'a', to: 'b', jc: { text: 'fine' }, at: 1 },
+        { type: 'add', job: { id: 'x', state: 'a', jc: { text: 'nul \u0000 here' }, errors: {}, history: [{ state: 'a', at: 1 }], updatedAt: 1 } },
+      ]),
+    );
+    expect(error.message).toMatch(/^PgStore\(run "nul"\): append failed: PostgreSQL's jsonb cannot store the character U\+0000/);
+    await store.close();
+    const again = new PgStore<{ label: string }, { text: string }>({ connectionString: server().url(), run: 'nul' });
+    const loaded = await again.load();
+    expect([...(loaded?.jobs.values() ?? [])].map((j) => [j.id, j.state, j.jc.text])).toEqual([['0', 'a', 'ok']]);
+    await again.close();
+  });
+});

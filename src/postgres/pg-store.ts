@@ -16,6 +16,9 @@ import { migrate, quoteIdent } from './pg-schema.js';
 import { type CheckedPgStoreOptions, checkPgStoreOptions, type PgStoreOptions } from './pg-store-options.js';
 import { PgStoreError } from './pg-store-error.js';
 
+/** The runs (`schema.run`) that open stores of this process hold: how a refusal knows the holder is here. */
+const HELD_HERE = new Map<string, object>();
+
 /** Rows per statement when a run is written whole or read back. */
 const PAGE_ROWS = 10_000;
 
@@ -170,7 +173,11 @@ export class PgStore<OC, JC> implements Store<OC, JC> {
       this.#closed = true;
       const connections = this.#connections;
       this.#connections = undefined;
-      if (connections) await release(await connections.catch(() => undefined));
+      if (connections) {
+        const open = await connections.catch(() => undefined);
+        await release(open);
+        if (open) this.#letGo();
+      }
       if (failure) throw failure.error;
     }, true);
   }
@@ -258,6 +265,7 @@ export class PgStore<OC, JC> implements Store<OC, JC> {
       const key = lockKey(this.schema, this.run);
       const taken = await lock.query<{ taken: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS taken', [key]);
       if (taken.rows[0]?.taken !== true) throw await this.#lockedError(lock, key);
+      HELD_HERE.set(key, this);
       lock.on('error', (error) => this.#lockLost(error));
       lock.on('end', () => this.#lockLost(new Error('the connection ended')));
       return { pool, lock };
@@ -267,7 +275,14 @@ export class PgStore<OC, JC> implements Store<OC, JC> {
     }
   }
 
+  /** This process no longer holds the run through this store. */
+  #letGo(): void {
+    const key = lockKey(this.schema, this.run);
+    if (HELD_HERE.get(key) === this) HELD_HERE.delete(key);
+  }
+
   #lockLost(error: Error): void {
+    this.#letGo();
     if (this.#closed || this.#lost) return;
     this.#lost = new Error(
       `${this.#owner}: the run's lock was lost when its PostgreSQL session ended (${error.message}): another process may hold the run now, so this store writes nothing more; open a new store to continue`,
@@ -286,8 +301,8 @@ export class PgStore<OC, JC> implements Store<OC, JC> {
     ).catch(() => ({ rows: [] }));
     const where = `run "${this.run}" (schema "${this.schema}", database "${this.#address.database}")`;
     const holder = holders.rows[0];
-    if (holder?.application_name === applicationName(this.run)) {
-      return new RunLockedError(`${this.#owner}: ${where} is already open in this process (PostgreSQL session ${holder.pid}): close that store first`);
+    if (HELD_HERE.has(key)) {
+      return new RunLockedError(`${this.#owner}: ${where} is already open in this process${holder ? ` (PostgreSQL session ${holder.pid})` : ''}: close that store first`);
     }
     const who = holder === undefined ? 'another PostgreSQL session' : `"${holder.application_name}" (PostgreSQL session ${holder.pid}${holder.addr ? ` from ${holder.addr}` : ''}, since ${holder.since.toISOString()})`;
     return new RunLockedError(
