@@ -28,15 +28,45 @@ export class RunRestore<OC, JC> {
    * with an error; one lookup per job rather than two, for a million of them.
    */
   add(job: Job<JC>): boolean {
-    const own = this.#own;
-    const size = own.jobs.size;
+    return this.#insert(this.#shape(job));
+  }
+
+  /**
+   * Takes a job read back like {@link add}, but puts it into the run's map only at {@link finish}:
+   * a million inserts in one loop cost a third of what they cost between the parses of the lines.
+   */
+  collect(job: Job<JC>): void {
+    this.#collected.push(this.#shape(job));
+  }
+
+  /** Puts the collected jobs into the run, in order; the first whose id an earlier one had (its index among them), if any. */
+  finish(): { readonly index: number; readonly id: string } | undefined {
+    const jobs = this.#collected;
+    this.#collected = [];
+    let repeated: { index: number; id: string } | undefined;
+    for (let i = 0; i < jobs.length; i++) {
+      const job = jobs[i] as MutableJob<JC>;
+      if (!this.#insert(job)) repeated ??= { index: i, id: job.id };
+    }
+    return repeated;
+  }
+
+  #collected: MutableJob<JC>[] = [];
+
+  #shape(job: Job<JC>): MutableJob<JC> {
     const errors = job.errors && !isEmpty(job.errors) ? (job.errors as Record<string, string[]>) : NO_ERRORS;
     const history = Array.isArray(job.history) ? this.#shared(job.history as HistoryEntry[]) : [];
     const out: MutableJob<JC> = shapedJob(job.id, job.state, job.jc, job.parentId, job.key, errors, history, job.updatedAt ?? 0, job.priority);
     if (job.failed) out.failed = true;
-    own.jobs.set(out.id, out);
+    return out;
+  }
+
+  #insert(job: MutableJob<JC>): boolean {
+    const own = this.#own;
+    const size = own.jobs.size;
+    own.jobs.set(job.id, job);
     if (own.jobs.size === size) return false;
-    noteKickedJob(own, out);
+    noteKickedJob(own, job);
     return true;
   }
 

@@ -105,8 +105,6 @@ async function readSnapshot<OC, JC>(path: string, options: ReadOptions): Promise
   // Each job goes into the run as it is read: no list of parsed jobs is held, nor copied at the end.
   let restore: RunRestore<OC, JC> | undefined;
   let jobs = 0;
-  /** The first job whose id an earlier line had: reported once the checksum holds. */
-  let repeated: { index: number; id: string } | undefined;
   let crc = 0;
   let lastLine = 0;
   for await (const batch of readLineBatches(path, { chunkBytes: CHUNK_BYTES })) {
@@ -144,8 +142,7 @@ async function readSnapshot<OC, JC>(path: string, options: ReadOptions): Promise
       if (problem === 'version-2-layout') throw new StoreCorruptError(path, 1, 'the header says version 1, but the file is laid out as version 2 (line 2 is its log line): the header was damaged');
       if (problem) throw new StoreCorruptError(path, line.number, problem);
       restore ??= startRestore<OC, JC>(path, header);
-      const job = value as Job<JC>;
-      if (!restore.add(job)) repeated ??= { index: jobs, id: job.id };
+      restore.collect(value as Job<JC>);
       jobs++;
     }
     if (end === undefined) crc = crc32(batch.bytes.subarray(from), crc);
@@ -154,8 +151,10 @@ async function readSnapshot<OC, JC>(path: string, options: ReadOptions): Promise
   if (header.version === 2 && logState === undefined) throw new StoreCorruptError(path, 2, 'the log line is missing after the header');
   // The checksum first: a repeated line is damage the end line names, before it is a repeated id.
   const edited = header.version === 2 && checkEnd(path, lastLine, end, jobs, crc, options);
+  restore ??= startRestore<OC, JC>(path, header);
+  const repeated = restore.finish();
   if (repeated !== undefined) throw new StoreCorruptError(path, 0, `jobs[${repeated.index}] repeats the id "${repeated.id}"`);
-  const run = (restore ?? startRestore<OC, JC>(path, header)).run;
+  const run = restore.run;
   return { header, result: { run, version: header.version, seq: header.seq, snapshotBytes: statSync(path).size, logState, edited } };
 }
 
