@@ -130,17 +130,10 @@ describe('JsonlStore', () => {
   });
 
   it('a batch torn at the end of the log\'s data is dropped, and the next append goes right after the last whole batch', async () => {
-    const path = join(tempDir(), 'run.jsonl');
-    const store = new JsonlStore<OC, JC>(path, { compactAfterBytes: 1 << 30 });
-    const run = wf.newRun('nightly', { outDir: 'out' });
-    for (let n = 1; n <= 3; n++) run.add({ n }, 'start');
-    await store.checkpoint(run);
-    await store.append([{ type: 'transition', id: '1', from: 'start', to: 'middle', jc: { n: 2 }, at: 1 }]);
+    const path = await runWithOneTransition();
     const data = logText(`${path}.log`);
     // A crash in the middle of the next batch's write: its first bytes landed in the zeroed space.
-    const handle = openSync(`${path}.log`, 'r+');
-    writeSync(handle, '{"seq":2,"type":"transition","id":"2","from":"start","to":"middle","jc":{"n":3},"at":2}\n{"batch":{"fi', Buffer.byteLength(data));
-    closeSync(handle);
+    writeAt(`${path}.log`, '{"seq":2,"type":"transition","id":"2","from":"start","to":"middle","jc":{"n":3},"at":2}\n{"batch":{"fi', Buffer.byteLength(data));
     rmSync(`${path}.lock`); // the crashed process's lock (the process lives on here)
 
     const warnings: string[] = [];
@@ -177,17 +170,10 @@ describe('JsonlStore', () => {
   });
 
   it('a batch that landed in part after a zero (a power loss mid-write) is not data: the next append goes where the data ends, and no stale byte follows it', async () => {
-    const path = join(tempDir(), 'run.jsonl');
-    const store = new JsonlStore<OC, JC>(path, { compactAfterBytes: 1 << 30 });
-    const run = wf.newRun('nightly', { outDir: 'out' });
-    for (let n = 1; n <= 3; n++) run.add({ n }, 'start');
-    await store.checkpoint(run);
-    await store.append([{ type: 'transition', id: '1', from: 'start', to: 'middle', jc: { n: 2 }, at: 1 }]);
+    const path = await runWithOneTransition();
     const end = Buffer.byteLength(logText(`${path}.log`));
     // The next batch's first sector never reached the disk; a later one did.
-    const handle = openSync(`${path}.log`, 'r+');
-    writeSync(handle, '"to":"middle","jc":{"n":3},"at":2}\n{"batch":{"first":2,"last":2,"crc32":1}}\n', end + 512);
-    closeSync(handle);
+    writeAt(`${path}.log`, '"to":"middle","jc":{"n":3},"at":2}\n{"batch":{"first":2,"last":2,"crc32":1}}\n', end + 512);
     rmSync(`${path}.lock`);
 
     const reopened = new JsonlStore<OC, JC>(path, { onWarning: (m) => expect.fail(m) });
@@ -356,3 +342,21 @@ describe('JsonlStore guards', () => {
     await store.close();
   });
 });
+
+/** A run of three jobs in 'start' written whole, and one batch in its log: job 1 moved to 'middle'; the store left open (a crash). */
+async function runWithOneTransition(): Promise<string> {
+  const path = join(tempDir(), 'run.jsonl');
+  const store = new JsonlStore<OC, JC>(path, { compactAfterBytes: 1 << 30 });
+  const run = wf.newRun('nightly', { outDir: 'out' });
+  for (let n = 1; n <= 3; n++) run.add({ n }, 'start');
+  await store.checkpoint(run);
+  await store.append([{ type: 'transition', id: '1', from: 'start', to: 'middle', jc: { n: 2 }, at: 1 }]);
+  return path;
+}
+
+/** Writes text into a file at a byte offset, as a write the crash cut short would have. */
+function writeAt(file: string, text: string, position: number): void {
+  const handle = openSync(file, 'r+');
+  writeSync(handle, text, position);
+  closeSync(handle);
+}
