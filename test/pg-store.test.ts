@@ -2,10 +2,12 @@
 // listening, bad credentials, a missing database, a schema from a newer version), the migration,
 // group commit (one append is one transaction whatever its size) and the run's lock.
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { Run, RunError, RunLockedError, type StoreRecord, workflow } from '../src/index.js';
 import { PG_SCHEMA_VERSION, PgStore, PgStoreError } from '../src/postgres/index.js';
+import { migrate } from '../src/postgres/pg-schema.js';
 import { killSessions } from './support/pg-harness.js';
 import { freePort, PASSWORD_USER, usePostgresServer } from './support/postgres-server.js';
 
@@ -221,25 +223,56 @@ describe('PgStore lock', () => {
     expect(await second.load()).toBeUndefined();
     await second.close();
   });
+});
 
-  it('a store whose lock session ends writes nothing more, and says why', async () => {
-    const store = new PgStore<{ label: string }, { n: number }>({ connectionString: server().url(), run: 'lost' });
-    await store.load();
-    const run = wf.newRun('lost', { label: 'l' }).add({ n: 1 }, 'a');
-    await store.checkpoint(run);
-    await server().sql(
-      `SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND a.application_name LIKE '%lost'`,
-    );
-    const deadline = Date.now() + 5_000;
-    let error: Error | undefined;
-    while (error === undefined && Date.now() < deadline) {
-      error = await store.append([{ type: 'transition', id: '0', from: 'a', to: 'b', jc: { n: 2 }, at: 1 }]).then(
-        () => undefined,
-        (e: unknown) => e as Error,
-      );
-      if (error === undefined) await new Promise((resolve) => setTimeout(resolve, 10));
+describe('PgStore read-only', () => {
+  it('loads a run another store holds, without its lock, and refuses every write; the holder keeps writing', async () => {
+    const holder = new PgStore<{ label: string }, { n: number }>({ connectionString: server().url(), run: 'ro' });
+    await holder.load();
+    const run = wf.newRun('ro', { label: 'l' }).add({ n: 1 }, 'a');
+    await holder.checkpoint(run);
+    const reader = new PgStore<{ label: string }, { n: number }>({ connectionString: server().url(), run: 'ro', readOnly: true });
+    const read = await reader.load(wf);
+    expect(read?.jobs.get('0')).toMatchObject({ state: 'a', jc: { n: 1 } });
+    for (const [what, call] of [
+      ['append', () => reader.append([{ type: 'transition', id: '0', from: 'a', to: 'b', jc: { n: 2 }, at: 1 }])],
+      ['checkpoint', () => reader.checkpoint(read as Run<{ label: string }, { n: number }>)],
+      ['checkpoint', () => reader.checkpoint(wf.newRun('other', { label: 'x' }))],
+    ] as const) {
+      expect((await failure(call)).message).toBe(`PgStore(run "ro"): ${what} on a read-only store (readOnly: true): it reads the run and writes nothing`);
     }
-    expect(error?.message).toMatch(/^PgStore\(run "lost"\): the run's lock was lost when its PostgreSQL session ended \(.*\): another process may hold the run now, so this store writes nothing more; open a new store to continue$/);
+    await holder.append([{ type: 'transition', id: '0', from: 'a', to: 'b', jc: { n: 2 }, at: 1 }]);
+    expect((await reader.load())?.jobs.get('0')).toMatchObject({ state: 'b', jc: { n: 2 } }); // a second load sees the holder's write
+    await reader.close();
+    await holder.close();
+  });
+
+  it('creates and migrates nothing: a schema never created holds no run', async () => {
+    const reader = new PgStore({ connectionString: server().url(), run: 'r', schema: 'never_made', readOnly: true });
+    expect(await reader.load()).toBeUndefined();
+    await reader.close();
+    expect(await server().sql("SELECT 1 FROM information_schema.schemata WHERE schema_name = 'never_made'")).toEqual([]);
+  });
+});
+
+describe('PgStore migration from version 1', () => {
+  it('a schema at version 1 is migrated to the current version: its runs load, and their writes are counted from 0', async () => {
+    const client = new pg.Client({ connectionString: server().url() });
+    await client.connect();
+    await migrate(client, 'old_v1', 'postgres', 1);
+    await client.end();
+    await server().sql(`INSERT INTO old_v1.runs (name, run_name, oc, next_id, next_ord) VALUES ('r', 'r', '{"label":"v1"}', 1, 1)`);
+    await server().sql(`INSERT INTO old_v1.jobs (run, id, ord, state, jc, history, updated_at) VALUES ('r', '0', 0, 'a', '{"n":1}', '[{"state":"a","at":1}]', 1)`);
+    expect(await server().sql<{ column_name: string }>("SELECT column_name FROM information_schema.columns WHERE table_schema = 'old_v1' AND table_name = 'runs' AND column_name = 'version'")).toEqual([]);
+    const store = new PgStore<{ label: string }, { n: number }>({ connectionString: server().url(), run: 'r', schema: 'old_v1' });
+    const run = await store.load(wf);
+    expect(run?.oc).toEqual({ label: 'v1' });
+    expect((await server().sql<{ version: number }>('SELECT version FROM old_v1.schema_version ORDER BY version')).map((v) => v.version)).toEqual([1, 2]);
+    expect(await server().sql('SELECT version, write_id FROM old_v1.runs')).toEqual([{ version: '0', write_id: null }]);
+    await store.append([{ type: 'transition', id: '0', from: 'a', to: 'b', jc: { n: 2 }, at: 2 }]);
+    const [after] = await server().sql<{ version: string; write_id: string }>('SELECT version, write_id FROM old_v1.runs');
+    expect(after?.version).toBe('1');
+    expect(after?.write_id).toMatch(/^[0-9a-f-]{36}:\d+$/);
     await store.close();
   });
 });

@@ -4,7 +4,11 @@
  * - `'authentication'`: the server refused the user or its password;
  * - `'no-database'`: the URL names a database the server does not have;
  * - `'schema-too-new'`: the schema was migrated by a newer jorb-ts than this one;
- * - `'connection'`: any other failure to connect (TLS, too many connections, the server shutting down).
+ * - `'connection'`: any other failure to connect (TLS, too many connections, the server shutting down), or a
+ *   connection that broke and could not be made again within `reconnectTimeoutMs`;
+ * - `'bad-data'`: a row of the run cannot be read as a job or a run (edited by hand?): the message names
+ *   the run, the job and what is wrong; nothing was changed;
+ * - `'fenced'`: another store wrote the run while this one was reconnecting: this one writes nothing more.
  *
  * @example
  * ```ts
@@ -12,7 +16,7 @@
  * ```
  * @public
  */
-export type PgStoreErrorReason = 'unreachable' | 'authentication' | 'no-database' | 'schema-too-new' | 'connection';
+export type PgStoreErrorReason = 'unreachable' | 'authentication' | 'no-database' | 'schema-too-new' | 'connection' | 'bad-data' | 'fenced';
 
 /**
  * A PostgreSQL store could not reach, log in to or use its database. The message names the server

@@ -31,14 +31,39 @@ export interface PgStoreOptions {
    * @defaultValue 10,000
    */
   readonly connectTimeoutMs?: number;
+  /**
+   * How long the store keeps trying to connect again when its connection to PostgreSQL breaks
+   * while it is open (the server restarted, the network dropped, an administrator ended the
+   * session): it reconnects with a growing pause (50 ms doubling to 1 s), takes the run's lock
+   * again and continues only if no other store wrote the run in between. After this long it
+   * gives up with a `'connection'` {@link PgStoreError} and writes nothing more.
+   * Minimum: above 0.
+   * @defaultValue 30,000
+   */
+  readonly reconnectTimeoutMs?: number;
+  /**
+   * Only read: `load` reads the run in one consistent snapshot without taking the run's lock (so
+   * a running process keeps it) and without creating or migrating the schema; every write
+   * (`append`, `checkpoint`) throws. For reports and dashboards.
+   * @defaultValue false
+   */
+  readonly readOnly?: boolean;
 }
 
-export const PG_STORE_OPTION_KEYS = optionKeys<PgStoreOptions>({ connectionString: true, run: true, schema: true, connectTimeoutMs: true });
+export const PG_STORE_OPTION_KEYS = optionKeys<PgStoreOptions>({
+  connectionString: true,
+  run: true,
+  schema: true,
+  connectTimeoutMs: true,
+  reconnectTimeoutMs: true,
+  readOnly: true,
+});
 
 const EXAMPLE = "{ connectionString: 'postgres://localhost:5432/jorb', run: 'crawl' }";
 const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
 const nonEmptyString = rule('a non-empty string', (value): value is string => typeof value === 'string' && value.length > 0 && !value.includes('\u0000'));
+const flag = rule('true or false', (value): value is boolean => typeof value === 'boolean');
 const schemaName = rule(
   'a name of letters, digits and underscores, not starting with a digit, at most 63 characters',
   (value): value is string => typeof value === 'string' && SCHEMA_NAME.test(value),
@@ -50,6 +75,8 @@ export interface CheckedPgStoreOptions {
   readonly run: string;
   readonly schema: string;
   readonly connectTimeoutMs: number;
+  readonly reconnectTimeoutMs: number;
+  readonly readOnly: boolean;
 }
 
 /** Checks a PgStore's options as the other stores do: unknown keys, then each value; the password is never shown. */
@@ -71,5 +98,7 @@ export function checkPgStoreOptions(options: unknown): CheckedPgStoreOptions {
     run: checkOption('PgStore', 'run', given.run, nonEmptyString),
     schema: checkOption('PgStore', 'schema', given.schema, optional(schemaName)) ?? 'jorb',
     connectTimeoutMs: checkOption('PgStore', 'connectTimeoutMs', given.connectTimeoutMs, optional(durationMs)) ?? 10_000,
+    reconnectTimeoutMs: checkOption('PgStore', 'reconnectTimeoutMs', given.reconnectTimeoutMs, optional(durationMs)) ?? 30_000,
+    readOnly: checkOption('PgStore', 'readOnly', given.readOnly, optional(flag)) ?? false,
   };
 }

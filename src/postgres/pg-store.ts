@@ -11,8 +11,10 @@ import type { WorkflowStates } from '../model/workflow-states.js';
 import { RunLockedError } from '../store/run-locked-error.js';
 import { connectError } from './connect-error.js';
 import { type ServerAddress, serverAddress } from './connection-string.js';
+import { randomUUID } from 'node:crypto';
 import { JOB_COLUMNS, type JobRow, jobOfRow, ROW_INPUT_COLUMNS, rowOfJob } from './pg-job-row.js';
-import { migrate, quoteIdent } from './pg-schema.js';
+import { jobRowProblem, type RunRow, runRowProblem } from './pg-row-problem.js';
+import { currentVersion, migrate, PG_SCHEMA_VERSION, quoteIdent, tooNew } from './pg-schema.js';
 import { type CheckedPgStoreOptions, checkPgStoreOptions, type PgStoreOptions } from './pg-store-options.js';
 import { PgStoreError } from './pg-store-error.js';
 
@@ -22,11 +24,26 @@ const HELD_HERE = new Map<string, object>();
 /** Rows per statement when a run is written whole or read back. */
 const PAGE_ROWS = 10_000;
 
-/** The connections of an open store: one for the run's lock, held while the store is open, and one for the data. */
+/** The first pause before connecting again after a connection broke, and the longest one. */
+const FIRST_PAUSE_MS = 50;
+const LONGEST_PAUSE_MS = 1_000;
+
+/**
+ * The connections of an open store: one for the run's lock, held while the store is open (none
+ * for a read-only store), and one for the data. `broken` is set when either broke: the next call
+ * connects again before it does anything.
+ */
 interface Connections {
   readonly pool: pg.Pool;
-  readonly lock: pg.Client;
+  readonly lock: pg.Client | undefined;
+  broken: Error | undefined;
 }
+
+/** The errors a store gave up with after trying to connect again: never a reason to try once more. */
+const GAVE_UP = new WeakSet<object>();
+
+/** What a store that connected again found of the write it had in flight. */
+type InFlight = 'committed' | 'not committed';
 
 /**
  * A store in PostgreSQL: one row per run in `<schema>.runs`, one row per job in `<schema>.jobs`
@@ -68,8 +85,16 @@ export class PgStore<OC, JC> implements Store<OC, JC> {
   /** For messages: `PgStore(run "crawl")`. */
   readonly #owner: string;
   #connections: Promise<Connections> | undefined;
-  /** Set when the lock's connection ended while the store was open: nothing more may be written. */
+  /** Set when the store may write nothing more (another store wrote the run, or connecting again failed). */
   #lost: Error | undefined;
+  /**
+   * The run's write counter (`runs.version`) as this store last read or wrote it; undefined while
+   * the database held no run when the store looked. Every write is made only at this version.
+   */
+  #version: number | undefined;
+  /** Names this store's writes in `runs.write_id`: `<uuid>:<n>`. */
+  readonly #writer = randomUUID();
+  #writes = 0;
   /** A load of this place succeeded (so the store may replace what it found). */
   #loaded = false;
   /** The database holds a run under this name (so records can be appended to it). */
@@ -95,32 +120,59 @@ export class PgStore<OC, JC> implements Store<OC, JC> {
    */
   async load<S extends string = string>(workflow?: WorkflowStates<S>): Promise<Run<OC, JC, S> | undefined> {
     return this.#serial('load', async () => {
-      await this.#open();
-      const read = await this.#transaction('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', async (client) => {
-        const head = await client.query<{ run_name: string; oc: OC; next_id: string }>(`SELECT run_name, oc, next_id FROM ${this.#s}.runs WHERE name = $1`, [this.run]);
-        const found = head.rows[0];
-        if (found === undefined) return undefined;
-        const jobs: Job<JC>[] = [];
-        for (let after = '-1'; ; ) {
-          const page = await client.query<JobRow>(`SELECT ${JOB_COLUMNS} FROM ${this.#s}.jobs WHERE run = $1 AND ord > $2 ORDER BY ord LIMIT ${PAGE_ROWS}`, [this.run, after]);
-          for (const row of page.rows) jobs.push(jobOfRow<JC>(row));
-          if (page.rows.length < PAGE_ROWS) break;
-          after = (page.rows.at(-1) as JobRow).ord;
-        }
-        return { name: found.run_name, oc: found.oc, nextId: Number(found.next_id), jobs };
-      });
+      const read = await this.#reading(() => this.#read());
       if (read === undefined) {
         this.#loaded = true;
         this.#stored = false;
+        this.#version = undefined;
         return undefined;
       }
-      const run = fromSnapshot<OC, JC>({ format: 'jorb-run', version: 1, ...read }, this.#owner);
+      const run = fromSnapshot<OC, JC>({ format: 'jorb-run', version: 1, name: read.name, oc: read.oc, nextId: read.nextId, jobs: read.jobs }, this.#owner);
       const bound = workflow ? bindRun(run, workflow) : (run as Run<OC, JC, S>);
       this.#loaded = true;
       this.#stored = true;
+      this.#version = read.version;
       this.#run = run;
       return bound;
     });
+  }
+
+  /** The run's row and its jobs in `ord` order, each row checked, in one repeatable-read snapshot. */
+  async #read(): Promise<{ name: string; oc: OC; nextId: number; version: number | undefined; jobs: Job<JC>[] } | undefined> {
+    const connections = await this.#ready();
+    if (this.#options.readOnly) {
+      // A read-only store migrates nothing: a schema never created holds no run, one too new is refused.
+      const version = await this.#withClient(connections, (client) => currentVersion(client, this.schema));
+      if (version === 0) return undefined;
+      if (version > PG_SCHEMA_VERSION) throw tooNew(this.schema, this.#address.database, version);
+    }
+    const versionColumn = this.#options.readOnly ? 'NULL::bigint AS version' : 'version';
+    return this.#transaction(connections, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', async (client) => {
+      const head = await client.query<RunRow & { version: string | null }>(`SELECT run_name, oc, next_id, ${versionColumn} FROM ${this.#s}.runs WHERE name = $1`, [this.run]);
+      const found = head.rows[0];
+      if (found === undefined) return undefined;
+      const runProblem = runRowProblem(found);
+      if (runProblem !== undefined) throw this.#badData(`its row in ${this.#s}.runs cannot be read: ${runProblem}`);
+      const jobs: Job<JC>[] = [];
+      for (let after = '-1'; ; ) {
+        const page = await client.query<JobRow>(`SELECT ${JOB_COLUMNS} FROM ${this.#s}.jobs WHERE run = $1 AND ord > $2 ORDER BY ord LIMIT ${PAGE_ROWS}`, [this.run, after]);
+        for (const row of page.rows) {
+          const problem = jobRowProblem(row);
+          if (problem !== undefined) throw this.#badData(`job ${JSON.stringify(row.id)} (its row in ${this.#s}.jobs) cannot be read: ${problem}`);
+          jobs.push(jobOfRow<JC>(row));
+        }
+        if (page.rows.length < PAGE_ROWS) break;
+        after = (page.rows.at(-1) as JobRow).ord;
+      }
+      return { name: found.run_name as string, oc: found.oc as OC, nextId: Number(found.next_id), version: found.version === null ? undefined : Number(found.version), jobs };
+    });
+  }
+
+  #badData(problem: string): PgStoreError {
+    return new PgStoreError(
+      'bad-data',
+      `${this.#owner}: run "${this.run}" (schema "${this.schema}", database "${this.#address.database}"): ${problem}; nothing was read or changed: fix the row (or delete the run) and load again`,
+    );
   }
 
   /**
@@ -140,17 +192,17 @@ export class PgStore<OC, JC> implements Store<OC, JC> {
   async checkpoint(run: Run<OC, JC>, when: 'start' | 'stop' = 'start'): Promise<void> {
     void when;
     return this.#serial('checkpoint', async () => {
+      this.#checkWritable('checkpoint');
       if (run === this.#run) {
         await flushUnsavedRecords(run, (records) => this.#append(records));
         return;
       }
-      await this.#open();
-      this.#checkLock();
       if (!this.#loaded) {
-        const held = await this.#query<{ run_name: string }>(`SELECT run_name FROM ${this.#s}.runs WHERE name = $1`, [this.run]);
+        const held = await this.#reading(async () => this.#withClient(await this.#ready(), (client) => client.query<{ version: string }>(`SELECT version FROM ${this.#s}.runs WHERE name = $1`, [this.run])));
         if (held.rows.length > 0) {
           throw new RunError(`${this.#owner}: the database already holds this run (schema "${this.schema}"): load it with store.load() to continue it, or delete it to start over`);
         }
+        this.#version = undefined;
       }
       this.#loaded = true;
       await flushUnsavedRecords(run, () => this.#writeWhole(run)); // the rows hold them
@@ -166,7 +218,7 @@ export class PgStore<OC, JC> implements Store<OC, JC> {
       if (this.#closed) return;
       let failure: { error: unknown } | undefined;
       try {
-        if (this.#run && this.#stored && this.#lost === undefined) await flushUnsavedRecords(this.#run, (records) => this.#append(records));
+        if (this.#run && this.#stored && this.#lost === undefined && !this.#options.readOnly) await flushUnsavedRecords(this.#run, (records) => this.#append(records));
       } catch (error) {
         failure = { error };
       }
@@ -183,40 +235,47 @@ export class PgStore<OC, JC> implements Store<OC, JC> {
   }
 
   async #append(records: readonly StoreRecord<JC>[]): Promise<void> {
+    this.#checkWritable('append');
     if (records.length === 0) return;
     if (!this.#stored) throw new Error(`${this.#owner}: append before the first checkpoint: there is no run to append to`);
-    await this.#open();
-    this.#checkLock();
     const ids = touchedIds(records);
-    await this.#transaction('BEGIN', async (client) => {
+    await this.#writing(async (client, expected, writeId) => {
       const found = await client.query<JobRow>(`SELECT ${JOB_COLUMNS} FROM ${this.#s}.jobs WHERE run = $1 AND id = ANY($2::text[]) ORDER BY ord FOR UPDATE`, [this.run, ids]);
       // The touched jobs as stored, the records applied to them by the model's own code.
       const touched = fromSnapshot<null, JC>({ format: 'jorb-run', version: 1, name: this.run, oc: null, nextId: 0, jobs: found.rows.map((row) => jobOfRow<JC>(row)) }, this.#owner);
       replay(touched, records.map(ownRecord));
       const { jobs, nextId } = toSnapshot(touched);
       const rows = JSON.stringify(jobs.map((job, n) => rowOfJob(job, n, this.#owner)));
+      // The run's row is advanced only at the version this store last saw (the fence): when another
+      // store wrote the run since, no row comes back and nothing is written.
       const written = await client.query(
         `WITH r AS (
-           UPDATE ${this.#s}.runs SET next_ord = next_ord + $3, next_id = greatest(next_id, $4), updated_at = now() WHERE name = $1 RETURNING next_ord - $3 AS base
+           UPDATE ${this.#s}.runs SET next_ord = next_ord + $3, next_id = greatest(next_id, $4), version = version + 1, write_id = $6, updated_at = now()
+           WHERE name = $1 AND version = $5 RETURNING next_ord - $3 AS base
          )
          INSERT INTO ${this.#s}.jobs AS j (run, id, ord, state, failed, parent_id, key, priority, jc, errors, history, updated_at)
          SELECT $1, x.id, r.base + x.n, x.state, x.failed, x.parent_id, x.key, x.priority, coalesce(x.jc, 'null'), x.errors, x.history, x.updated_at
          FROM r, json_to_recordset($2::json) AS x(${ROW_INPUT_COLUMNS})
          ON CONFLICT (run, id) DO UPDATE SET state = excluded.state, failed = excluded.failed, jc = excluded.jc, errors = excluded.errors, history = excluded.history, updated_at = excluded.updated_at`,
-        [this.run, rows, jobs.length, nextId],
+        [this.run, rows, jobs.length, nextId, expected ?? -1, writeId],
       );
-      if (written.rowCount !== jobs.length) throw new Error(`${this.#owner}: the run's row is gone from the database (deleted while the store held it?): nothing was appended`);
+      if (written.rowCount !== jobs.length) await this.#refuseStale(client, expected);
     });
   }
 
   async #writeWhole(run: Run<OC, JC>): Promise<void> {
     const snapshot = toSnapshot(run);
-    await this.#transaction('BEGIN', async (client) => {
-      await client.query(
-        `INSERT INTO ${this.#s}.runs (name, run_name, oc, next_id, next_ord) VALUES ($1, $2, $3::jsonb, $4, $5)
-         ON CONFLICT (name) DO UPDATE SET run_name = excluded.run_name, oc = excluded.oc, next_id = excluded.next_id, next_ord = excluded.next_ord, updated_at = now()`,
-        [this.run, snapshot.name, JSON.stringify(snapshot.oc ?? null), snapshot.nextId, snapshot.jobs.length],
-      );
+    await this.#writing(async (client, expected, writeId) => {
+      const values = [this.run, snapshot.name, JSON.stringify(snapshot.oc ?? null), snapshot.nextId, snapshot.jobs.length, writeId];
+      // A new run's row is created only when there is none; a run this store loaded is replaced only at the version it saw.
+      const head =
+        expected === undefined
+          ? await client.query(`INSERT INTO ${this.#s}.runs (name, run_name, oc, next_id, next_ord, version, write_id) VALUES ($1, $2, $3::jsonb, $4, $5, 1, $6) ON CONFLICT (name) DO NOTHING`, values)
+          : await client.query(
+              `UPDATE ${this.#s}.runs SET run_name = $2, oc = $3::jsonb, next_id = $4, next_ord = $5, version = version + 1, write_id = $6, updated_at = now() WHERE name = $1 AND version = $7`,
+              [...values, expected],
+            );
+      if (head.rowCount !== 1) await this.#refuseStale(client, expected);
       await client.query(`DELETE FROM ${this.#s}.jobs WHERE run = $1`, [this.run]);
       for (let start = 0; start < snapshot.jobs.length; start += PAGE_ROWS) {
         const rows = JSON.stringify(snapshot.jobs.slice(start, start + PAGE_ROWS).map((job, i) => rowOfJob(job, start + i, this.#owner)));
@@ -230,14 +289,78 @@ export class PgStore<OC, JC> implements Store<OC, JC> {
     });
   }
 
-  /** Connects (once): the schema migrated, then the run's lock taken on a connection of its own. */
-  #open(): Promise<Connections> {
-    if (this.#lost) return Promise.reject(this.#lost);
-    this.#connections ??= this.#connect().catch((error: unknown) => {
-      this.#connections = undefined; // a later call tries again
-      throw error;
-    });
-    return this.#connections;
+  /** A write found the run's row at another version than `expected` (or gone): says which, and writes nothing more. */
+  async #refuseStale(client: pg.PoolClient, expected: number | undefined): Promise<never> {
+    const now = await client.query<{ version: string }>(`SELECT version FROM ${this.#s}.runs WHERE name = $1`, [this.run]);
+    const version = now.rows[0] === undefined ? undefined : Number(now.rows[0].version);
+    if (version === undefined && expected !== undefined) {
+      throw new Error(`${this.#owner}: the run's row is gone from the database (deleted while the store held it?): nothing was appended`);
+    }
+    throw this.#fence(version, expected);
+  }
+
+  /** Another store wrote the run since this one last read or wrote it: this one writes nothing more. */
+  #fence(found: number | undefined, expected: number | undefined): PgStoreError {
+    const what = (v: number | undefined) => (v === undefined ? 'no run' : `version ${v}`);
+    const fenced = new PgStoreError(
+      'fenced',
+      `${this.#owner}: another store wrote run "${this.run}" (schema "${this.schema}", database "${this.#address.database}") since this one last did: the database holds ${what(found)}, this store had ${what(expected)}. This store writes nothing more, so nothing is applied twice and nothing of the other's is overwritten: open a new store and load the run to continue`,
+    );
+    this.#lost = fenced;
+    return fenced;
+  }
+
+  /**
+   * Runs a write in one transaction, at the version this store last saw, and counts it when it
+   * commits. When the connection breaks, connects again and finds out from the run's row whether
+   * the write committed (then it is not made again) or not (then it is made again).
+   */
+  async #writing(body: (client: pg.PoolClient, expected: number | undefined, writeId: string) => Promise<void>): Promise<void> {
+    for (;;) {
+      const connections = await this.#ready();
+      const expected = this.#version;
+      const writeId = `${this.#writer}:${++this.#writes}`;
+      try {
+        await this.#transaction(connections, 'BEGIN', (client) => body(client, expected, writeId));
+      } catch (error) {
+        if (!isBreak(error)) throw error;
+        connections.broken ??= error as Error;
+        if ((await this.#reconnect(connections, error as Error, writeId)) === 'not committed') continue;
+      }
+      this.#version = (expected ?? 0) + 1;
+      return;
+    }
+  }
+
+  /** Runs a read; when the connection breaks, connects again and reads again. */
+  async #reading<T>(read: () => Promise<T>): Promise<T> {
+    for (;;) {
+      try {
+        return await read();
+      } catch (error) {
+        const connections = this.#connections === undefined ? undefined : await this.#connections.catch(() => undefined);
+        if (!isBreak(error) || connections === undefined) throw error;
+        connections.broken ??= error as Error;
+        await this.#reconnect(connections, error as Error, undefined);
+      }
+    }
+  }
+
+  /**
+   * The store's connections, connected on first use (the schema migrated, then the run's lock
+   * taken on a connection of its own; neither for a read-only store). When they broke since, it
+   * connects again first (see {@link PgStore.#reconnect}).
+   */
+  async #ready(): Promise<Connections> {
+    if (this.#lost) throw this.#lost;
+    if (this.#connections === undefined) {
+      this.#connections = this.#connect();
+      this.#connections.catch(() => (this.#connections = undefined)); // a first connect that failed is tried again by the next call
+    }
+    const connections = await this.#connections;
+    if (connections.broken === undefined) return connections;
+    await this.#reconnect(connections, connections.broken, undefined);
+    return this.#ready();
   }
 
   async #connect(): Promise<Connections> {
@@ -253,10 +376,11 @@ export class PgStore<OC, JC> implements Store<OC, JC> {
     try {
       const client = await this.#checkout(pool);
       try {
-        await migrate(client, this.schema, this.#address.database);
+        if (!this.#options.readOnly) await migrate(client, this.schema, this.#address.database);
       } finally {
         client.release();
       }
+      if (this.#options.readOnly) return { pool, lock: undefined, broken: undefined };
       lock = new pg.Client(config);
       lock.on('error', () => undefined); // until the lock is taken, a failure is the connect's or the query's
       await lock.connect().catch((error: unknown) => {
@@ -266,28 +390,78 @@ export class PgStore<OC, JC> implements Store<OC, JC> {
       const taken = await lock.query<{ taken: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS taken', [key]);
       if (taken.rows[0]?.taken !== true) throw await this.#lockedError(lock, key);
       HELD_HERE.set(key, this);
-      lock.on('error', (error) => this.#lockLost(error));
-      lock.on('end', () => this.#lockLost(new Error('the connection ended')));
-      return { pool, lock };
+      const connections: Connections = { pool, lock, broken: undefined };
+      const lost = (error: Error) => {
+        if (HELD_HERE.get(key) === this && connections.broken === undefined) HELD_HERE.delete(key);
+        connections.broken ??= new Error(`the run's lock was lost when its PostgreSQL session ended (${error.message})`, { cause: error });
+      };
+      lock.on('error', lost);
+      lock.on('end', () => lost(new Error('the connection ended')));
+      return connections;
     } catch (error) {
       await release({ pool, lock });
       throw error;
     }
   }
 
+  /**
+   * Connects again after `broken`'s connection broke: drops them, then connects (migrating and
+   * taking the run's lock again) with a growing pause, for at most `reconnectTimeoutMs`. Then reads
+   * the run's write counter: at the version this store last saw, nothing was written meanwhile
+   * (and `writeId`, the write in flight when the connection broke, did not commit); one further
+   * with `writeId` as the last write, that write committed; anything else is another store's
+   * write, and this store is fenced. Gives up, writing nothing more, when it cannot connect in time.
+   */
+  async #reconnect(broken: Connections, cause: Error, writeId: string | undefined): Promise<InFlight> {
+    if (this.#connections !== undefined && (await this.#connections.catch(() => undefined)) === broken) this.#connections = undefined;
+    await release(broken);
+    this.#letGo();
+    const started = Date.now();
+    const deadline = started + this.#options.reconnectTimeoutMs;
+    for (let pause = FIRST_PAUSE_MS; ; pause = Math.min(2 * pause, LONGEST_PAUSE_MS)) {
+      let connections: Connections | undefined;
+      try {
+        connections = await this.#connect();
+        const outcome = this.#options.readOnly || !this.#loaded ? 'not committed' : await this.#inFlight(connections, writeId);
+        this.#connections = Promise.resolve(connections);
+        return outcome;
+      } catch (error) {
+        if (connections !== undefined) await release(connections);
+        if (this.#lost) throw this.#lost; // fenced
+        const retry = (error instanceof PgStoreError && (error.reason === 'unreachable' || error.reason === 'connection')) || error instanceof RunLockedError || isConnectionError(error);
+        if (!retry || Date.now() + pause > deadline) {
+          const why = error instanceof Error ? error.message : renderValue(error);
+          const gaveUp = new PgStoreError(
+            'connection',
+            `${this.#owner}: the connection to PostgreSQL at ${this.#address.host}:${this.#address.port} broke (${cause.message}) and could not be made again within ${Date.now() - started} ms${retry ? ' (reconnectTimeoutMs)' : ''}: ${why}; this store writes nothing more (whether its last write was made is for the next store to load): open a new store to continue`,
+            { cause: error },
+          );
+          GAVE_UP.add(gaveUp);
+          if (!this.#options.readOnly) this.#lost = gaveUp;
+          throw gaveUp;
+        }
+        await new Promise((resolve) => setTimeout(resolve, pause));
+      }
+    }
+  }
+
+  /** What the run's row says of the write in flight, once connected again; fences the store when another wrote. */
+  async #inFlight(connections: Connections, writeId: string | undefined): Promise<InFlight> {
+    const head = await this.#withClient(connections, (client) =>
+      client.query<{ version: string; write_id: string | null }>(`SELECT version, write_id FROM ${this.#s}.runs WHERE name = $1`, [this.run]),
+    );
+    const row = head.rows[0];
+    const version = row === undefined ? undefined : Number(row.version);
+    const expected = this.#version;
+    if (version === expected) return 'not committed';
+    if (writeId !== undefined && row?.write_id === writeId && version === (expected ?? 0) + 1) return 'committed';
+    throw this.#fence(version, expected);
+  }
+
   /** This process no longer holds the run through this store. */
   #letGo(): void {
     const key = lockKey(this.schema, this.run);
     if (HELD_HERE.get(key) === this) HELD_HERE.delete(key);
-  }
-
-  #lockLost(error: Error): void {
-    this.#letGo();
-    if (this.#closed || this.#lost) return;
-    this.#lost = new Error(
-      `${this.#owner}: the run's lock was lost when its PostgreSQL session ended (${error.message}): another process may hold the run now, so this store writes nothing more; open a new store to continue`,
-      { cause: error },
-    );
   }
 
   async #lockedError(lock: pg.Client, key: string): Promise<RunLockedError> {
@@ -312,18 +486,22 @@ export class PgStore<OC, JC> implements Store<OC, JC> {
 
   async #checkout(pool: pg.Pool): Promise<pg.PoolClient> {
     try {
-      return await pool.connect();
+      const client = await pool.connect();
+      // A checked-out client whose connection breaks emits 'error' (the pool listens only while it
+      // is idle): the query in progress rejects with it, and that is how the store learns of it.
+      if (!client.listeners('error').includes(ignore)) client.on('error', ignore);
+      return client;
     } catch (error) {
       throw connectError(error, this.#address, this.#options.connectTimeoutMs);
     }
   }
 
-  async #query<R extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
-    const { pool } = await this.#open();
-    const client = await this.#checkout(pool);
+  /** Runs `body` on a connection of the pool; a connection that broke is dropped by the pool. */
+  async #withClient<T>(connections: Connections, body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.#checkout(connections.pool);
     let broken: Error | undefined;
     try {
-      return await client.query<R>(text, values);
+      return await body(client);
     } catch (error) {
       if (isConnectionError(error)) broken = error as Error;
       throw error;
@@ -332,9 +510,8 @@ export class PgStore<OC, JC> implements Store<OC, JC> {
     }
   }
 
-  async #transaction<T>(begin: string, body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const { pool } = await this.#open();
-    const client = await this.#checkout(pool);
+  async #transaction<T>(connections: Connections, begin: string, body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.#checkout(connections.pool);
     let broken: Error | undefined;
     try {
       await client.query(begin);
@@ -356,7 +533,8 @@ export class PgStore<OC, JC> implements Store<OC, JC> {
     }
   }
 
-  #checkLock(): void {
+  #checkWritable(what: string): void {
+    if (this.#options.readOnly) throw new Error(`${this.#owner}: ${what} on a read-only store (readOnly: true): it reads the run and writes nothing`);
     if (this.#lost) throw this.#lost;
   }
 
@@ -390,6 +568,8 @@ export class PgStore<OC, JC> implements Store<OC, JC> {
   }
 }
 
+function ignore(): void {}
+
 /** How the store's sessions are named in `pg_stat_activity`: `jorb-ts pid <pid> <run>`, cut to 63 bytes. */
 function applicationName(run: string): string {
   let name = `jorb-ts pid ${process.pid} ${run}`;
@@ -422,6 +602,15 @@ function ownRecord<JC>(record: StoreRecord<JC>): StoreRecord<JC> {
   const errors: Record<string, string[]> = {};
   for (const [state, list] of Object.entries(job.errors)) Object.defineProperty(errors, state, { value: [...list], enumerable: true, writable: true, configurable: true });
   return { ...record, job: { ...job, errors, history: [...job.history] } };
+}
+
+/**
+ * Errors that mean the store's connections broke (rather than a statement failing): the driver's,
+ * or a store's failure to get a connection of its pool once open, unless the store gave up already.
+ */
+function isBreak(error: unknown): boolean {
+  if (GAVE_UP.has(error as object)) return false;
+  return isConnectionError(error) || (error instanceof PgStoreError && (error.reason === 'unreachable' || error.reason === 'connection'));
 }
 
 /** Errors after which a connection cannot be used again. */

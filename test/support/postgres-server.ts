@@ -5,7 +5,7 @@
 //
 // Authentication: the superuser `postgres` is trusted on loopback; every other role must give its
 // password (scram-sha-256), so the credentials test has a role with a password: `jorb_user`.
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -26,6 +26,12 @@ export interface PostgresServer {
   userUrl(password: string, db?: string): string;
   /** Runs SQL as the superuser on `db` and returns the rows. */
   sql<R extends Record<string, unknown> = Record<string, unknown>>(text: string, values?: unknown[], db?: string): Promise<R[]>;
+  /**
+   * Restarts the server as `pg_ctl restart -m fast` does (every session is ended, then the server
+   * starts again on the same port), without blocking this process: resolves with the time it took
+   * once the server accepts connections again (bounded: 60 s).
+   */
+  restart(): Promise<number>;
   /** Stops the server and removes its directory. */
   stop(): void;
 }
@@ -63,6 +69,20 @@ function run(bin: string, program: string, args: string[], timeoutMs: number): S
     throw new Error(`${program} ${args.join(' ')} failed (${result.error?.message ?? `exit ${result.status}`}):\n${result.stdout}${result.stderr}`);
   }
   return result;
+}
+
+/** Runs a PostgreSQL program as `run` does, without blocking this process; resolves when it exits 0. */
+function runAsync(bin: string, program: string, args: string[], timeoutMs: number): Promise<void> {
+  const command = asRoot ? 'runuser' : join(bin, program);
+  const argv = asRoot ? ['-u', 'postgres', '--', join(bin, program), ...args] : args;
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code, signal) => (code === 0 ? resolve() : reject(new Error(`${program} ${args.join(' ')} failed (${signal ?? `exit ${code}`}):\n${output}`))));
+  });
 }
 
 /** Starts a fresh server; bounded in time (initdb 60 s, start 30 s). */
@@ -128,6 +148,11 @@ export async function startPostgres(): Promise<PostgresServer> {
       url,
       userUrl: (password, db = 'postgres') => `postgres://${PASSWORD_USER.name}:${encodeURIComponent(password)}@127.0.0.1:${port}/${db}`,
       sql,
+      restart: async () => {
+        const started = performance.now();
+        await runAsync(bin, 'pg_ctl', ['restart', '-D', data, '-m', 'fast', '-l', join(dir, 'server.log'), '-w', '-t', '50'], 60_000);
+        return performance.now() - started;
+      },
       stop,
     };
   } catch (error) {
