@@ -65,11 +65,13 @@ export function createProgram(out: (line: string) => void, done: (code: Code) =>
     .description('Draws a workflow as Mermaid (renders on code hosts), Graphviz DOT, or SVG (no system Graphviz needed), with a run\'s counts when given one')
     .argument('<module>', 'a .ts or .js module exporting a workflow, optionally #exportName')
     .addOption(new Option('--format <format>', 'output format').choices(['mermaid', 'dot', 'svg']).default('mermaid'))
-    .option('--run <run-file>', 'show this run\'s counts, errors and durations on the states')
+    .option('--run <run-file|postgres-url>', 'show this run\'s counts, errors and durations on the states (read without taking its lock)')
+    .option('--run-name <name>', 'with a postgres:// URL as --run: the run\'s name in the database')
+    .option('--schema <schema>', 'with a postgres:// URL as --run: the PostgreSQL schema of the run (default: jorb)')
     .option('-o, --output <file>', 'write to a file instead of stdout')
     .addHelpText(
       'after',
-      `\nExamples:\n  jorb diagram examples/quickstart.ts\n  jorb diagram src/crawl.ts#crawl --format svg --run runs/crawl.jsonl -o crawl.svg\n${MODULE_EXIT_CODES}`,
+      `\nExamples:\n  jorb diagram examples/quickstart.ts\n  jorb diagram src/crawl.ts#crawl --format svg --run runs/crawl.jsonl -o crawl.svg\n  jorb diagram src/crawl.ts#crawl --run "$DATABASE_URL" --run-name crawl-2026-12\n${MODULE_EXIT_CODES}`,
     )
     .action(async (ref: string, options: DiagramCommandOptions) => {
       await diagram(ref, options, out);
@@ -78,18 +80,22 @@ export function createProgram(out: (line: string) => void, done: (code: Code) =>
   program
     .command('report')
     .description('Summarises a run file: jobs per state, top errors by state with examples, kick tree size, slowest states')
-    .argument('<run-file>', 'a JsonlStore run file (it may be in use: the report only reads)')
+    .argument('<run-file|postgres-url>', 'a JsonlStore run file, or a PostgreSQL URL with --run (it may be in use: the report only reads)')
+    .option('--run <name>', 'with a postgres:// URL: the run\'s name in the database')
+    .option('--schema <schema>', 'with a postgres:// URL: the PostgreSQL schema of the run (default: jorb)')
     .option('--json', 'print the report as JSON')
     .option('--workflow <module>', "list the states in this workflow's order (module[#export]); else as they first appear among the jobs")
-    .addHelpText('after', `\nExamples:\n  jorb report .jorb/quickstart.jsonl --workflow examples/quickstart.ts\n  jorb report runs/crawl.jsonl --json | jq '.errors'\n${EXIT_CODES}`)
-    .action(async (file: string, options: { json?: boolean; workflow?: string }) => {
+    .addHelpText('after', `\nExamples:\n  jorb report .jorb/quickstart.jsonl --workflow examples/quickstart.ts\n  jorb report runs/crawl.jsonl --json | jq '.errors'\n  jorb report "$DATABASE_URL" --run crawl-2026-12\n${EXIT_CODES}`)
+    .action(async (file: string, options: { json?: boolean; workflow?: string; run?: string; schema?: string }) => {
       await report(file, options, out);
       done(0);
     });
   program
     .command('redrive')
     .description("Moves jobs from one state to another (clearing their failed mark), recording it in their history; atomic")
-    .argument('<run-file>', 'a JsonlStore run file; refused while a processor holds it (except --dry-run)')
+    .argument('<run-file|postgres-url>', 'a JsonlStore run file, or a PostgreSQL URL with --run; refused while a processor holds the run (except --dry-run)')
+    .option('--run <name>', 'with a postgres:// URL: the run\'s name in the database')
+    .option('--schema <schema>', 'with a postgres:// URL: the PostgreSQL schema of the run (default: jorb)')
     .requiredOption('--from <state>', 'the state to take jobs from')
     .requiredOption('--to <state>', 'the state to move them to')
     .option('--where-error <regex>', WHERE_ERROR)
@@ -98,7 +104,7 @@ export function createProgram(out: (line: string) => void, done: (code: Code) =>
     .option('--dry-run', 'list what would move and write nothing (allowed while a processor holds the run)')
     .addHelpText(
       'after',
-      `\nExamples:\n  jorb redrive runs/crawl.jsonl --from fetch-failed --to fetch --where-error 'HTTP 5\\d\\d' --dry-run\n  jorb redrive runs/crawl.jsonl --from parse --to parse --workflow src/crawl.ts\n${EXIT_CODES}`,
+      `\nExamples:\n  jorb redrive runs/crawl.jsonl --from fetch-failed --to fetch --where-error 'HTTP 5\\d\\d' --dry-run\n  jorb redrive runs/crawl.jsonl --from parse --to parse --workflow src/crawl.ts\n  jorb redrive "$DATABASE_URL" --run crawl-2026-12 --from fetch-failed --to fetch\n${EXIT_CODES}`,
     )
     .action(async (file: string, options: RedriveCommandOptions) => {
       await redrive(file, options, out);
@@ -107,7 +113,7 @@ export function createProgram(out: (line: string) => void, done: (code: Code) =>
   program
     .command('seal')
     .description('Accepts a run file edited by hand: checks its structure, then writes it back with fresh checksums')
-    .argument('<run-file>', 'a JsonlStore run file; refused while a processor holds it')
+    .argument('<run-file>', 'a JsonlStore run file; refused while a processor holds it (a run in PostgreSQL has no checksums to seal)')
     .addHelpText('after', `\nExamples:\n  sed -i 's/"state":"fetch","failed":true,/"state":"fetch",/' runs/crawl.jsonl && jorb seal runs/crawl.jsonl\n${EXIT_CODES}`)
     .action(async (file: string) => {
       await seal(file, out);

@@ -466,7 +466,7 @@ export class PgStore<OC, JC> implements Store<OC, JC> {
 
   async #lockedError(lock: pg.Client, key: string): Promise<RunLockedError> {
     const holders = await lock.query<{ pid: number; application_name: string; addr: string | null; since: Date }>(
-      `SELECT a.pid, a.application_name, a.client_addr::text AS addr, a.backend_start AS since
+      `SELECT a.pid, a.application_name, host(a.client_addr) AS addr, a.backend_start AS since
        FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
        WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
          AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())

@@ -1,24 +1,35 @@
 import { writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { renderSvg } from '../../diagram/render-svg.js';
 import { toDot } from '../../diagram/to-dot.js';
 import { toMermaid } from '../../diagram/to-mermaid.js';
 import { CliError } from '../cli-error.js';
-import { openRunFile } from '../load-run-file.js';
 import { loadWorkflows } from '../load-workflows.js';
+import { openRun, runSource } from '../run-source.js';
 
 export interface DiagramCommandOptions {
   readonly format: 'mermaid' | 'dot' | 'svg';
   readonly run?: string;
+  /** With a PostgreSQL URL as `run`: the run's name there. */
+  readonly runName?: string;
+  readonly schema?: string;
   readonly output?: string;
 }
 
 /** `jorb diagram`: a workflow as Mermaid, DOT or SVG, with a run's live counts when given one. */
 export async function diagram(ref: string, options: DiagramCommandOptions, out: (line: string) => void): Promise<void> {
+  const source = options.run === undefined ? undefined : runSource(options.run, { run: options.runName, schema: options.schema }, '--run-name');
+  if (source === undefined && (options.runName !== undefined || options.schema !== undefined)) {
+    throw new CliError(`${options.runName !== undefined ? '--run-name' : '--schema'} names a run in PostgreSQL: give its URL with --run postgres://…`);
+  }
   const { workflows } = await loadWorkflows(ref);
   if (workflows.length > 1) throw new CliError(`${ref}: the module exports ${workflows.length} workflows (${workflows.map((w) => w.exportName).join(', ')}): name one as ${ref}#exportName`);
   const workflow = (workflows[0] as (typeof workflows)[number]).workflow;
-  const run = options.run ? (await openRunFile(resolve(options.run), 'read')).run : undefined;
+  let run;
+  if (source !== undefined) {
+    const opened = await openRun(source, 'read');
+    await opened.store.close();
+    run = opened.run;
+  }
   const diagramOptions = run ? { run } : {};
   const text =
     options.format === 'mermaid'

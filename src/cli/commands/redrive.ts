@@ -1,12 +1,12 @@
-import { relative, resolve } from 'node:path';
 import { redrive as redriveRun } from '../../model/redrive.js';
 import type { Run } from '../../model/run.js';
 import { lockOwner } from '../../store/run-lock.js';
+import { RunLockedError } from '../../store/run-locked-error.js';
 import { CliError } from '../cli-error.js';
-import { openRunFile } from '../load-run-file.js';
 import { loadWorkflows } from '../load-workflows.js';
+import { lockedForRedrive, openRun, runSource, type RunSourceOptions } from '../run-source.js';
 
-export interface RedriveCommandOptions {
+export interface RedriveCommandOptions extends RunSourceOptions {
   readonly from: string;
   readonly to: string;
   readonly whereError?: string;
@@ -16,21 +16,24 @@ export interface RedriveCommandOptions {
 }
 
 /**
- * `jorb redrive`: moves matching jobs and writes the run back atomically (a new snapshot renamed
- * over the old one: a crash leaves the file as before or as after). Refused while a processor
+ * `jorb redrive`: moves matching jobs and writes the run back atomically (a run file: a new
+ * snapshot renamed over the old one, so a crash leaves the file as before or as after; a run in
+ * PostgreSQL: one transaction). Refused while a processor
  * holds the run; `--dry-run` only lists what would move and writes nothing, so it may run then.
  */
 export async function redrive(file: string, options: RedriveCommandOptions, out: (line: string) => void): Promise<void> {
-  const path = resolve(file);
-  const shown = relative(process.cwd(), path) || path;
-  const owner = lockOwner(path);
+  const source = runSource(file, options);
+  const owner = source.kind === 'file' ? lockOwner(source.path) : undefined;
   // A dry run only reads, as `jorb report` does: it may look at a running run.
   if (owner && !options.dryRun) {
-    throw new CliError(`${shown} is in use by process ${owner.pid} on ${owner.host} (since ${owner.since}): stop it before a redrive (--dry-run only reads: it may run now)`);
+    throw new CliError(`${source.shown} is in use by process ${owner.pid} on ${owner.host} (since ${owner.since}): stop it before a redrive (--dry-run only reads: it may run now)`);
   }
   const whereError = compile(options.whereError);
   const known = options.workflow ? await workflowStates(options.workflow) : undefined;
-  const { store, run } = await openRunFile(path, options.dryRun ? 'read' : 'write');
+  // A run in PostgreSQL is held by taking its lock (refused while a process holds it), a run file by its lock file.
+  const { store, run } = await openRun(source, options.dryRun ? 'read' : 'write').catch((error: unknown) => {
+    throw error instanceof RunLockedError && source.kind === 'postgres' ? lockedForRedrive(source, error) : error;
+  });
   try {
     checkStates(run, options, known);
     const moved = redriveRun(run, { from: options.from, to: options.to, ...(whereError ? { whereError } : {}), ...(options.keepFailed ? { keepFailed: true } : {}) });

@@ -1,13 +1,16 @@
-import { resolve } from 'node:path';
 import { formatReport, reportRun } from '../../report/run-report.js';
 import { CliError } from '../cli-error.js';
-import { openRunFile } from '../load-run-file.js';
 import { loadWorkflows } from '../load-workflows.js';
+import { openRun, runSource, type RunSourceOptions } from '../run-source.js';
 
-/** `jorb report`: a run's summary, as text or JSON; states in a workflow's order when given one. */
-export async function report(file: string, options: { json?: boolean; workflow?: string }, out: (line: string) => void): Promise<void> {
+/**
+ * `jorb report`: a run's summary, as text or JSON; states in a workflow's order when given one.
+ * The run is a run file, or a run in PostgreSQL (a URL and `--run`), read without taking its lock.
+ */
+export async function report(file: string, options: { json?: boolean; workflow?: string } & RunSourceOptions, out: (line: string) => void): Promise<void> {
+  const source = runSource(file, options);
   const workflow = options.workflow === undefined ? undefined : await oneWorkflow(options.workflow);
-  const { store, run } = await openRunFile(resolve(file), 'read');
+  const { store, run } = await openRun(source, 'read');
   await store.close();
   const summary = reportRun(run, workflow);
   out(options.json ? JSON.stringify(summary, null, 2) : formatReport(summary));
