@@ -59,6 +59,13 @@ type InFlight = 'committed' | 'not committed';
  * ends and the server releases the lock. Multi-process cooperation on one run (leases, heartbeats,
  * cluster-wide concurrency) is the next step; the schema already has room for it.
  *
+ * A connection that breaks while the store is open (a server restart) is made again, for at most
+ * `reconnectTimeoutMs`; the store then goes on only if no other store wrote the run meanwhile:
+ * every write bumps the run's write counter, and is made only at the version its store last saw,
+ * so a write in flight when the connection broke is found committed or made again, never twice,
+ * and a store that another one overtook is refused (`'fenced'`). A `readOnly` store reads without
+ * the lock, for reports. A row that cannot be a job or a run is refused on load (`'bad-data'`).
+ *
  * Its sessions show in `pg_stat_activity` with the application_name `jorb-ts pid <pid> <run>`
  * (cut to 63 bytes). Job contexts are stored as jsonb: object keys come back in jsonb's order,
  * and the character U+0000 cannot be stored.
