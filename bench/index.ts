@@ -1,7 +1,7 @@
 // The benchmark runner (`npm run bench`): runs every workload in one process, prints their
 // human-readable lines, then as the last line one JSON object merging every workload's figures.
 // Heap figures need `global.gc`, so without --expose-gc it re-executes itself with it.
-// N: `--n 5000`, or env BENCH_N; 100,000 by default (W3, jsonl, memstore and the durable figures of kill use it).
+// N: `--n 5000`, or env BENCH_N; 100,000 by default (W3, jsonl, memstore, postgres and the durable figures of kill use it).
 // `--only restart` (or a comma list, `--only w3,jsonl`) runs only those workloads; all by default.
 // `--original-cap 12`: seconds one run of the original baseline may take before it is extrapolated.
 //
@@ -24,12 +24,15 @@
 //   million   W3 with 1,000,000 jobs on a JsonlStore in a child process: time, peak RSS, time to
 //             the first job in 'done', restart after a clean close and after a kill -9 at 50 %
 //             (bench/million.ts, bench/million-child.ts; about 2 min)
+//   postgres  W3 on PgStore against graphile-worker 0.17 and pg-boss 10 on a real PostgreSQL the
+//             workload starts (N jobs; bench/postgres.ts, bench/postgres-child.ts; about 5 min)
 import { spawn } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 import { kill } from './kill.js';
 import { memstore } from './memstore.js';
 import { million } from './million.js';
 import { DEFAULT_CAP_SECONDS, original } from './original-baseline.js';
+import { postgres } from './postgres.js';
 import { priority } from './priority.js';
 import { rateLimit } from './ratelimit.js';
 import { restart } from './restart.js';
@@ -37,7 +40,7 @@ import { w3 } from './w3.js';
 import { w3Jsonl } from './w3-jsonl.js';
 
 const DEFAULT_N = 100_000;
-const WORKLOADS = ['w3', 'jsonl', 'original', 'restart', 'ratelimit', 'kill', 'priority', 'memstore', 'million'] as const;
+const WORKLOADS = ['w3', 'jsonl', 'original', 'restart', 'ratelimit', 'kill', 'priority', 'memstore', 'million', 'postgres'] as const;
 type WorkloadName = (typeof WORKLOADS)[number];
 
 /** The value of `--name value` or `--name=value`, if given. */
@@ -112,6 +115,7 @@ async function main(): Promise<void> {
   if (only.has('priority')) merge(figures, await priority(log));
   if (only.has('memstore')) merge(figures, await memstore(n, log));
   if (only.has('million')) merge(figures, await million(log));
+  if (only.has('postgres')) merge(figures, await postgres(n, log));
   const seconds = round1((performance.now() - start) / 1000);
   const loadEnd = round1(loadavg()[0] ?? 0);
   log(`bench: ${seconds} s in all; load average ${loadEnd} at the end`);
