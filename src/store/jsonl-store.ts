@@ -385,7 +385,9 @@ export class JsonlStore<OC, JC> implements Store<OC, JC> {
         // A compaction renamed a new snapshot in while the log was read: the pair may be stale.
         if (!live || snapshotIdentity(this.path) === before || attempt >= LIVE_READ_TRIES) return read;
       } catch (error) {
-        if (!(error instanceof StoreCorruptError) || !live || attempt >= LIVE_READ_TRIES) throw error;
+        // A file gone mid-read (ENOENT) is the writer's too: its close removes the log.
+        const theWriters = error instanceof StoreCorruptError || (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+        if (!theWriters || !live || attempt >= LIVE_READ_TRIES) throw error;
       }
       await new Promise((resolve) => setTimeout(resolve, LIVE_READ_WAIT_MS));
     }
