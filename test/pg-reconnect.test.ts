@@ -9,6 +9,7 @@ import { PgStore, PgStoreError } from '../src/postgres/index.js';
 import { killSessions, pgApplicationName } from './support/pg-harness.js';
 import { type PgProxy, startPgProxy } from './support/pg-proxy.js';
 import { usePostgresServer } from './support/postgres-server.js';
+import { failure } from './support/failure.js';
 
 const server = usePostgresServer();
 
@@ -19,16 +20,6 @@ const wf = workflow<object, object, JC>('reconnect')
   .exec(({ jc }) => ({ state: 'b', jc: { n: jc.n + 1 } }))
   .terminal('b')
   .build();
-
-async function failure(call: () => unknown): Promise<Error> {
-  try {
-    await call();
-  } catch (error) {
-    if (error instanceof Error) return error;
-    throw new Error(`expected an Error, got ${String(error)}`);
-  }
-  throw new Error('expected the call to fail, it succeeded');
-}
 
 async function runRow(run: string): Promise<{ version: string; write_id: string | null }> {
   const rows = await server().sql<{ version: string; write_id: string | null }>('SELECT version, write_id FROM jorb.runs WHERE name = $1', [run]);

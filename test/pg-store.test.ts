@@ -10,18 +10,9 @@ import { PG_SCHEMA_VERSION, PgStore, PgStoreError } from '../src/postgres/index.
 import { migrate } from '../src/postgres/pg-schema.js';
 import { killSessions } from './support/pg-harness.js';
 import { freePort, PASSWORD_USER, usePostgresServer } from './support/postgres-server.js';
+import { failure } from './support/failure.js';
 
 const server = usePostgresServer();
-
-async function failure(call: () => unknown): Promise<Error> {
-  try {
-    await call();
-  } catch (error) {
-    if (error instanceof Error) return error;
-    throw new Error(`expected an Error, got ${String(error)}`);
-  }
-  throw new Error('expected the call to fail, it succeeded');
-}
 
 const wf = workflow<object, { label: string }, { n: number }>('pg')
   .state('a')
