@@ -39,10 +39,14 @@ export class RunRestore<OC, JC> {
     this.#collected.push(this.#shape(job));
   }
 
-  /** Puts the collected jobs into the run, in order; the first whose id an earlier one had (its index among them), if any. */
+  /**
+   * Puts the collected jobs into the run, in order; the first whose id an earlier one had (its index
+   * among them), if any. The list stays readable as {@link inOrder} until the restore is dropped.
+   */
   finish(): { readonly index: number; readonly id: string } | undefined {
     const jobs = this.#collected;
     this.#collected = [];
+    this.#inOrder = jobs;
     let repeated: { index: number; id: string } | undefined;
     for (let i = 0; i < jobs.length; i++) {
       const job = jobs[i] as MutableJob<JC>;
@@ -52,6 +56,16 @@ export class RunRestore<OC, JC> {
   }
 
   #collected: MutableJob<JC>[] = [];
+  #inOrder: readonly MutableJob<JC>[] = [];
+
+  /**
+   * The jobs {@link finish} put into the run, in the order they were read: a replay that follows
+   * finds a job with a default id (`"0"`, `"1"`, …, its place among them) here at that place,
+   * without a lookup in a map of a million entries (see recordApplier).
+   */
+  get inOrder(): readonly Job<JC>[] {
+    return this.#inOrder;
+  }
 
   #shape(job: Job<JC>): MutableJob<JC> {
     const errors = job.errors && !isEmpty(job.errors) ? (job.errors as Record<string, string[]>) : NO_ERRORS;

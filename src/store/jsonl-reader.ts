@@ -88,14 +88,16 @@ async function readFiles<OC, JC>(path: string, logPath: string, options: ReadOpt
   }
   const log =
     logState === undefined
-      ? await replayV1(logPath, snapshot.result.run, snapshot.header.seq, options)
-      : await replayLog(logPath, snapshot.result.run, snapshot.header, logState.state, options, early ? await closedBatchesEnd(logPath) : 0);
+      ? await replayV1(logPath, snapshot.result.run, snapshot.inOrder, snapshot.header.seq, options)
+      : await replayLog(logPath, snapshot.result.run, snapshot.inOrder, snapshot.header, logState.state, options, early ? await closedBatchesEnd(logPath) : 0);
   return { ...snapshot.result, seq: log.seq, replayed: log.applied > 0 || log.seen > 0, truncateLogTo: log.truncateTo, edited: snapshot.result.edited || log.edited };
 }
 
 interface SnapshotRead<OC, JC> {
   readonly header: SnapshotHeader<OC>;
   readonly result: Omit<ReadRun<OC, JC>, 'replayed' | 'truncateLogTo'>;
+  /** The jobs in the snapshot's order, for the replay's lookups (see recordApplier); not kept after it. */
+  readonly inOrder: readonly Job<JC>[];
 }
 
 async function readSnapshot<OC, JC>(path: string, options: ReadOptions): Promise<SnapshotRead<OC, JC>> {
@@ -155,7 +157,7 @@ async function readSnapshot<OC, JC>(path: string, options: ReadOptions): Promise
   const repeated = restore.finish();
   if (repeated !== undefined) throw new StoreCorruptError(path, 0, `jobs[${repeated.index}] repeats the id "${repeated.id}"`);
   const run = restore.run;
-  return { header, result: { run, version: header.version, seq: header.seq, snapshotBytes: statSync(path).size, logState, edited } };
+  return { header, result: { run, version: header.version, seq: header.seq, snapshotBytes: statSync(path).size, logState, edited }, inOrder: restore.inOrder };
 }
 
 /** Checks a version 2 snapshot's end line; returns whether a mismatch was accepted as a hand edit. */
@@ -243,14 +245,22 @@ class ReadAgain extends Error {}
  * batch with records applied early has no batch line after all (the tail said otherwise: a zero
  * byte before it ends the log), the read throws ReadAgain and is made again with `closedBefore` 0.
  */
-async function replayLog<OC, JC>(logPath: string, run: Run<OC, JC>, header: SnapshotHeader<OC>, state: LogState, options: ReadOptions, closedBefore: number): Promise<LogRead> {
+async function replayLog<OC, JC>(
+  logPath: string,
+  run: Run<OC, JC>,
+  inOrder: readonly Job<JC>[],
+  header: SnapshotHeader<OC>,
+  state: LogState,
+  options: ReadOptions,
+  closedBefore: number,
+): Promise<LogRead> {
   let prev: number | undefined;
   let seq = header.seq;
   let applied = 0;
   let seen = 0;
   let edited = false;
   const current = new OpenBatch();
-  const applyRecord = recordApplier(run);
+  const applyRecord = recordApplier(run, inOrder);
   /** Records of the open batch not applied yet (those at or after `closedBefore`). */
   let held: { record: StoreRecord<JC> & { seq: number }; line: number }[] = [];
   /** The first record applied early whose application failed: reported when its batch line is checked. */
@@ -398,8 +408,8 @@ function tornBatch(logPath: string, torn: Line | undefined, records: number, sta
 }
 
 /** Version 1 logs: one record per line, no batch lines; records the snapshot holds are skipped. */
-async function replayV1<OC, JC>(logPath: string, run: Run<OC, JC>, snapshotSeq: number, options: ReadOptions): Promise<LogRead> {
-  const applyRecord = recordApplier(run);
+async function replayV1<OC, JC>(logPath: string, run: Run<OC, JC>, inOrder: readonly Job<JC>[], snapshotSeq: number, options: ReadOptions): Promise<LogRead> {
+  const applyRecord = recordApplier(run, inOrder);
   let seq = snapshotSeq;
   let applied = 0;
   let seen = 0;
