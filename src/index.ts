@@ -54,6 +54,7 @@ export type { LintOptions } from './lint/lint-workflow.js';
 export type { LintFinding, LintRule } from './lint/lint-finding.js';
 
 export type { Store } from './model/store.js';
+export type { WorkSource, WorkState, ClaimRequest, Claimed, CommitChoices } from './model/work-source.js';
 export type { StoreRecord, TransitionRecord, AddRecord, MoveRecord, KickRecord } from './model/store-record.js';
 export { applyRecord } from './model/apply-record.js';
 export { replay } from './model/replay.js';

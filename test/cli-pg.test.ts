@@ -33,7 +33,7 @@ let runs = 0;
 /** A run written by a Processor into PostgreSQL, and the very same run copied into a run file. */
 async function pgRun(schema?: string): Promise<{ name: string; file: string }> {
   const name = `orders-${runs++}`;
-  const store = new PgStore<object, JC>({ connectionString: server().url(), run: name, ...(schema ? { schema } : {}) });
+  const store = new PgStore<object, JC>({ exclusive: true, connectionString: server().url(), run: name, ...(schema ? { schema } : {}) });
   await store.load();
   const run = wf.newRun('orders', {});
   for (let n = 0; n < 30; n++) run.add({ n }, 'fetch');
@@ -67,7 +67,7 @@ describe('jorb report on a run in PostgreSQL', () => {
 
   it('reads a run a process holds, and leaves it held', async () => {
     const { name } = await pgRun();
-    const holder = new PgStore<object, JC>({ connectionString: server().url(), run: name });
+    const holder = new PgStore<object, JC>({ exclusive: true, connectionString: server().url(), run: name });
     const run = await holder.load(wf);
     expect((await jorb('report', server().url(), '--run', name)).code).toBe(0);
     run?.add({ n: 99 }, 'fetch');
@@ -107,7 +107,7 @@ describe('jorb redrive on a run in PostgreSQL', () => {
   it('refuses while a process holds the run, naming it, in the words it uses for a run file; a dry run may look', async () => {
     const { name } = await pgRun();
     const url = server().url();
-    const holder = new PgStore<object, JC>({ connectionString: url, run: name });
+    const holder = new PgStore<object, JC>({ exclusive: true, connectionString: url, run: name });
     await holder.load();
     const refused = await jorb('redrive', url, '--run', name, '--from', 'fetch', '--to', 'fetch');
     expect(refused.code).toBe(2);

@@ -29,7 +29,7 @@ async function runRow(run: string): Promise<{ version: string; write_id: string 
 
 /** A stored run of `size` jobs in state a, held by a new store (through `url`). */
 async function stored(url: string, name: string, size = 3): Promise<PgStore<object, JC>> {
-  const store = new PgStore<object, JC>({ connectionString: url, run: name, reconnectTimeoutMs: 10_000 });
+  const store = new PgStore<object, JC>({ exclusive: true, connectionString: url, run: name, reconnectTimeoutMs: 10_000 });
   await store.load();
   const run = wf.newRun(name, {});
   for (let n = 0; n < size; n++) run.add({ n }, 'a', { id: `j${n}` });
@@ -45,7 +45,7 @@ describe('PgStore reconnects after its sessions end', () => {
     await store.append([{ type: 'transition', id: 'j0', from: 'a', to: 'b', jc: { n: 1 }, at: 1 }]);
     expect((await runRow('ended')).version).toBe('2');
     // The lock is held again: another store is refused.
-    const other = new PgStore({ connectionString: server().url(), run: 'ended' });
+    const other = new PgStore({ exclusive: true, connectionString: server().url(), run: 'ended' });
     expect((await failure(() => other.load())).name).toBe('RunLockedError');
     await other.close();
     await store.close();
@@ -58,7 +58,7 @@ describe('PgStore reconnects after its sessions end', () => {
   it('another store wrote the run while this one was away: this one is refused (fenced), names both versions, and writes nothing more', async () => {
     const store = await stored(server().url(), 'fenced');
     await killSessions(server(), 'fenced');
-    const intruder = new PgStore<object, JC>({ connectionString: server().url(), run: 'fenced' });
+    const intruder = new PgStore<object, JC>({ exclusive: true, connectionString: server().url(), run: 'fenced' });
     await intruder.load();
     await intruder.append([{ type: 'transition', id: 'j1', from: 'a', to: 'b', jc: { n: 2 }, at: 2 }]);
     await intruder.close();
@@ -78,7 +78,7 @@ describe('PgStore reconnects after its sessions end', () => {
 
   it('a server that does not come back within reconnectTimeoutMs: one clear error, and nothing more is written', async () => {
     const proxy = await startPgProxy(server().port);
-    const store = new PgStore<object, JC>({ connectionString: proxy.url(), run: 'gone', reconnectTimeoutMs: 300 });
+    const store = new PgStore<object, JC>({ exclusive: true, connectionString: proxy.url(), run: 'gone', reconnectTimeoutMs: 300 });
     await store.load();
     await store.checkpoint(wf.newRun('gone', {}).add({ n: 0 }, 'a', { id: 'j0' }));
     await proxy.close(); // nothing listens there any more
@@ -170,7 +170,7 @@ describe('PgStore across a server restart', () => {
   it('PostgreSQL restarted (pg_ctl restart -m fast) in the middle of a Processor run: the run completes, every job done exactly once, nothing lost, no kick twice', async () => {
     const size = 400;
     execs.clear();
-    const store = new PgStore<object, RJC>({ connectionString: server().url(), run: 'restart', reconnectTimeoutMs: 30_000 });
+    const store = new PgStore<object, RJC>({ exclusive: true, connectionString: server().url(), run: 'restart', reconnectTimeoutMs: 30_000 });
     const run = (await store.load(restartWorkflow)) ?? restartWorkflow.newRun('restart', {}).add({ n: size }, 'seed', { id: 'seed' });
     const lockHolder = async () =>
       (await server().sql<{ pid: number }>(

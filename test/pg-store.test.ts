@@ -61,7 +61,7 @@ describe('PgStore options', () => {
 describe('PgStore faults, each one clear error', () => {
   it('nothing listening at the port: unreachable, naming host and port', async () => {
     const port = await freePort();
-    const store = new PgStore({ connectionString: `postgres://postgres@127.0.0.1:${port}/postgres`, run: 'r', connectTimeoutMs: 5_000 });
+    const store = new PgStore({ exclusive: true, connectionString: `postgres://postgres@127.0.0.1:${port}/postgres`, run: 'r', connectTimeoutMs: 5_000 });
     const error = await failure(() => store.load());
     expect(error).toBeInstanceOf(PgStoreError);
     expect((error as PgStoreError).reason).toBe('unreachable');
@@ -70,20 +70,20 @@ describe('PgStore faults, each one clear error', () => {
   });
 
   it('a wrong password: authentication, naming the user and not the password; the right one works', async () => {
-    const store = new PgStore({ connectionString: server().userUrl('wrong horse'), run: 'r', schema: 'as_user' });
+    const store = new PgStore({ exclusive: true, connectionString: server().userUrl('wrong horse'), run: 'r', schema: 'as_user' });
     const error = await failure(() => store.load());
     expect(error).toBeInstanceOf(PgStoreError);
     expect((error as PgStoreError).reason).toBe('authentication');
     expect(error.message).toMatch(new RegExp(`^PgStore: PostgreSQL at 127\\.0\\.0\\.1:${server().port} refused the user "${PASSWORD_USER.name}": password authentication failed`));
     expect(error.message).not.toContain('wrong horse');
     await store.close();
-    const right = new PgStore({ connectionString: server().userUrl(PASSWORD_USER.password), run: 'r', schema: 'as_user' });
+    const right = new PgStore({ exclusive: true, connectionString: server().userUrl(PASSWORD_USER.password), run: 'r', schema: 'as_user' });
     expect(await right.load()).toBeUndefined();
     await right.close();
   });
 
   it('a database the server does not have: no-database, naming it', async () => {
-    const store = new PgStore({ connectionString: server().url('no_such_db'), run: 'r' });
+    const store = new PgStore({ exclusive: true, connectionString: server().url('no_such_db'), run: 'r' });
     const error = await failure(() => store.load());
     expect(error).toBeInstanceOf(PgStoreError);
     expect((error as PgStoreError).reason).toBe('no-database');
@@ -91,13 +91,13 @@ describe('PgStore faults, each one clear error', () => {
   });
 
   it('a schema migrated by a newer jorb-ts: schema-too-new, naming both versions, and nothing is touched', async () => {
-    const first = new PgStore<{ label: string }, { n: number }>({ connectionString: server().url(), run: 'r', schema: 'future' });
+    const first = new PgStore<{ label: string }, { n: number }>({ exclusive: true, connectionString: server().url(), run: 'r', schema: 'future' });
     expect(await first.load()).toBeUndefined();
     await first.checkpoint(wf.newRun('r', { label: 'x' }).add({ n: 1 }, 'a'));
     await first.close();
     await server().sql("INSERT INTO future.schema_version (version, applied_by) VALUES (99, 'jorb-ts from the future')");
     const before = await server().sql('SELECT * FROM future.jobs');
-    const store = new PgStore({ connectionString: server().url(), run: 'r', schema: 'future' });
+    const store = new PgStore({ exclusive: true, connectionString: server().url(), run: 'r', schema: 'future' });
     for (const call of [() => store.load(), () => store.checkpoint(new Run('other', {}))]) {
       const error = await failure(call);
       expect(error).toBeInstanceOf(PgStoreError);
@@ -113,18 +113,18 @@ describe('PgStore migration', () => {
   it('creates the schema on first use, at the current version, once, even when many stores start at the same moment', async () => {
     for (let round = 0; round < 3; round++) {
       const schema = `fresh_${round}`;
-      const stores = Array.from({ length: 6 }, (_, i) => new PgStore({ connectionString: server().url(), run: `run-${i}`, schema }));
+      const stores = Array.from({ length: 6 }, (_, i) => new PgStore({ exclusive: true, connectionString: server().url(), run: `run-${i}`, schema }));
       expect(await Promise.all(stores.map((s) => s.load()))).toEqual(stores.map(() => undefined));
       await Promise.all(stores.map((s) => s.close()));
       const versions = await server().sql<{ version: number }>(`SELECT version FROM ${schema}.schema_version ORDER BY version`);
       expect(versions.map((v) => v.version)).toEqual(Array.from({ length: PG_SCHEMA_VERSION }, (_, i) => i + 1));
       const tables = await server().sql<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name', [schema]);
-      expect(tables.map((t) => t.table_name)).toEqual(['jobs', 'processes', 'runs', 'schema_version']);
+      expect(tables.map((t) => t.table_name)).toEqual(['jobs', 'processes', 'runs', 'schema_version', 'slots']);
     }
   });
 
   it('the jobs table has one row per job, with a unique key per run', async () => {
-    const store = new PgStore<{ label: string }, { n: number }>({ connectionString: server().url(), run: 'rows' });
+    const store = new PgStore<{ label: string }, { n: number }>({ exclusive: true, connectionString: server().url(), run: 'rows' });
     await store.load();
     await store.checkpoint(wf.newRun('rows', { label: 'l' }).add({ n: 1 }, 'a', { key: 'k1', priority: 2 }).add({ n: 2 }, 'b'));
     await store.close();
@@ -143,7 +143,7 @@ describe('PgStore migration', () => {
 describe('PgStore group commit', () => {
   it('one append of 10,000 records (each with a kick) is one transaction: every row it wrote has the same xmin, and one transaction id was used', async () => {
     const size = 10_000;
-    const store = new PgStore<{ label: string }, { n: number }>({ connectionString: server().url(), run: 'group' });
+    const store = new PgStore<{ label: string }, { n: number }>({ exclusive: true, connectionString: server().url(), run: 'group' });
     await store.load();
     const run = wf.newRun('group', { label: 'big' });
     for (let n = 0; n < size; n++) run.add({ n }, 'a');
@@ -168,7 +168,7 @@ describe('PgStore group commit', () => {
     const xmins = await server().sql<{ xmin: string; n: string }>('SELECT xmin::text AS xmin, count(*) AS n FROM jorb.jobs WHERE run = $1 GROUP BY 1', ['group']);
     expect(xmins).toEqual([{ xmin: String(Number(before) + 1), n: String(2 * size) }]);
     await killSessions(server(), 'group');
-    const reader = new PgStore<{ label: string }, { n: number }>({ connectionString: server().url(), run: 'group' });
+    const reader = new PgStore<{ label: string }, { n: number }>({ exclusive: true, connectionString: server().url(), run: 'group' });
     const loaded = await reader.load(wf);
     expect(loaded?.jobs.size).toBe(2 * size);
     expect(loaded?.jobs.get('9999')).toMatchObject({ state: 'b', jc: { n: 10_000 } });
@@ -179,7 +179,7 @@ describe('PgStore group commit', () => {
   });
 
   it('an append that fails part-way writes nothing of it', async () => {
-    const store = new PgStore<{ label: string }, { n: number }>({ connectionString: server().url(), run: 'atomic' });
+    const store = new PgStore<{ label: string }, { n: number }>({ exclusive: true, connectionString: server().url(), run: 'atomic' });
     await store.load();
     const run = wf.newRun('atomic', { label: 'l' }).add({ n: 1 }, 'a').add({ n: 2 }, 'a');
     await store.checkpoint(run);
@@ -192,7 +192,7 @@ describe('PgStore group commit', () => {
     expect(error).toBeInstanceOf(RunError);
     expect(error.message).toMatch(/names job "nobody", which the run does not have/);
     await store.close();
-    const again = new PgStore<{ label: string }, { n: number }>({ connectionString: server().url(), run: 'atomic' });
+    const again = new PgStore<{ label: string }, { n: number }>({ exclusive: true, connectionString: server().url(), run: 'atomic' });
     expect((await again.load())?.jobs.get('0')).toMatchObject({ state: 'a', jc: { n: 1 } });
     await again.close();
   });
@@ -200,14 +200,14 @@ describe('PgStore group commit', () => {
 
 describe('PgStore lock', () => {
   it('a second store on the same run in this process is refused until the first is closed', async () => {
-    const first = new PgStore({ connectionString: server().url(), run: 'twice' });
+    const first = new PgStore({ exclusive: true, connectionString: server().url(), run: 'twice' });
     await first.load();
-    const second = new PgStore({ connectionString: server().url(), run: 'twice' });
+    const second = new PgStore({ exclusive: true, connectionString: server().url(), run: 'twice' });
     const error = await failure(() => second.load());
     expect(error).toBeInstanceOf(RunLockedError);
     expect(error.message).toMatch(/^PgStore\(run "twice"\): run "twice" \(schema "jorb", database "postgres"\) is already open in this process \(PostgreSQL session \d+\): close that store first$/);
     // Another run, or another schema, is another lock.
-    const other = new PgStore({ connectionString: server().url(), run: 'twice', schema: 'elsewhere' });
+    const other = new PgStore({ exclusive: true, connectionString: server().url(), run: 'twice', schema: 'elsewhere' });
     expect(await other.load()).toBeUndefined();
     await other.close();
     await first.close();
@@ -218,7 +218,7 @@ describe('PgStore lock', () => {
 
 describe('PgStore read-only', () => {
   it('loads a run another store holds, without its lock, and refuses every write; the holder keeps writing', async () => {
-    const holder = new PgStore<{ label: string }, { n: number }>({ connectionString: server().url(), run: 'ro' });
+    const holder = new PgStore<{ label: string }, { n: number }>({ exclusive: true, connectionString: server().url(), run: 'ro' });
     await holder.load();
     const run = wf.newRun('ro', { label: 'l' }).add({ n: 1 }, 'a');
     await holder.checkpoint(run);
@@ -255,10 +255,10 @@ describe('PgStore migration from version 1', () => {
     await server().sql(`INSERT INTO old_v1.runs (name, run_name, oc, next_id, next_ord) VALUES ('r', 'r', '{"label":"v1"}', 1, 1)`);
     await server().sql(`INSERT INTO old_v1.jobs (run, id, ord, state, jc, history, updated_at) VALUES ('r', '0', 0, 'a', '{"n":1}', '[{"state":"a","at":1}]', 1)`);
     expect(await server().sql<{ column_name: string }>("SELECT column_name FROM information_schema.columns WHERE table_schema = 'old_v1' AND table_name = 'runs' AND column_name = 'version'")).toEqual([]);
-    const store = new PgStore<{ label: string }, { n: number }>({ connectionString: server().url(), run: 'r', schema: 'old_v1' });
+    const store = new PgStore<{ label: string }, { n: number }>({ exclusive: true, connectionString: server().url(), run: 'r', schema: 'old_v1' });
     const run = await store.load(wf);
     expect(run?.oc).toEqual({ label: 'v1' });
-    expect((await server().sql<{ version: number }>('SELECT version FROM old_v1.schema_version ORDER BY version')).map((v) => v.version)).toEqual([1, 2]);
+    expect((await server().sql<{ version: number }>('SELECT version FROM old_v1.schema_version ORDER BY version')).map((v) => v.version)).toEqual([1, 2, 3]);
     expect(await server().sql('SELECT version, write_id FROM old_v1.runs')).toEqual([{ version: '0', write_id: null }]);
     await store.append([{ type: 'transition', id: '0', from: 'a', to: 'b', jc: { n: 2 }, at: 2 }]);
     const [after] = await server().sql<{ version: string; write_id: string }>('SELECT version, write_id FROM old_v1.runs');
@@ -286,7 +286,7 @@ describe('the jorb-ts/postgres entry point', () => {
 
 describe('PgStore and what jsonb cannot hold', () => {
   it('a job context with the character U+0000 is refused with an error saying so, and nothing of the append is written', async () => {
-    const store = new PgStore<{ label: string }, { text: string }>({ connectionString: server().url(), run: 'nul' });
+    const store = new PgStore<{ label: string }, { text: string }>({ exclusive: true, connectionString: server().url(), run: 'nul' });
     await store.load();
     const run = new Run<{ label: string }, { text: string }>('nul', { label: 'l' }).add({ text: 'ok' }, 'a');
     await store.checkpoint(run);
@@ -298,7 +298,7 @@ describe('PgStore and what jsonb cannot hold', () => {
     );
     expect(error.message).toMatch(/^PgStore\(run "nul"\): append failed: PostgreSQL's jsonb cannot store the character U\+0000/);
     await store.close();
-    const again = new PgStore<{ label: string }, { text: string }>({ connectionString: server().url(), run: 'nul' });
+    const again = new PgStore<{ label: string }, { text: string }>({ exclusive: true, connectionString: server().url(), run: 'nul' });
     const loaded = await again.load();
     expect([...(loaded?.jobs.values() ?? [])].map((j) => [j.id, j.state, j.jc.text])).toEqual([['0', 'a', 'ok']]);
     await again.close();

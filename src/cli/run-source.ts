@@ -63,7 +63,7 @@ export async function openRun(source: RunSource, mode: 'read' | 'write'): Promis
   const { PgStore, PgStoreError } = await import('../postgres/index.js');
   let store: Store<unknown, unknown>;
   try {
-    store = new PgStore<unknown, unknown>({ connectionString: source.url, run: source.run, ...(source.schema !== undefined ? { schema: source.schema } : {}), readOnly: mode === 'read' });
+    store = new PgStore<unknown, unknown>({ connectionString: source.url, run: source.run, ...(source.schema !== undefined ? { schema: source.schema } : {}), ...(mode === 'read' ? { readOnly: true } : { exclusive: true }) });
   } catch (error) {
     throw new CliError(error instanceof Error ? error.message : String(error)); // a malformed URL or option: the message never shows the password
   }
@@ -80,7 +80,7 @@ export async function openRun(source: RunSource, mode: 'read' | 'write'): Promis
 
 /** A run in use by a process, as the redrive command says it: who holds it, and what to do. */
 export function lockedForRedrive(source: RunSource, error: RunLockedError): CliError {
-  const holder = /is in use by (.+?); one process holds/.exec(error.message)?.[1];
+  const holder = /is in use by (.+?); an exclusive store holds/.exec(error.message)?.[1];
   const who = holder === undefined ? error.message : `${source.shown} is in use by ${holder}`;
   return new CliError(`${who}: stop it before a redrive (--dry-run only reads: it may run now)`);
 }

@@ -1,5 +1,4 @@
 import { nextTurn } from './next-turn.js';
-import type { Store } from '../model/store.js';
 import type { StoreRecord } from '../model/store-record.js';
 
 /** Most records in one append. */
@@ -11,7 +10,7 @@ const MAX_BATCH = 16_384;
  * reach the store in the order they were made.
  */
 export class Committer<JC> {
-  readonly #store: Store<unknown, JC>;
+  readonly #write: (records: readonly StoreRecord<JC>[]) => Promise<void>;
   readonly #onError: (error: unknown, dropped: number) => void;
   #records: StoreRecord<JC>[] = [];
   #effects: (() => void)[] = [];
@@ -21,8 +20,9 @@ export class Committer<JC> {
 
   readonly #onEffectError: (error: unknown) => void;
 
-  constructor(store: Store<unknown, JC>, onError: (error: unknown, dropped: number) => void, onEffectError: (error: unknown) => void) {
-    this.#store = store;
+  /** `write` makes a batch durable: the store's `append`, or a shared run's commit. */
+  constructor(write: (records: readonly StoreRecord<JC>[]) => Promise<void>, onError: (error: unknown, dropped: number) => void, onEffectError: (error: unknown) => void) {
+    this.#write = write;
     this.#onError = onError;
     this.#onEffectError = onEffectError;
   }
@@ -68,7 +68,7 @@ export class Committer<JC> {
     this.#records = take === this.#records.length ? [] : this.#records.slice(take);
     this.#effects = take === this.#effects.length ? [] : this.#effects.slice(take);
     try {
-      await this.#store.append(records);
+      await this.#write(records);
     } catch (error) {
       this.#failed = true;
       const dropped = effects.length + this.#effects.length;

@@ -17,10 +17,12 @@ import { type AttemptContext, type AttemptOutcome, runAttempt } from './attempt.
 import { checkTransition } from './check-transition.js';
 import { Committer } from './committer.js';
 import type { ProcessorExecResult } from './processor-exec-result.js';
-import type { Job } from '../model/job.js';
+import type { Job, MutableJob } from '../model/job.js';
 import { internalsOf, type Run, type RunInternals } from '../model/run.js';
 import { StatePool } from './state-pool.js';
 import type { Kick, Transition } from '../model/transition.js';
+import type { CommitChoices, WorkSource } from '../model/work-source.js';
+import type { RateLimiter } from '../model/rate-limiter.js';
 
 /** What one `processor.exec` call works with. */
 export interface ExecutionContext {
@@ -41,6 +43,17 @@ export interface ExecutionContext {
 
 /** Attempts started in one turn of the event loop before the engine lets timers and I/O run. */
 const ATTEMPTS_PER_TURN = 1024;
+
+/** Shared rate limits: how long a state waits for permits it asked the store for (it is pumped as soon as they come). */
+const PERMIT_WAIT_MS = 20;
+
+/** Shared runs: how long an idle process waits before it looks for work again when no wake-up came. */
+const POLL_MS = 250;
+
+/** Shared runs: how many jobs a state keeps claimed ahead of its slots (claims come in batches of about half). */
+function claimAhead(pool: StatePool): number {
+  return Math.max(32, 4 * pool.node.concurrency);
+}
 
 /** How long a state pauses after a rate-limit signal that named no wait, when it has no limiter to back off. */
 const DEFAULT_RATE_LIMIT_PAUSE_MS = 1000;
@@ -85,6 +98,18 @@ export class Execution {
   #stopping = false;
   #writeError: { error: unknown } | undefined;
   #finish: (() => void) | undefined;
+  /**
+   * A run shared with other processes (the store offers a work source): jobs are claimed a few at
+   * a time per state and let go of when this process has no room for them; see #refill.
+   */
+  #source: WorkSource<unknown> | undefined;
+  /** Shared runs: jobs a commit in flight keeps claimed here, and jobs a commit found existing already. */
+  readonly #kept = new Set<string>();
+  readonly #existed = new Set<string>();
+  /** Shared runs: asking the source whether any job of the run is unsettled, or waiting to ask again. */
+  #settledCheck: 'asking' | 'waiting' | undefined;
+  #pollTimer: unknown = undefined;
+  #complete = false;
 
   constructor(ctx: ExecutionContext) {
     this.#ctx = ctx;
@@ -92,14 +117,24 @@ export class Execution {
     this.#pools = ctx.graph.states.map((node) => new StatePool(node, node.terminal ? 0 : ctx.maxUndurable(node.concurrency)));
     this.#byName = new Map(this.#pools.map((p) => [p.name, p]));
     this.#status = new StatusTracker(this.#pools, ctx.status);
-    this.#committer = ctx.store ? new Committer(ctx.store, (error) => this.#failStore(error), (error) => this.#fatal(error)) : undefined;
+    const store = ctx.store;
+    this.#committer = store
+      ? new Committer(
+          (records) => (this.#source ? this.#source.commit(records, this.#choices) : store.append(records)),
+          (error) => this.#failStore(error),
+          (error) => this.#fatal(error),
+        )
+      : undefined;
     // Every attempt in flight listens to this signal (fetch, http): hundreds of listeners are expected.
     setMaxListeners(0, this.#controller.signal);
   }
 
   async run(): Promise<ProcessorExecResult> {
-    for (const job of this.#own.jobs.values()) this.#place(job);
-    if (this.#ctx.store) await this.#ctx.store.checkpoint(this.#ctx.run, 'start');
+    const store = this.#ctx.store;
+    this.#source = store?.workSource?.(this.#pools.map(({ name, terminal, node }) => ({ name, terminal, concurrency: node.concurrency })));
+    if (this.#source === undefined) for (const job of this.#own.jobs.values()) this.#place(job);
+    if (store) await store.checkpoint(this.#ctx.run, 'start');
+    const unsubscribe = this.#source ? this.#share(this.#source) : undefined;
     const finished = new Promise<void>((resolve) => (this.#finish = resolve));
     const outer = this.#ctx.signal;
     const onAbort = () => this.#stop(outer?.reason);
@@ -112,6 +147,7 @@ export class Execution {
       this.#checkDone();
       await finished;
     } finally {
+      unsubscribe?.();
       this.#own.onAdd = undefined;
       outer?.removeEventListener('abort', onAbort);
       this.#clearTimers();
@@ -129,7 +165,8 @@ export class Execution {
     this.#status.flush();
     let failed = 0;
     for (const pool of this.#pools) failed += pool.failed;
-    const outcome = this.#waiting === 0 && !this.#controller.signal.aborted ? 'complete' : 'aborted';
+    const done = this.#source ? this.#complete : this.#waiting === 0;
+    const outcome = done && !this.#controller.signal.aborted ? 'complete' : 'aborted';
     for (const pool of this.#pools) pool.delayed = 0; // a job waiting out a backoff simply waits in its state
     return { outcome, transitions: this.#transitions, failed, ...(this.#abandoned > 0 ? { abandoned: this.#abandoned } : {}) };
   }
@@ -166,6 +203,8 @@ export class Execution {
   }
 
   #clearTimers(): void {
+    if (this.#pollTimer !== undefined) this.#ctx.clock.clearTimeout(this.#pollTimer);
+    this.#pollTimer = undefined;
     for (const timer of this.#retryTimers) this.#ctx.clock.clearTimeout(timer);
     this.#retryTimers.clear();
     for (const pool of this.#pools) {
@@ -190,7 +229,116 @@ export class Execution {
       void pool.queue.add(() => this.#attempt(pool, job));
       if (++this.#burst >= ATTEMPTS_PER_TURN) this.#yieldThenPump();
     }
+    if (this.#source) this.#refill(pool);
     this.#status.changed();
+  }
+
+  /**
+   * A shared run: the jobs in memory are only those this process works on. The ones the run had
+   * are in the store now (checkpoint 'start' wrote them): they come back by claims, like every other.
+   */
+  #share(source: WorkSource<unknown>): () => void {
+    const own = this.#own;
+    own.jobs.clear();
+    own.kickCounts.clear();
+    own.kickKeys.clear();
+    for (const pool of this.#pools) pool.capacity = 0;
+    const offWake = source.onWake(this.#guarded(() => this.#claimAgain(false)));
+    const offBeat = source.onBeat(this.#guarded(() => this.#claimAgain(true)));
+    return () => {
+      offWake();
+      offBeat();
+    };
+  }
+
+  /**
+   * Something may have changed elsewhere (a wake-up, a poll): every state looks for work again. On
+   * a heartbeat (`rebalance`) every state claims, so that its slots follow its share as processes
+   * come and go.
+   */
+  #claimAgain(rebalance: boolean): void {
+    if (this.#stopping) return;
+    if (this.#pollTimer !== undefined) this.#ctx.clock.clearTimeout(this.#pollTimer);
+    this.#pollTimer = undefined;
+    if (this.#settledCheck === 'waiting') this.#settledCheck = undefined;
+    for (const pool of this.#pools) {
+      if (pool.terminal) continue;
+      pool.dry = false;
+      this.#refill(pool, rebalance && (pool.capacity > 0 || pool.waiting.length > 0));
+    }
+    this.#checkDone();
+  }
+
+  /**
+   * Keeps a state of a shared run supplied: claims more of its jobs when fewer than CLAIM_AHEAD
+   * wait here, and holds as many of its slots as this process can use (more when it has work,
+   * fewer when it has none, so other processes get them). One claim per state at a time.
+   */
+  #refill(pool: StatePool, force = false): void {
+    const source = this.#source;
+    if (source === undefined || pool.terminal || pool.claiming || this.#stopping) return;
+    const ahead = claimAhead(pool);
+    const have = pool.waiting.length + pool.kept;
+    const jobs = pool.dry ? 0 : Math.max(0, ahead - have);
+    const cap = pool.node.concurrency;
+    const wantSlots = Math.min(cap, pool.active + have + jobs);
+    const slotsChange = wantSlots < pool.capacity || (wantSlots > pool.capacity && !pool.dry);
+    if (jobs < ahead / 2 && !slotsChange && !force) return;
+    pool.claiming = true;
+    const asked = jobs;
+    source.claim({ state: pool.name, jobs, busy: pool.active + have, running: pool.active, cap }).then(
+      this.#guarded((claimed) => {
+        pool.claiming = false;
+        for (const [id, n] of claimed.kickCounts) this.#own.kickCounts.set(id, n);
+        for (const job of claimed.jobs) {
+          this.#own.jobs.set(job.id, job as MutableJob<unknown>);
+          this.#place(job);
+        }
+        const starved = wantSlots > claimed.slots && claimed.slots <= pool.capacity;
+        pool.capacity = claimed.slots;
+        // Nothing more to take, or no slot to be had: wait for a wake-up or a heartbeat.
+        pool.dry = (asked > 0 ? claimed.jobs.length < asked : pool.dry) || starved;
+        this.#pump(pool);
+        this.#checkDone();
+      }),
+      (error: unknown) => {
+        pool.claiming = false;
+        this.#failStore(error);
+      },
+    );
+  }
+
+  /** How a commit of a shared run decides who runs a job next (see {@link CommitChoices}). */
+  readonly #choices: CommitChoices = {
+    keep: (id, state) => {
+      const pool = this.#byName.get(state);
+      if (pool === undefined || pool.terminal || this.#writeError) return false;
+      // A retry waits out its backoff here; anything else stays only while the state has room.
+      const retrying = this.#attempts.has(id);
+      if (!retrying && (this.#stopping || pool.waiting.length + pool.kept >= claimAhead(pool))) return false;
+      pool.kept++;
+      this.#kept.add(id);
+      return true;
+    },
+    existed: (id) => {
+      this.#existed.add(id);
+    },
+  };
+
+  /** Shared runs: whether a job a durable commit kept stays here (and its pool's count of kept jobs is settled). */
+  #stays(job: Job<unknown>): boolean {
+    if (!this.#kept.delete(job.id)) return false;
+    const pool = this.#byName.get(job.state);
+    if (pool) pool.kept--;
+    return !job.failed && pool !== undefined && !pool.terminal;
+  }
+
+  /** Shared runs: a job this process no longer works on leaves memory. */
+  #evict(job: Job<unknown>): void {
+    const own = this.#own;
+    own.jobs.delete(job.id);
+    own.kickCounts.delete(job.id);
+    if (job.key !== undefined) own.kickKeys.delete(job.key);
   }
 
   /**
@@ -311,6 +459,7 @@ export class Execution {
   #limiterWait(pool: StatePool): number {
     const limiter = pool.node.rateLimit;
     if (limiter === undefined) return 0;
+    if (this.#source) return this.#sharedPermit(this.#source, pool, limiter);
     try {
       const wait = limiter.tryAcquire();
       return typeof wait === 'number' && wait > 0 ? wait : 0;
@@ -318,6 +467,45 @@ export class Execution {
       warnOnce(pool, 'tryAcquire', error);
       return 0;
     }
+  }
+
+  /**
+   * A shared run's rate limit holds across its processes: permits come from one bucket in the
+   * store, a tenth of a second's worth at a time, refilled at the rate this state's limiter says
+   * now (so `aimd` still backs off on this process's rate-limit signals). Returns the wait, as
+   * `tryAcquire` does; the state is pumped again when permits arrive.
+   */
+  #sharedPermit(source: WorkSource<unknown>, pool: StatePool, limiter: RateLimiter): number {
+    if (pool.permits > 0) {
+      pool.permits--;
+      return 0;
+    }
+    const now = this.#ctx.clock.now();
+    if (pool.permitsAt > now) return pool.permitsAt - now;
+    if (pool.fetchingPermits) return PERMIT_WAIT_MS;
+    let perSecond: number;
+    try {
+      perSecond = limiter.current();
+    } catch (error) {
+      warnOnce(pool, 'current', error);
+      return 0;
+    }
+    if (!(perSecond > 0) || perSecond === Infinity) return 0;
+    const want = Math.max(1, Math.ceil(perSecond / 10));
+    pool.fetchingPermits = true;
+    source.permits(pool.name, want, perSecond, want).then(
+      this.#guarded(({ granted, waitMs }) => {
+        pool.fetchingPermits = false;
+        pool.permits += granted;
+        if (granted === 0) pool.permitsAt = this.#ctx.clock.now() + waitMs;
+        this.#pump(pool);
+      }),
+      (error: unknown) => {
+        pool.fetchingPermits = false;
+        this.#failStore(error);
+      },
+    );
+    return PERMIT_WAIT_MS;
   }
 
   #settle(pool: StatePool, job: Job<unknown>, outcome: AttemptOutcome): void {
@@ -496,12 +684,45 @@ export class Execution {
     if (record.kicks) this.#releaseReservations(job, record.kicks);
     this.#executing--;
     this.#transitions++;
+    if (this.#source) return this.#applyShared(pool, job, record, children, retryInMs);
     if (record.failed) pool.failed++;
     else if (retryInMs !== undefined && retryInMs > 0) this.#enqueueLater(pool, job, retryInMs);
     else this.#enqueue(job);
     for (const child of children) this.#enqueue(child);
     this.#status.changed();
     this.#checkDone();
+  }
+
+  /** {@link Execution.#apply} for a shared run: what the commit kept runs here, the rest leaves memory. */
+  #applyShared(pool: StatePool, job: Job<unknown>, record: TransitionRecord<unknown>, children: readonly Job<unknown>[], retryInMs?: number): void {
+    const stays = this.#stays(job);
+    if (record.failed) pool.failed++;
+    else if (!stays) this.#count(job);
+    if (!stays) this.#evict(job);
+    else if (retryInMs !== undefined && retryInMs > 0) this.#enqueueLater(pool, job, retryInMs);
+    else this.#enqueue(job);
+    for (const child of children) this.#arrived(child);
+    this.#status.changed();
+    this.#checkDone();
+  }
+
+  /** Shared runs: a job a durable commit added (a kick, a run.add) runs here when the commit kept it. */
+  #arrived(job: Job<unknown>): void {
+    if (this.#existed.delete(job.id)) {
+      this.#stays(job); // settles its pool's count of kept jobs
+      this.#evict(job);
+      return;
+    }
+    const stays = this.#stays(job);
+    if (stays) return this.#enqueue(job);
+    this.#count(job);
+    this.#evict(job);
+  }
+
+  /** Shared runs: a job that reached a terminal state here counts there. */
+  #count(job: Job<unknown>): void {
+    const pool = this.#byName.get(job.state);
+    if (pool?.terminal) pool.completed++;
   }
 
   /** The kicks are durable and in the run: their reservations are the run's own now. */
@@ -518,7 +739,9 @@ export class Execution {
       this.#committer.push(record, () => {
         this.#executing--;
         this.#addsInFlight--;
-        this.#enqueue(job);
+        if (this.#source) this.#arrived(job);
+        else this.#enqueue(job);
+        this.#checkDone();
       });
       return;
     }
@@ -566,7 +789,37 @@ export class Execution {
   #checkDone(): void {
     if (this.#executing > 0) return;
     if (this.#waiting > 0 && !this.#stopping) return;
+    if (this.#source && !this.#stopping && !this.#sharedDone(this.#source)) return;
     this.#finish?.();
+  }
+
+  /**
+   * Shared runs: nothing runs or waits here. Done once no claim is in flight, every state found
+   * nothing to take, and the source says no job anywhere needs work; while other processes still
+   * work, it asks again after a wake-up, a heartbeat or POLL_MS.
+   */
+  #sharedDone(source: WorkSource<unknown>): boolean {
+    if (this.#complete) return true;
+    if (this.#settledCheck !== undefined) return false;
+    for (const pool of this.#pools) if (pool.claiming || (!pool.terminal && !pool.dry) || pool.kept > 0) return false;
+    this.#settledCheck = 'asking';
+    source.unsettled().then(
+      this.#guarded((unsettled) => {
+        if (this.#settledCheck !== 'asking') return;
+        if (!unsettled) {
+          this.#complete = true;
+          this.#settledCheck = undefined;
+          return this.#checkDone();
+        }
+        this.#settledCheck = 'waiting';
+        this.#pollTimer = this.#ctx.clock.setTimeout(this.#guarded(() => this.#claimAgain(false)), POLL_MS);
+      }),
+      (error: unknown) => {
+        this.#settledCheck = undefined;
+        this.#failStore(error);
+      },
+    );
+    return false;
   }
 }
 

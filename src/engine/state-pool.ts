@@ -33,11 +33,27 @@ export class StatePool implements StateCounts {
   failed = 0;
   /** What every attempt of this state passes to runAttempt (made on first use). */
   attemptContext: AttemptContext | undefined = undefined;
+  /**
+   * How many attempts may run here at once in this process: the state's concurrency, or, when the
+   * run is shared with other processes, the slots this process holds of it.
+   */
+  capacity: number;
+  /** Shared runs: a claim for this state is in flight. */
+  claiming = false;
+  /** Shared runs: the last claim found nothing more to take; claim again after a wake-up or a heartbeat. */
+  dry = false;
+  /** Shared runs: jobs a commit in flight keeps here (they join `waiting` once it is durable). */
+  kept = 0;
+  /** Shared rate limits: permits drawn from the store's bucket and not used yet; a draw in flight; no permit before this time. */
+  permits = 0;
+  fetchingPermits = false;
+  permitsAt = 0;
 
   constructor(node: StateNode, maxUndurable: number) {
     this.node = node;
     this.maxUndurable = maxUndurable;
     this.queue = new PQueue({ concurrency: Math.max(1, node.concurrency) });
+    this.capacity = node.concurrency;
   }
 
   get name(): string {
@@ -58,7 +74,7 @@ export class StatePool implements StateCounts {
    * `concurrency + maxUndurable`.
    */
   hasFreeSlot(): boolean {
-    const concurrency = this.node.concurrency;
-    return this.active < concurrency && this.active + this.committing < concurrency + this.maxUndurable && this.waiting.length > 0;
+    const capacity = this.capacity;
+    return this.active < capacity && this.active + this.committing < capacity + this.maxUndurable && this.waiting.length > 0;
   }
 }

@@ -1,6 +1,7 @@
 import type { Run } from './run.js';
 import type { StoreRecord } from './store-record.js';
 import type { WorkflowStates } from './workflow-states.js';
+import type { WorkSource, WorkState } from './work-source.js';
 
 /**
  * Where a run lives. A store deals in snapshots and records only: it writes a run whole through
@@ -40,4 +41,11 @@ export interface Store<OC, JC> {
   checkpoint(run: Run<OC, JC>, when?: 'start' | 'stop'): Promise<void>;
   /** Writes the held run's unsaved records, flushes and releases the store; later calls throw. */
   close(): Promise<void>;
+  /**
+   * For a store whose run is shared with other processes: where the processor claims its work
+   * and commits it instead of holding the whole run (see {@link WorkSource}). Called by each exec
+   * before `checkpoint(run, 'start')`, with the workflow's states; `undefined` (or no method)
+   * means the run in memory is the whole run, as for the JSONL and memory stores.
+   */
+  workSource?(states: readonly WorkState[]): WorkSource<JC> | undefined;
 }

@@ -58,6 +58,45 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
     COMMENT ON COLUMN ${s}.runs.version IS 'jorb-ts: bumped by every write of the run; a store writes only at the version it last saw (fencing)';
     COMMENT ON COLUMN ${s}.runs.write_id IS 'jorb-ts: the id of the last write of the run (which store, which write)';
   `,
+  // 3: processes cooperating on a run (docs/postgres.md, "Many processes"). A process owns the jobs
+  // it claimed (jobs.lease_owner) and the slots it holds, for as long as its lease (processes.
+  // lease_until, renewed by its heartbeat) lasts; then others take them over and its late writes
+  // are refused. settled marks jobs that need no more work (terminal or failed), so what is left to
+  // do, and whether anything is, is one index away. A state has one slot row per unit of its
+  // concurrency: an attempt runs only while its process holds one, so the cluster never exceeds it.
+  (s) => `
+    ALTER TABLE ${s}.jobs ADD COLUMN settled boolean NOT NULL DEFAULT false, ADD COLUMN kick_count integer NOT NULL DEFAULT 0;
+    UPDATE ${s}.jobs SET settled = failed;
+    COMMENT ON COLUMN ${s}.jobs.settled IS 'jorb-ts: the job needs no more work (a terminal state, or failed)';
+    COMMENT ON COLUMN ${s}.jobs.kick_count IS 'jorb-ts: how many children the job has kicked (the next child is <id>-><kick_count>)';
+    COMMENT ON COLUMN ${s}.jobs.lease_owner IS 'jorb-ts: the process (processes.id) that claimed the job, while its lease lasts';
+    CREATE INDEX jobs_waiting ON ${s}.jobs (run, state, (coalesce(priority, 0)) DESC, ord) WHERE NOT settled;
+    CREATE INDEX jobs_owner ON ${s}.jobs (run, lease_owner) WHERE lease_owner IS NOT NULL;
+    CREATE SEQUENCE ${s}.job_ord START WITH 1000000000000;
+    ALTER TABLE ${s}.processes ADD COLUMN lease_until timestamptz NOT NULL DEFAULT now(), ADD COLUMN last_write text;
+    CREATE INDEX processes_run ON ${s}.processes (run, lease_until);
+    COMMENT ON COLUMN ${s}.processes.lease_until IS 'jorb-ts: until when the process owns its jobs and slots; its heartbeat moves it on';
+    COMMENT ON COLUMN ${s}.processes.last_write IS 'jorb-ts: the id of the process''s last committed write (how it knows, after a reconnect, whether its write in flight committed)';
+    CREATE TABLE ${s}.slots (
+      run    text NOT NULL REFERENCES ${s}.runs (name) ON DELETE CASCADE,
+      state  text NOT NULL,
+      n      integer NOT NULL,
+      owner  text,
+      PRIMARY KEY (run, state, n)
+    );
+    COMMENT ON TABLE ${s}.slots IS 'jorb-ts: one row per unit of a state''s concurrency; owner is the process holding it (while its lease lasts)';
+    CREATE TABLE ${s}.rates (
+      run     text NOT NULL REFERENCES ${s}.runs (name) ON DELETE CASCADE,
+      state   text NOT NULL,
+      tokens  double precision NOT NULL,
+      at      timestamptz NOT NULL,
+      granted double precision NOT NULL DEFAULT 0,
+      PRIMARY KEY (run, state)
+    );
+    COMMENT ON TABLE ${s}.rates IS 'jorb-ts: one token bucket per rate-limited state, shared by the processes (tokens as of at, by the server''s clock)';
+    CREATE FUNCTION ${s}.refuse(reason text) RETURNS integer LANGUAGE plpgsql AS $f$ BEGIN RAISE EXCEPTION USING ERRCODE = 'JB001', MESSAGE = reason; END $f$;
+    COMMENT ON FUNCTION ${s}.refuse(text) IS 'jorb-ts: aborts a statement whose process lost its lease or its jobs (SQLSTATE JB001)';
+  `,
 ];
 
 /**

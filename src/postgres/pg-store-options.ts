@@ -48,6 +48,33 @@ export interface PgStoreOptions {
    * @defaultValue false
    */
   readonly readOnly?: boolean;
+  /**
+   * One process at a time, holding the whole run in memory: the store takes the run's lock
+   * exclusively (another store, in this process or another, is refused with a `RunLockedError`
+   * naming the holder), `load` reads every job, and records are applied to the rows as they come.
+   * For redrives and for tools that change a run while nothing runs it. By default a run is
+   * *shared*: every process that opens it cooperates on it (see docs/postgres.md, "Many processes").
+   * @defaultValue false
+   */
+  readonly exclusive?: boolean;
+  /**
+   * Shared runs: how long a process owns the jobs it claimed and the slots it holds without a
+   * heartbeat (it beats every fifth of it). A process killed or paused for longer loses them to
+   * the others, and its late writes are refused. Minimum: above 0.
+   * @defaultValue 5,000
+   */
+  readonly leaseMs?: number;
+  /**
+   * Shared runs: the most slots of a state this process may hold, by state name (the state's
+   * `concurrency` holds across all processes; this caps one process's part of it). A state not
+   * named is capped by its concurrency only.
+   * @defaultValue `{}`
+   * @example
+   * ```ts
+   * new PgStore({ connectionString, run: 'crawl', processConcurrency: { render: 1 } });
+   * ```
+   */
+  readonly processConcurrency?: Readonly<Record<string, number>>;
 }
 
 export const PG_STORE_OPTION_KEYS = optionKeys<PgStoreOptions>({
@@ -57,6 +84,9 @@ export const PG_STORE_OPTION_KEYS = optionKeys<PgStoreOptions>({
   connectTimeoutMs: true,
   reconnectTimeoutMs: true,
   readOnly: true,
+  exclusive: true,
+  leaseMs: true,
+  processConcurrency: true,
 });
 
 const EXAMPLE = "{ connectionString: 'postgres://localhost:5432/jorb', run: 'crawl' }";
@@ -69,6 +99,12 @@ const schemaName = rule(
   (value): value is string => typeof value === 'string' && SCHEMA_NAME.test(value),
 );
 
+const slotCaps = rule(
+  'an object of state names to whole numbers from 1 up',
+  (value): value is Readonly<Record<string, number>> =>
+    value !== null && typeof value === 'object' && !Array.isArray(value) && Object.values(value).every((n) => Number.isSafeInteger(n) && (n as number) >= 1),
+);
+
 /** The options, checked, with their defaults. */
 export interface CheckedPgStoreOptions {
   readonly connectionString: string;
@@ -77,6 +113,9 @@ export interface CheckedPgStoreOptions {
   readonly connectTimeoutMs: number;
   readonly reconnectTimeoutMs: number;
   readonly readOnly: boolean;
+  readonly exclusive: boolean;
+  readonly leaseMs: number;
+  readonly processConcurrency: Readonly<Record<string, number>>;
 }
 
 /** Checks a PgStore's options as the other stores do: unknown keys, then each value; the password is never shown. */
@@ -100,5 +139,8 @@ export function checkPgStoreOptions(options: unknown): CheckedPgStoreOptions {
     connectTimeoutMs: checkOption('PgStore', 'connectTimeoutMs', given.connectTimeoutMs, optional(durationMs)) ?? 10_000,
     reconnectTimeoutMs: checkOption('PgStore', 'reconnectTimeoutMs', given.reconnectTimeoutMs, optional(durationMs)) ?? 30_000,
     readOnly: checkOption('PgStore', 'readOnly', given.readOnly, optional(flag)) ?? false,
+    exclusive: checkOption('PgStore', 'exclusive', given.exclusive, optional(flag)) ?? false,
+    leaseMs: checkOption('PgStore', 'leaseMs', given.leaseMs, optional(durationMs)) ?? 5_000,
+    processConcurrency: checkOption('PgStore', 'processConcurrency', given.processConcurrency, optional(slotCaps)) ?? {},
   };
 }

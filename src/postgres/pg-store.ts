@@ -8,6 +8,7 @@ import { fromSnapshot, toSnapshot } from '../model/run-snapshot.js';
 import type { Store } from '../model/store.js';
 import type { StoreRecord } from '../model/store-record.js';
 import type { WorkflowStates } from '../model/workflow-states.js';
+import type { WorkSource, WorkState } from '../model/work-source.js';
 import { RunLockedError } from '../store/run-locked-error.js';
 import { connectError } from './connect-error.js';
 import { type ServerAddress, serverAddress } from './connection-string.js';
@@ -17,6 +18,8 @@ import { jobRowProblem, type RunRow, runRowProblem } from './pg-row-problem.js';
 import { currentVersion, migrate, PG_SCHEMA_VERSION, quoteIdent, tooNew } from './pg-schema.js';
 import { type CheckedPgStoreOptions, checkPgStoreOptions, type PgStoreOptions } from './pg-store-options.js';
 import { PgStoreError } from './pg-store-error.js';
+import { applicationName, isConnectionError, lockKey } from './pg-session.js';
+import { PgCluster } from './pg-cluster.js';
 
 /** The runs (`schema.run`) that open stores of this process hold: how a refusal knows the holder is here. */
 const HELD_HERE = new Map<string, object>();
@@ -111,6 +114,8 @@ export class PgStore<OC, JC> implements Store<OC, JC> {
   #closed = false;
   /** Calls run one at a time, in order. */
   #queue: Promise<unknown> = Promise.resolve();
+  /** A shared run (the default): every call goes to it. */
+  readonly #cluster: PgCluster<OC, JC> | undefined;
 
   constructor(options: PgStoreOptions) {
     this.#options = checkPgStoreOptions(options);
@@ -119,6 +124,16 @@ export class PgStore<OC, JC> implements Store<OC, JC> {
     this.#address = serverAddress(this.#options.connectionString);
     this.#s = quoteIdent(this.schema);
     this.#owner = `PgStore(run ${JSON.stringify(this.run)})`;
+    const shared = !this.#options.readOnly && !this.#options.exclusive;
+    this.#cluster = shared ? new PgCluster<OC, JC>(this.#options, this.#address, this.#owner) : undefined;
+  }
+
+  /**
+   * A shared run's work source: the processor claims jobs from it and commits through it (see
+   * {@link WorkSource}); `undefined` for an exclusive or read-only store, whose run is in memory.
+   */
+  workSource(states: readonly WorkState[]): WorkSource<JC> | undefined {
+    return this.#cluster?.workSource(states);
   }
 
   /**
@@ -127,6 +142,10 @@ export class PgStore<OC, JC> implements Store<OC, JC> {
    */
   async load<S extends string = string>(workflow?: WorkflowStates<S>): Promise<Run<OC, JC, S> | undefined> {
     return this.#serial('load', async () => {
+      if (this.#cluster) {
+        const run = await this.#cluster.load();
+        return run === undefined || workflow === undefined ? (run as Run<OC, JC, S> | undefined) : bindRun(run, workflow);
+      }
       const read = await this.#reading(() => this.#read());
       if (read === undefined) {
         this.#loaded = true;
@@ -187,7 +206,7 @@ export class PgStore<OC, JC> implements Store<OC, JC> {
    * transaction and one write statement: durable when it resolves, nothing of it if it rejects.
    */
   async append(records: readonly StoreRecord<JC>[]): Promise<void> {
-    return this.#serial('append', () => this.#append(records));
+    return this.#serial('append', () => (this.#cluster ? this.#cluster.append(records) : this.#append(records)));
   }
 
   /**
@@ -198,6 +217,10 @@ export class PgStore<OC, JC> implements Store<OC, JC> {
    */
   async checkpoint(run: Run<OC, JC>, when: 'start' | 'stop' = 'start'): Promise<void> {
     void when;
+    if (this.#cluster) {
+      const cluster = this.#cluster;
+      return this.#serial('checkpoint', () => cluster.checkpoint(run, when));
+    }
     return this.#serial('checkpoint', async () => {
       this.#checkWritable('checkpoint');
       if (run === this.#run) {
@@ -223,6 +246,10 @@ export class PgStore<OC, JC> implements Store<OC, JC> {
     if (this.#closed) return;
     return this.#serial('close', async () => {
       if (this.#closed) return;
+      if (this.#cluster) {
+        this.#closed = true;
+        return this.#cluster.close();
+      }
       let failure: { error: unknown } | undefined;
       try {
         if (this.#run && this.#stored && this.#lost === undefined && !this.#options.readOnly) await flushUnsavedRecords(this.#run, (records) => this.#append(records));
@@ -394,6 +421,7 @@ export class PgStore<OC, JC> implements Store<OC, JC> {
         throw connectError(error, this.#address, this.#options.connectTimeoutMs);
       });
       const key = lockKey(this.schema, this.run);
+      // Exclusive: neither another exclusive store nor any process sharing the run (they hold it shared).
       const taken = await lock.query<{ taken: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS taken', [key]);
       if (taken.rows[0]?.taken !== true) throw await this.#lockedError(lock, key);
       HELD_HERE.set(key, this);
@@ -487,7 +515,7 @@ export class PgStore<OC, JC> implements Store<OC, JC> {
     }
     const who = holder === undefined ? 'another PostgreSQL session' : `"${holder.application_name}" (PostgreSQL session ${holder.pid}${holder.addr ? ` from ${holder.addr}` : ''}, since ${holder.since.toISOString()})`;
     return new RunLockedError(
-      `${this.#owner}: ${where} is in use by ${who}; one process holds a run at a time until multi-process cooperation comes: stop that process or let it finish (a process that died lets go by itself)`,
+      `${this.#owner}: ${where} is in use by ${who}; an exclusive store holds the run alone: stop that process or let it finish (a process that died lets go by itself)`,
     );
   }
 
@@ -577,17 +605,7 @@ export class PgStore<OC, JC> implements Store<OC, JC> {
 
 function ignore(): void {}
 
-/** How the store's sessions are named in `pg_stat_activity`: `jorb-ts pid <pid> <run>`, cut to 63 bytes. */
-function applicationName(run: string): string {
-  let name = `jorb-ts pid ${process.pid} ${run}`;
-  while (Buffer.byteLength(name) > 63) name = [...name].slice(0, -1).join('');
-  return name;
-}
 
-/** The text whose 64-bit hash is the run's advisory lock key. */
-function lockKey(schema: string, run: string): string {
-  return `jorb-ts run ${schema}.${run}`;
-}
 
 /** Ids of every job the records touch or create: they are read (and locked) before the records are applied. */
 function touchedIds(records: readonly StoreRecord<unknown>[]): string[] {
@@ -620,13 +638,6 @@ function isBreak(error: unknown): boolean {
   return isConnectionError(error) || (error instanceof PgStoreError && (error.reason === 'unreachable' || error.reason === 'connection'));
 }
 
-/** Errors after which a connection cannot be used again. */
-function isConnectionError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string' && (code.startsWith('08') || code.startsWith('57P') || code.startsWith('E'))) return true;
-  return /Connection terminated|connection is closed|Client has encountered a connection error/i.test(error.message);
-}
 
 async function release(connections: { pool: pg.Pool; lock?: pg.Client | undefined } | undefined): Promise<void> {
   if (connections === undefined) return;

@@ -29,7 +29,7 @@ export function pgHarness(server: () => PostgresServer, prefix: string): StoreHa
   let places = 0;
   return {
     place: () => `${prefix}-${places++}`,
-    open: <OC, JC>(run: string) => new PgStore<OC, JC>({ connectionString: server().url(), run }) as Store<OC, JC>,
+    open: <OC, JC>(run: string) => new PgStore<OC, JC>({ exclusive: true, connectionString: server().url(), run }) as Store<OC, JC>,
     crash: (run) => killSessions(server(), run),
     independentStores: true,
     writes: {
