@@ -329,7 +329,7 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
         return;
       } catch (error) {
         if (isRefused(error)) throw this.#refusal(error);
-        if (!isConnectionError(error)) throw this.#described('commit', error);
+        if (!isBreak(error)) throw this.#described('commit', error);
         await this.#afterBreak(error as Error);
         if (await this.#committed(writeId)) {
           // Its answer was lost: which new rows it made is unknown, so none is taken as this
@@ -431,6 +431,9 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
       connectionTimeoutMillis: this.#options.connectTimeoutMs,
       application_name: applicationName(this.#runName),
       keepAlive: true,
+      // A process stopped inside a claim's transaction would keep its row locks, and the others'
+      // SKIP LOCKED would pass those jobs by for ever: the server ends such a session after a lease.
+      idle_in_transaction_session_timeout: this.#options.leaseMs,
     };
   }
 
@@ -516,7 +519,7 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
       ]);
       if (moved.rowCount !== 1) this.#lost ??= this.#leaseLost();
     } catch (error) {
-      if (isConnectionError(error)) this.#unsure = true; // the claims and commits reconnect; the next beat tries again
+      if (isBreak(error)) this.#unsure = true; // the claims and commits reconnect; the next beat tries again
     }
     for (const listener of this.#beat) listener();
   }
@@ -634,7 +637,7 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
         return await op();
       } catch (error) {
         if (isRefused(error)) throw this.#refusal(error);
-        if (!isConnectionError(error) && !(error instanceof PgStoreError && (error.reason === 'unreachable' || error.reason === 'connection'))) throw error;
+        if (!isBreak(error)) throw error;
         await this.#afterBreak(error as Error);
       }
     }
@@ -667,11 +670,13 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
 
   #gaveUp(error: unknown, cause?: Error): PgStoreError {
     const why = error instanceof Error ? error.message : renderValue(error);
-    return new PgStoreError(
+    const gaveUp = new PgStoreError(
       'connection',
       `${this.#owner}: the connection to PostgreSQL at ${this.#address.host}:${this.#address.port} broke${cause ? ` (${cause.message})` : ''} and could not be made again within ${this.#options.reconnectTimeoutMs} ms (reconnectTimeoutMs): ${why}; this process writes nothing more, and the others take over its jobs when its lease ends`,
       { cause: error },
     );
+    GAVE_UP.add(gaveUp);
+    return gaveUp;
   }
 
   #leaseLost(): PgStoreError {
@@ -762,6 +767,15 @@ function commitRow(job: Job<unknown>, n: number, settled: boolean, keep: boolean
     kick_count: kickCount,
     keep,
   };
+}
+
+/** The errors a process gave up with after waiting for the server: never a reason to wait again. */
+const GAVE_UP = new WeakSet<object>();
+
+/** A connection that broke, or could not be made (the server is restarting): worth waiting for. */
+function isBreak(error: unknown): boolean {
+  if (GAVE_UP.has(error as object)) return false;
+  return isConnectionError(error) || (error instanceof PgStoreError && (error.reason === 'unreachable' || error.reason === 'connection'));
 }
 
 function isRefused(error: unknown): boolean {
