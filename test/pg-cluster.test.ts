@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { Processor, workflow } from '../src/index.js';
 import { PgStore } from '../src/postgres/index.js';
 import { usePostgresServer } from './support/postgres-server.js';
 
@@ -127,6 +128,19 @@ describe('a shared run across processes', () => {
     expect(maxOverlap(execs)).toBeGreaterThanOrEqual(2);
   }, 60_000);
 
+  it('processConcurrency caps one process: two processes capped at 1 slot of a state of concurrency 3 run at most 1 each', async () => {
+    const log = join(dir, 'capped.log');
+    const size = 60;
+    const [a, b] = [worker('capped', size, `--log=${log}`, '--conc=3', '--ms=5', '--cap=1'), worker('capped', size, `--log=${log}`, '--conc=3', '--ms=5', '--cap=1')];
+    const [ra, rb] = await Promise.all([a.exited, b.exited]);
+    expect(ra.result, ra.out).toMatchObject({ outcome: 'complete' });
+    expect(rb.result, rb.out).toMatchObject({ outcome: 'complete' });
+    await expectEachDoneOnce('capped', size);
+    const execs = execLog(log);
+    for (const pid of new Set(execs.map((e) => e.pid))) expect(maxOverlap(execs.filter((e) => e.pid === pid))).toBe(1);
+    expect(maxOverlap(execs)).toBeLessThanOrEqual(2);
+  }, 60_000);
+
   it('a rate limit holds across processes: two processes at 40 starts per second start no more than 40 (plus a burst of 4) in any second', async () => {
     const log = join(dir, 'rate.log');
     const size = 100;
@@ -239,4 +253,50 @@ describe('a shared run across processes', () => {
     expect((await again.load())?.jobs.size).toBe(301);
     await again.close();
   });
+
+  it('two stores in one process are two members: retries wait here, failures settle, kicks whose keys collide across them make one job per key', async () => {
+    type JC = { n: number };
+    const tries = new Map<number, number>();
+    const wf = workflow<object, object, JC>('members')
+      .state('seed')
+      .to('done')
+      .spawns('a')
+      .exec(({ jc }) => ({ state: 'done', jc, kicks: Array.from({ length: 100 }, (_, n) => ({ state: 'a' as const, jc: { n } })) }))
+      .state('a', { concurrency: 4, retry: { attempts: 3, backoff: { initialMs: 1, maxMs: 2 } } })
+      .to('done')
+      .spawns('b')
+      .exec(({ jc }) => {
+        const attempt = (tries.get(jc.n) ?? 0) + 1;
+        tries.set(jc.n, attempt);
+        if (jc.n % 25 === 3) throw new Error(`a ${jc.n} always fails`);
+        if (jc.n % 7 === 0 && attempt === 1) throw new Error(`a ${jc.n} fails once`);
+        return { state: 'done', jc, kicks: [{ state: 'b' as const, jc: { n: jc.n }, key: `b-${jc.n % 30}` }] };
+      })
+      .state('b', { concurrency: 2 })
+      .to('done')
+      .exec(({ jc }) => ({ state: 'done', jc: { n: jc.n + 1000 } }))
+      .terminal('done')
+      .build();
+    const open = () => new PgStore<object, JC>({ connectionString: server().url(), run: 'members' });
+    const [s1, s2] = [open(), open()];
+    const [r1, r2] = [(await s1.load(wf)) ?? wf.newRun('members', {}).add({ n: 0 }, 'seed', { id: 'seed' }), (await s2.load(wf)) ?? wf.newRun('members', {}).add({ n: 0 }, 'seed', { id: 'seed' })];
+    const [x1, x2] = await Promise.all([new Processor(wf, {}, { store: s1 }).exec(r1), new Processor(wf, {}, { store: s2 }).exec(r2)]);
+    await Promise.all([s1.close(), s2.close()]);
+    expect([x1.outcome, x2.outcome]).toEqual(['complete', 'complete']);
+    expect(x1.failed + x2.failed).toBe(4);
+    const found = await server().sql<{ id: string; state: string; failed: boolean; key: string | null; n: number; errors: Record<string, string[]> }>(
+      "SELECT id, state, failed, key, (jc->>'n')::int AS n, errors FROM jorb.jobs WHERE run = 'members'",
+    );
+    const as = found.filter((r) => /^seed->\d+$/.test(r.id));
+    expect(as.length).toBe(100);
+    expect(as.filter((r) => r.failed).map((r) => r.n).sort((p, q) => p - q)).toEqual([3, 28, 53, 78]);
+    expect(as.filter((r) => r.failed).every((r) => r.state === 'a' && r.errors.a?.length === 3)).toBe(true);
+    expect(as.filter((r) => !r.failed).every((r) => r.state === 'done')).toBe(true);
+    expect(as.filter((r) => r.n % 7 === 0 && r.n % 25 !== 3).every((r) => r.errors.a?.length === 1)).toBe(true);
+    const bs = found.filter((r) => r.key !== null);
+    expect(bs.map((r) => r.key).sort()).toEqual(Array.from({ length: 30 }, (_, i) => `b-${i}`).sort());
+    expect(bs.every((r) => r.state === 'done' && r.n >= 1000)).toBe(true);
+    expect([...tries.values()].reduce((p, q) => p + q, 0)).toBe(100 + 14 + 4 * 2); // each attempt once: 100 first, 14 retries of the flaky ones, 2 more for each that always fails
+    expect(x1.transitions + x2.transitions).toBe(1 + 100 + 14 + 4 * 2 + 30);
+  }, 60_000);
 });

@@ -491,9 +491,10 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
     }
   }
 
-  /** Registers this process with a lease, and starts its heartbeat. */
+  /** Registers this process with a lease, and starts its heartbeat. Rows of processes whose lease ended over a minute ago go. */
   async #register(): Promise<void> {
     if (this.#registered) return;
+    await this.#retrying(() => this.#query(`DELETE FROM ${this.#s}.processes WHERE run = $1 AND lease_until < now() - interval '1 minute'`, [this.#runName]));
     await this.#retrying(() =>
       this.#query(`INSERT INTO ${this.#s}.processes (id, run, host, pid, lease_until) VALUES ($1, $2, $3, $4, now() + $5 * interval '1 millisecond')`, [
         this.id,

@@ -6,6 +6,7 @@
 //        --rate=<n>     `work` is limited to n starts per second (cluster-wide)
 //        --conc=<k>     `work`'s concurrency (3)
 //        --ms=<n>       how long each `work` exec takes (5)
+//        --cap=<k>      this process holds at most k of `work`'s slots (processConcurrency)
 // The run: a seed kicks <size> keyed children (and one key twice, which must be dropped); each
 // child walks work -> check -> done. It prints "started" once its store has loaded.
 import { appendFileSync } from 'node:fs';
@@ -23,6 +24,7 @@ const rate = flag('rate');
 const conc = Number(flag('conc') ?? 3);
 const ms = Number(flag('ms') ?? 5);
 const size = Number(sizeText);
+const cap = flag('cap');
 
 const parent = process.ppid;
 setInterval(() => {
@@ -53,7 +55,7 @@ const wf = workflow<object, object, JC>('pg-cluster')
   .terminal('done')
   .build();
 
-const store = new PgStore<object, JC>({ connectionString: url, run: name, ...(lease ? { leaseMs: Number(lease) } : {}) });
+const store = new PgStore<object, JC>({ connectionString: url, run: name, ...(lease ? { leaseMs: Number(lease) } : {}), ...(cap ? { processConcurrency: { work: Number(cap) } } : {}) });
 const run = (await store.load(wf)) ?? wf.newRun(name, {}).add({ n: size }, 'seed', { id: 'seed' });
 process.stdout.write('started\n');
 try {
