@@ -202,12 +202,14 @@ function plainJob<JC>(
   history: HistoryEntry[],
   updatedAt: number,
 ): MutableJob<JC> {
+  // Keys in the order a run file lists them (encodeJob), so that a job parsed from a snapshot line
+  // already has the engine's shape and is kept as it is (RunRestore.collect) rather than copied.
   if (key !== undefined) {
-    if (parentId === undefined) return { id, state, jc, key, errors, history, updatedAt };
-    return { id, state, jc, parentId, key, errors, history, updatedAt };
+    if (parentId === undefined) return { id, state, key, jc, errors, updatedAt, history };
+    return { id, state, parentId, key, jc, errors, updatedAt, history };
   }
-  if (parentId === undefined) return { id, state, jc, errors, history, updatedAt };
-  return { id, state, jc, parentId, errors, history, updatedAt };
+  if (parentId === undefined) return { id, state, jc, errors, updatedAt, history };
+  return { id, state, parentId, jc, errors, updatedAt, history };
 }
 
 /** Records what a job means for kick ids and keys: its key is taken, its parent has kicked at least this many. */
