@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Processor, workflow } from '../src/index.js';
+import { Processor, redrive, type Run, workflow } from '../src/index.js';
 import { PgStore } from '../src/postgres/index.js';
 import { usePostgresServer } from './support/postgres-server.js';
 
@@ -298,5 +298,49 @@ describe('a shared run across processes', () => {
     expect(bs.every((r) => r.state === 'done' && r.n >= 1000)).toBe(true);
     expect([...tries.values()].reduce((p, q) => p + q, 0)).toBe(100 + 14 + 4 * 2); // each attempt once: 100 first, 14 retries of the flaky ones, 2 more for each that always fails
     expect(x1.transitions + x2.transitions).toBe(1 + 100 + 14 + 4 * 2 + 30);
+  }, 60_000);
+
+  it('a redrive by an exclusive store between shared execs: the failed jobs it moves run again; jobs added during a shared exec move the run\'s next id on', async () => {
+    type JC = { n: number; ok?: boolean };
+    let added = false;
+    let shared: Run<object, JC> | undefined;
+    const wf = workflow<object, object, JC>('redriven')
+      .state('work', { concurrency: 2 })
+      .to('done')
+      .exec(({ jc }) => {
+        if (!added && shared) {
+          added = true;
+          shared.add({ n: 100, ok: true }, 'work'); // an automatic id, added during the exec
+        }
+        if (jc.ok !== true) throw new Error(`job ${jc.n} is not ok yet`);
+        return { state: 'done', jc };
+      })
+      .terminal('done')
+      .build();
+    const url = server().url();
+    const first = new PgStore<object, JC>({ connectionString: url, run: 'redriven' });
+    shared = (await first.load(wf)) ?? wf.newRun('redriven', {});
+    for (let n = 0; n < 6; n++) shared.add({ n, ok: n % 2 === 0 }, 'work');
+    const one = await new Processor(wf, {}, { store: first }).exec(shared);
+    await first.close();
+    expect(one).toMatchObject({ outcome: 'complete', failed: 3 });
+
+    // The failed jobs are fixed and moved back by an exclusive store (as jorb redrive does).
+    const exclusive = new PgStore<object, JC>({ connectionString: url, run: 'redriven', exclusive: true });
+    const whole = await exclusive.load(wf);
+    expect(whole?.jobs.size).toBe(7);
+    expect(whole?.jobs.get('6')?.state).toBe('done'); // the job added during the exec got the next id
+    expect(redrive(whole as NonNullable<typeof whole>, { from: 'work', to: 'work' })).toHaveLength(3);
+    await exclusive.close();
+    await server().sql("UPDATE jorb.jobs SET jc = jsonb_set(jc, '{ok}', 'true') WHERE run = 'redriven' AND state = 'work'");
+
+    const second = new PgStore<object, JC>({ connectionString: url, run: 'redriven' });
+    const again = (await second.load(wf)) as NonNullable<typeof whole>;
+    again.add({ n: 200, ok: true }, 'work'); // an automatic id after the run's stored next one: "7"
+    const two = await new Processor(wf, {}, { store: second }).exec(again);
+    await second.close();
+    expect(two).toMatchObject({ outcome: 'complete', failed: 0, transitions: 4 });
+    const states = await server().sql<{ id: string; state: string }>("SELECT id, state FROM jorb.jobs WHERE run = 'redriven' ORDER BY id");
+    expect(states).toEqual(['0', '1', '2', '3', '4', '5', '6', '7'].map((id) => ({ id, state: 'done' })));
   }, 60_000);
 });

@@ -1,6 +1,7 @@
 /**
- * jorb-ts/postgres: keep a run in PostgreSQL. One process at a time for now; multi-process
- * cooperation on one run (leases, heartbeats, cluster-wide limits) is the next step.
+ * jorb-ts/postgres: keep a run in PostgreSQL, shared by every process that opens it: they claim
+ * its jobs, share each state's concurrency and rate limit, and take over a dead one's work once
+ * its lease runs out (docs/postgres.md). `exclusive: true` holds a run in one process instead.
  *
  * @packageDocumentation
  */

@@ -296,6 +296,9 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
     const own = this.#own;
     if (own === undefined) throw new Error(`${this.#owner}: commit before the run's first checkpoint`);
     const { updates, inserts, ids } = this.#rowsOf(records, own, choices);
+    // Jobs added here with automatic ids move the run's next id on, so a process that loads the run later does not pick them again.
+    let nextId = 0;
+    for (const record of records) if (record.type === 'add' && record.nextId !== undefined) nextId = Math.max(nextId, record.nextId);
     this.#lastBatch = this.#inFlight;
     this.#inFlight = ids;
     const writeId = `${this.id}:${++this.#writes}`;
@@ -318,11 +321,13 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
              ORDER BY x.n
              ON CONFLICT DO NOTHING
              RETURNING id
+           ), ids AS (
+             UPDATE ${this.#s}.runs SET next_id = greatest(next_id, $9::bigint) WHERE name = $2 AND $9::bigint > 0 AND EXISTS (SELECT 1 FROM me) RETURNING 1
            )
            SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM me) THEN ${this.#s}.refuse('lease')
                        WHEN (SELECT count(*) FROM u) <> $7 THEN ${this.#s}.refuse('claim') END AS refused,
-                  ARRAY(SELECT id FROM i) AS inserted, pg_notify($8, 'commit') AS notified`,
-          [JSON.stringify(updates), this.#runName, this.id, this.#options.leaseMs, writeId, JSON.stringify(inserts), updates.length, this.#channel],
+                  ARRAY(SELECT id FROM i) AS inserted, (SELECT count(*) FROM ids) AS ids, pg_notify($8, 'commit') AS notified`,
+          [JSON.stringify(updates), this.#runName, this.id, this.#options.leaseMs, writeId, JSON.stringify(inserts), updates.length, this.#channel, nextId],
         );
         const inserted = new Set(result.rows[0]?.inserted ?? []);
         for (const row of inserts) if (!inserted.has(row.id)) choices.existed(row.id);
@@ -588,7 +593,7 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
     if (rows.length === 0) return;
     await this.#retrying(async () => {
       await this.#insertRows(rows, false);
-      if (nextId > 0) await this.#query(`UPDATE ${this.#s}.runs SET next_id = greatest(next_id, $2) WHERE name = $1`, [this.#runName, nextId + 1]);
+      if (nextId > 0) await this.#query(`UPDATE ${this.#s}.runs SET next_id = greatest(next_id, $2) WHERE name = $1`, [this.#runName, nextId]);
     });
   }
 

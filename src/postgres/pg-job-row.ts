@@ -48,14 +48,18 @@ export interface RowInput {
   readonly errors: unknown;
   readonly history: unknown;
   readonly updated_at: number;
+  readonly kick_count: number;
 }
 
 /** The column definition list for `json_to_recordset`, matching {@link RowInput}. */
 export const ROW_INPUT_COLUMNS =
-  'n bigint, id text, state text, failed boolean, parent_id text, key text, priority double precision, jc jsonb, errors jsonb, history jsonb, updated_at double precision';
+  'n bigint, id text, state text, failed boolean, parent_id text, key text, priority double precision, jc jsonb, errors jsonb, history jsonb, updated_at double precision, kick_count integer';
 
-/** A job as a row to write. Throws, naming the job, for what a row cannot hold. */
-export function rowOfJob(job: Job<unknown>, n: number, owner: string): RowInput {
+/**
+ * A job as a row to write; `kickCount` is how many children it has kicked (shared runs give the
+ * next child the id after them). Throws, naming the job, for what a row cannot hold.
+ */
+export function rowOfJob(job: Job<unknown>, n: number, owner: string, kickCount: number): RowInput {
   if (job.jc === undefined) throw new Error(`${owner}: cannot store job "${job.id}": its job context is undefined, which JSON cannot store`);
   return {
     n,
@@ -69,5 +73,6 @@ export function rowOfJob(job: Job<unknown>, n: number, owner: string): RowInput 
     errors: job.errors,
     history: job.history,
     updated_at: job.updatedAt,
+    kick_count: kickCount,
   };
 }

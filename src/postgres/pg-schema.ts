@@ -77,6 +77,8 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
     CREATE INDEX processes_run ON ${s}.processes (run, lease_until);
     COMMENT ON COLUMN ${s}.processes.lease_until IS 'jorb-ts: until when the process owns its jobs and slots; its heartbeat moves it on';
     COMMENT ON COLUMN ${s}.processes.last_write IS 'jorb-ts: the id of the process''s last committed write (how it knows, after a reconnect, whether its write in flight committed)';
+    COMMENT ON TABLE ${s}.jobs IS 'jorb-ts: one row per job; ord is the run''s job order, updated_at epoch ms; lease_owner the process that claimed it (lease_until is unused)';
+    COMMENT ON TABLE ${s}.processes IS 'jorb-ts: processes working on a shared run, each with its lease';
     CREATE TABLE ${s}.slots (
       run    text NOT NULL REFERENCES ${s}.runs (name) ON DELETE CASCADE,
       state  text NOT NULL,

@@ -34,9 +34,11 @@ export interface PgStoreOptions {
   /**
    * How long the store keeps trying to connect again when its connection to PostgreSQL breaks
    * while it is open (the server restarted, the network dropped, an administrator ended the
-   * session): it reconnects with a growing pause (50 ms doubling to 1 s), takes the run's lock
-   * again and continues only if no other store wrote the run in between. After this long it
-   * gives up with a `'connection'` {@link PgStoreError} and writes nothing more.
+   * session), with a growing pause (50 ms doubling to 1 s). A shared run's process then finds out
+   * from its own row whether its write in flight committed, and goes on while its lease lasts; an
+   * exclusive store takes the run's lock again and goes on only if no other store wrote the run
+   * in between. After this long it gives up with a `'connection'` {@link PgStoreError} and
+   * writes nothing more.
    * Minimum: above 0.
    * @defaultValue 30,000
    */

@@ -2,7 +2,7 @@ import pg from 'pg';
 import type { Job } from '../model/job.js';
 import { renderValue } from '../model/render-value.js';
 import { replay } from '../model/replay.js';
-import { bindRun, flushUnsavedRecords, type Run } from '../model/run.js';
+import { bindRun, flushUnsavedRecords, internalsOf, type Run } from '../model/run.js';
 import { RunError } from '../model/run-error.js';
 import { fromSnapshot, toSnapshot } from '../model/run-snapshot.js';
 import type { Store } from '../model/store.js';
@@ -279,7 +279,8 @@ export class PgStore<OC, JC> implements Store<OC, JC> {
       const touched = fromSnapshot<null, JC>({ format: 'jorb-run', version: 1, name: this.run, oc: null, nextId: 0, jobs: found.rows.map((row) => jobOfRow<JC>(row)) }, this.#owner);
       replay(touched, records.map(ownRecord));
       const { jobs, nextId } = toSnapshot(touched);
-      const rows = JSON.stringify(jobs.map((job, n) => rowOfJob(job, n, this.#owner)));
+      const kicked = kickCounts(records);
+      const rows = JSON.stringify(jobs.map((job, n) => rowOfJob(job, n, this.#owner, kicked.get(job.id) ?? 0)));
       // The run's row is advanced only at the version this store last saw (the fence): when another
       // store wrote the run since, no row comes back and nothing is written.
       const written = await client.query(
@@ -287,10 +288,11 @@ export class PgStore<OC, JC> implements Store<OC, JC> {
            UPDATE ${this.#s}.runs SET next_ord = next_ord + $3, next_id = greatest(next_id, $4), version = version + 1, write_id = $6, updated_at = now()
            WHERE name = $1 AND version = $5 RETURNING next_ord - $3 AS base
          )
-         INSERT INTO ${this.#s}.jobs AS j (run, id, ord, state, failed, parent_id, key, priority, jc, errors, history, updated_at)
-         SELECT $1, x.id, r.base + x.n, x.state, x.failed, x.parent_id, x.key, x.priority, coalesce(x.jc, 'null'), x.errors, x.history, x.updated_at
+         INSERT INTO ${this.#s}.jobs AS j (run, id, ord, state, failed, settled, parent_id, key, priority, jc, errors, history, updated_at, kick_count)
+         SELECT $1, x.id, r.base + x.n, x.state, x.failed, x.failed, x.parent_id, x.key, x.priority, coalesce(x.jc, 'null'), x.errors, x.history, x.updated_at, x.kick_count
          FROM r, json_to_recordset($2::json) AS x(${ROW_INPUT_COLUMNS})
-         ON CONFLICT (run, id) DO UPDATE SET state = excluded.state, failed = excluded.failed, jc = excluded.jc, errors = excluded.errors, history = excluded.history, updated_at = excluded.updated_at`,
+         ON CONFLICT (run, id) DO UPDATE SET state = excluded.state, failed = excluded.failed, settled = excluded.settled, jc = excluded.jc, errors = excluded.errors,
+           history = excluded.history, updated_at = excluded.updated_at, kick_count = greatest(j.kick_count, excluded.kick_count)`,
         [this.run, rows, jobs.length, nextId, expected ?? -1, writeId],
       );
       if (written.rowCount !== jobs.length) await this.#refuseStale(client, expected);
@@ -299,6 +301,7 @@ export class PgStore<OC, JC> implements Store<OC, JC> {
 
   async #writeWhole(run: Run<OC, JC>): Promise<void> {
     const snapshot = toSnapshot(run);
+    const counts = internalsOf(run).kickCounts;
     await this.#writing(async (client, expected, writeId) => {
       const values = [this.run, snapshot.name, JSON.stringify(snapshot.oc ?? null), snapshot.nextId, snapshot.jobs.length, writeId];
       // A new run's row is created only when there is none; a run this store loaded is replaced only at the version it saw.
@@ -312,10 +315,10 @@ export class PgStore<OC, JC> implements Store<OC, JC> {
       if (head.rowCount !== 1) await this.#refuseStale(client, expected);
       await client.query(`DELETE FROM ${this.#s}.jobs WHERE run = $1`, [this.run]);
       for (let start = 0; start < snapshot.jobs.length; start += PAGE_ROWS) {
-        const rows = JSON.stringify(snapshot.jobs.slice(start, start + PAGE_ROWS).map((job, i) => rowOfJob(job, start + i, this.#owner)));
+        const rows = JSON.stringify(snapshot.jobs.slice(start, start + PAGE_ROWS).map((job, i) => rowOfJob(job, start + i, this.#owner, counts.get(job.id) ?? 0)));
         await client.query(
-          `INSERT INTO ${this.#s}.jobs (run, id, ord, state, failed, parent_id, key, priority, jc, errors, history, updated_at)
-           SELECT $1, x.id, x.n, x.state, x.failed, x.parent_id, x.key, x.priority, coalesce(x.jc, 'null'), x.errors, x.history, x.updated_at
+          `INSERT INTO ${this.#s}.jobs (run, id, ord, state, failed, settled, parent_id, key, priority, jc, errors, history, updated_at, kick_count)
+           SELECT $1, x.id, x.n, x.state, x.failed, x.failed, x.parent_id, x.key, x.priority, coalesce(x.jc, 'null'), x.errors, x.history, x.updated_at, x.kick_count
            FROM json_to_recordset($2::json) AS x(${ROW_INPUT_COLUMNS})`,
           [this.run, rows],
         );
@@ -606,6 +609,24 @@ export class PgStore<OC, JC> implements Store<OC, JC> {
 function ignore(): void {}
 
 
+
+/**
+ * How many children each parent in the records has kicked, at least (from its kicks' ids
+ * `<parent>-><n>`); a row keeps the greater of this and what it had. Settled marks are written as
+ * the failed mark: an exclusive store does not know the terminal states, so a shared process marks
+ * the jobs in them settled when it starts (and a redriven job is unsettled again, as it must be).
+ */
+function kickCounts(records: readonly StoreRecord<unknown>[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const record of records) {
+    if (record.type !== 'transition') continue;
+    for (const kick of record.kicks ?? []) {
+      const n = Number(kick.id.slice(kick.id.lastIndexOf('->') + 2));
+      if (Number.isSafeInteger(n)) counts.set(record.id, Math.max(counts.get(record.id) ?? 0, n + 1));
+    }
+  }
+  return counts;
+}
 
 /** Ids of every job the records touch or create: they are read (and locked) before the records are applied. */
 function touchedIds(records: readonly StoreRecord<unknown>[]): string[] {
