@@ -303,14 +303,14 @@ describe('a shared run across processes', () => {
   it('a redrive by an exclusive store between shared execs: the failed jobs it moves run again; jobs added during a shared exec move the run\'s next id on', async () => {
     type JC = { n: number; ok?: boolean };
     let added = false;
-    let shared: Run<object, JC> | undefined;
+    const holder: { run?: Run<object, JC> } = {}; // the exec adds to the run it runs
     const wf = workflow<object, object, JC>('redriven')
       .state('work', { concurrency: 2 })
       .to('done')
       .exec(({ jc }) => {
-        if (!added && shared) {
+        if (!added && holder.run) {
           added = true;
-          shared.add({ n: 100, ok: true }, 'work'); // an automatic id, added during the exec
+          holder.run.add({ n: 100, ok: true }, 'work'); // an automatic id, added during the exec
         }
         if (jc.ok !== true) throw new Error(`job ${jc.n} is not ok yet`);
         return { state: 'done', jc };
@@ -319,7 +319,8 @@ describe('a shared run across processes', () => {
       .build();
     const url = server().url();
     const first = new PgStore<object, JC>({ connectionString: url, run: 'redriven' });
-    shared = (await first.load(wf)) ?? wf.newRun('redriven', {});
+    const shared = (await first.load(wf)) ?? wf.newRun('redriven', {});
+    holder.run = shared;
     for (let n = 0; n < 6; n++) shared.add({ n, ok: n % 2 === 0 }, 'work');
     const one = await new Processor(wf, {}, { store: first }).exec(shared);
     await first.close();

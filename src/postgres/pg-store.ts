@@ -130,7 +130,7 @@ export class PgStore<OC, JC> implements Store<OC, JC> {
 
   /**
    * A shared run's work source: the processor claims jobs from it and commits through it (see
-   * {@link WorkSource}); `undefined` for an exclusive or read-only store, whose run is in memory.
+   * `WorkSource` in jorb-ts); `undefined` for an exclusive or read-only store, whose run is in memory.
    */
   workSource(states: readonly WorkState[]): WorkSource<JC> | undefined {
     return this.#cluster?.workSource(states);
