@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Processor, redrive, type Run, workflow } from '../src/index.js';
+import { Processor, redrive, type Run, UnknownStatesError, workflow } from '../src/index.js';
 import { PgStore } from '../src/postgres/index.js';
 import { usePostgresServer } from './support/postgres-server.js';
 
@@ -344,4 +344,25 @@ describe('a shared run across processes', () => {
     const states = await server().sql<{ id: string; state: string }>("SELECT id, state FROM jorb.jobs WHERE run = 'redriven' ORDER BY id");
     expect(states).toEqual(['0', '1', '2', '3', '4', '5', '6', '7'].map((id) => ({ id, state: 'done' })));
   }, 60_000);
+
+  it('jobs waiting in a state the workflow does not declare are reported when the shared run is loaded or executed, and nothing runs', async () => {
+    type JC = { n: number };
+    const old = workflow<object, object, JC>('old').state('gone').to('done').exec(({ jc }) => ({ state: 'done', jc })).terminal('done').build();
+    const current = workflow<object, object, JC>('current').state('work').to('done').exec(({ jc }) => ({ state: 'done', jc })).terminal('done').build();
+    const url = server().url();
+    const writer = new PgStore<object, JC>({ connectionString: url, run: 'renamed', exclusive: true });
+    await writer.load();
+    await writer.checkpoint(old.newRun('renamed', {}).add({ n: 1 }, 'gone', { id: 'g' }).add({ n: 2 }, 'done', { id: 'd' }));
+    await writer.close();
+    const loading = new PgStore<object, JC>({ connectionString: url, run: 'renamed' });
+    const error = await loading.load(current).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnknownStatesError);
+    expect((error as UnknownStatesError).jobs).toEqual([{ id: 'g', state: 'gone' }]);
+    await loading.close();
+    const executing = new PgStore<object, JC>({ connectionString: url, run: 'renamed' });
+    const run = (await executing.load()) as Run<object, JC>;
+    await expect(new Processor(current, {}, { store: executing }).exec(run)).rejects.toThrow(/state "gone": job "g"/);
+    await executing.close();
+    expect(await server().sql("SELECT id, state FROM jorb.jobs WHERE run = 'renamed' ORDER BY id")).toEqual([{ id: 'd', state: 'done' }, { id: 'g', state: 'gone' }]);
+  });
 });

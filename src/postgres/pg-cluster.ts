@@ -7,6 +7,8 @@ import { replay } from '../model/replay.js';
 import { flushUnsavedRecords, internalsOf, type Run, type RunInternals } from '../model/run.js';
 import { fromSnapshot, toSnapshot } from '../model/run-snapshot.js';
 import type { StoreRecord } from '../model/store-record.js';
+import { UnknownStatesError } from '../model/unknown-states-error.js';
+import type { WorkflowStates } from '../model/workflow-states.js';
 import type { Claimed, ClaimRequest, CommitChoices, WorkSource, WorkState } from '../model/work-source.js';
 import { RunLockedError } from '../store/run-locked-error.js';
 import { connectError } from './connect-error.js';
@@ -107,7 +109,7 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
   }
 
   /** The run's row, as a run holding none of its jobs (they stay in the database), or undefined when there is none. */
-  async load(): Promise<Run<OC, JC> | undefined> {
+  async load(workflow?: WorkflowStates<string>): Promise<Run<OC, JC> | undefined> {
     await this.#connect();
     const head = await this.#retrying(() => this.#query<RunRow>(`SELECT run_name, oc, next_id FROM ${this.#s}.runs WHERE name = $1`, [this.#runName]));
     const found = head.rows[0];
@@ -115,6 +117,11 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
     const problem = runRowProblem(found);
     if (problem !== undefined) throw this.#badData(`its row in ${this.#s}.runs cannot be read: ${problem}`);
     const run = fromSnapshot<OC, JC>({ format: 'jorb-run', version: 1, name: found.run_name as string, oc: found.oc as OC, nextId: Number(found.next_id), jobs: [] }, this.#owner);
+    if (workflow !== undefined) {
+      // The jobs stay in the database, so binding the run checks nothing: the check is made there.
+      this.#run = run;
+      await this.#checkStates(workflow.states, workflow.name);
+    }
     await this.#register();
     this.#hold(run);
     return run;
@@ -284,11 +291,26 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
        DELETE FROM ${this.#s}.slots WHERE run = $1 AND state = $2 AND n >= $3`,
       [this.#runName, state, concurrency],
     );
+    if (this.#prepared.size === 0) await this.#checkStates(this.#states.map((s) => s.name), this.#own?.workflow?.name ?? '?');
     if (this.#prepared.size === 0 && this.#terminal.size > 0) {
       // Rows written without knowing the workflow (a new run's jobs, an exclusive store's writes) are marked here.
       await this.#query(`UPDATE ${this.#s}.jobs SET settled = true, lease_owner = NULL WHERE run = $1 AND NOT settled AND state = ANY($2::text[])`, [this.#runName, [...this.#terminal]]);
     }
     this.#prepared.add(state);
+  }
+
+  /**
+   * Jobs waiting in states the workflow does not declare would never be claimed, and the run would
+   * never complete: they are reported (as a run in memory reports them) before anything runs.
+   */
+  async #checkStates(known: readonly string[], workflow: string): Promise<void> {
+    const found = await this.#retrying(() =>
+      this.#query<{ id: string; state: string }>(`SELECT id, state FROM ${this.#s}.jobs WHERE run = $1 AND NOT settled AND NOT (state = ANY($2::text[])) ORDER BY ord LIMIT 100`, [
+        this.#runName,
+        [...known],
+      ]),
+    );
+    if (found.rows.length > 0) throw new UnknownStatesError(workflow, this.#run?.name ?? this.#runName, found.rows, known);
   }
 
   async commit(records: readonly StoreRecord<JC>[], choices: CommitChoices): Promise<void> {

@@ -143,7 +143,7 @@ export class PgStore<OC, JC> implements Store<OC, JC> {
   async load<S extends string = string>(workflow?: WorkflowStates<S>): Promise<Run<OC, JC, S> | undefined> {
     return this.#serial('load', async () => {
       if (this.#cluster) {
-        const run = await this.#cluster.load();
+        const run = await this.#cluster.load(workflow);
         return run === undefined || workflow === undefined ? (run as Run<OC, JC, S> | undefined) : bindRun(run, workflow);
       }
       const read = await this.#reading(() => this.#read());
