@@ -66,6 +66,29 @@ console.log(JSON.stringify({ result, jcs: [...run.jobs.values()].map((j) => j.jc
     expect(version).toContain('Usage: jorb');
   });
 
+  it('scans a big log on a worker thread from the built package (its worker file ships in dist)', () => {
+    // The size threshold is set to 0 through the reader itself, so a small run takes the worker path.
+    writeFileSync(
+      join(project, 'worker-read.mjs'),
+      `import { JsonlStore, Run } from 'jorb-ts';
+import { readRunFiles } from './node_modules/jorb-ts/dist/src/store/jsonl-reader.js';
+const path = new URL('./worker-read.jsonl', import.meta.url).pathname;
+const run = new Run('w', {});
+for (let i = 0; i < 3; i++) run.add({ n: i }, 'a');
+const store = new JsonlStore(path, { fsync: false });
+await store.load();
+await store.checkpoint(run);
+await store.append([{ type: 'transition', id: '1', from: 'a', to: 'b', jc: { n: 10 }, at: 1 }]);
+let by = 'none';
+const read = await readRunFiles(path, path + '.log', { trustEdits: false, warn: () => {}, parallelLogBytes: 0, logScannedBy: (b, e) => (by = e === undefined ? b : String(e)) });
+console.log(JSON.stringify({ by, jobs: [...read.run.jobs.values()].map((j) => j.state + ':' + j.jc.n) }));
+await store.close();
+`,
+    );
+    const output = run(process.execPath, [join(project, 'worker-read.mjs')], project);
+    expect(JSON.parse(output)).toEqual({ by: 'worker', jobs: ['a:0', 'b:10', 'a:2'] });
+  });
+
   it('a CommonJS project can require it too (Node 20.19 and later load an ES module without top-level await)', () => {
     writeFileSync(join(project, 'main.cjs'), "const { workflow } = require('jorb-ts');\nconsole.log(typeof workflow);\n");
     expect(run(process.execPath, [join(project, 'main.cjs')], project).trim()).toBe('function');

@@ -6,8 +6,11 @@ import type { Job } from '../model/job.js';
 import type { Run } from '../model/run.js';
 import { RunRestore } from '../model/run-restore.js';
 import type { StoreRecord } from '../model/store-record.js';
-import { asBatchEnd, asLogState, asSnapshotEnd, headerProblem, jobProblem, type LogState, recordProblem, type SnapshotHeader } from './jsonl-format.js';
-import { type Line, readLineBatches } from './line-reader.js';
+import { asLogState, asSnapshotEnd, headerProblem, jobProblem, type LogState, recordProblem, type SnapshotHeader } from './jsonl-format.js';
+import { readLineBatches } from './line-reader.js';
+import { type LogScanSink, parseLine, scanLog, tornBatch } from './log-scan.js';
+import { LogScanThread, PARALLEL_LOG_BYTES } from './log-scan-thread.js';
+import { RecordUnpacker } from './record-pack.js';
 import { StoreCorruptError } from './store-corrupt-error.js';
 import { renderValue } from '../model/render-value.js';
 
@@ -23,6 +26,10 @@ export interface ReadOptions {
   /** Accept files whose checksums or counts do not match (edited by hand), and a missing log, with a warning. */
   readonly trustEdits: boolean;
   readonly warn: (message: string) => void;
+  /** A version 2 log from this size on is scanned on a worker thread. @defaultValue PARALLEL_LOG_BYTES */
+  readonly parallelLogBytes?: number;
+  /** Told which thread scanned the log, and why not a worker that was started (it could not run). */
+  readonly logScannedBy?: (by: 'main' | 'worker', workerError?: unknown) => void;
 }
 
 /** A run read back from its files, with what the store needs to go on writing them. */
@@ -75,9 +82,22 @@ export async function readRunFiles<OC, JC>(path: string, logPath: string, option
 }
 
 async function readFiles<OC, JC>(path: string, logPath: string, options: ReadOptions, early: boolean): Promise<ReadRun<OC, JC>> {
-  const snapshot = await readSnapshot<OC, JC>(path, options);
+  // A big version 2 log is scanned on a worker thread from the moment the snapshot's log line is
+  // read, while this thread reads the rest of the snapshot; its records are applied after that.
+  let thread: LogScanThread | undefined;
+  const startScan = (header: SnapshotHeader<OC>, state: LogState): void => {
+    thread = LogScanThread.start({ logPath, snapshotSeq: header.seq, state, trustEdits: options.trustEdits }, options.parallelLogBytes ?? PARALLEL_LOG_BYTES);
+  };
+  let snapshot: SnapshotRead<OC, JC>;
+  try {
+    snapshot = await readSnapshot<OC, JC>(path, options, startScan);
+  } catch (error) {
+    thread?.stop();
+    throw error;
+  }
   const logState = snapshot.result.logState;
   if (!existsSync(logPath)) {
+    thread?.stop();
     if (logState?.state === 'active') {
       if (!options.trustEdits) {
         throw new StoreCorruptError(logPath, 0, `missing: ${path} was written while the run was open and its changes since are in this log; restore it (or accept losing them with \`jorb seal ${path}\`)`);
@@ -86,8 +106,12 @@ async function readFiles<OC, JC>(path: string, logPath: string, options: ReadOpt
     }
     return { ...snapshot.result, replayed: false, truncateLogTo: undefined };
   }
+  const scanned = thread === undefined ? undefined : await replayScanned(logPath, thread, snapshot.result.run, snapshot.inOrder, snapshot.header.seq, options);
+  if (scanned === undefined) options.logScannedBy?.('main', thread?.error);
   const log =
-    logState === undefined
+    scanned !== undefined
+      ? scanned
+      : logState === undefined
       ? await replayV1(logPath, snapshot.result.run, snapshot.inOrder, snapshot.header.seq, options)
       : await replayLog(logPath, snapshot.result.run, snapshot.inOrder, snapshot.header, logState.state, options, early ? await closedBatchesEnd(logPath) : 0);
   return { ...snapshot.result, seq: log.seq, replayed: log.applied > 0 || log.seen > 0, truncateLogTo: log.truncateTo, edited: snapshot.result.edited || log.edited };
@@ -100,7 +124,8 @@ interface SnapshotRead<OC, JC> {
   readonly inOrder: readonly Job<JC>[];
 }
 
-async function readSnapshot<OC, JC>(path: string, options: ReadOptions): Promise<SnapshotRead<OC, JC>> {
+/** Reads the snapshot; `onLogState` is called as soon as a version 2 snapshot's log line is read. */
+async function readSnapshot<OC, JC>(path: string, options: ReadOptions, onLogState?: (header: SnapshotHeader<OC>, state: LogState) => void): Promise<SnapshotRead<OC, JC>> {
   let header: SnapshotHeader<OC> | undefined;
   let logState: { state: LogState; offset: number } | undefined;
   let end: { jobs: number; crc32: number; line: number } | undefined;
@@ -127,6 +152,7 @@ async function readSnapshot<OC, JC>(path: string, options: ReadOptions): Promise
         const state = asLogState(value);
         if (typeof state === 'object') throw new StoreCorruptError(path, line.number, state.problem);
         logState = { state, offset: line.start };
+        onLogState?.(header, state);
         // The log line is rewritten in place, so it is left out of the checksum.
         crc = crc32(batch.bytes.subarray(from, line.start - batch.offset), crc);
         from = line.end - batch.offset;
@@ -199,51 +225,19 @@ interface LogRead {
   readonly edited: boolean;
 }
 
-/**
- * What a log's open batch holds so far: what its batch line is checked against, without holding
- * the records themselves.
- */
-class OpenBatch {
-  count = 0;
-  first: number | undefined;
-  last: number | undefined;
-  /** The first few sequence numbers, for a message about a batch that does not match its line. */
-  readonly seqs: number[] = [];
-  /** The first record out of order, named once the batch's checksum holds. */
-  misordered: { readonly order: string; readonly line: number } | undefined;
-  /** Records of this batch applied before its batch line was read (see replayLog). */
-  applied = 0;
-
-  note(seq: number, line: number, order: string | undefined): void {
-    this.count++;
-    this.first ??= seq;
-    this.last = seq;
-    if (this.seqs.length <= 6) this.seqs.push(seq);
-    if (order !== undefined) this.misordered ??= { order, line };
-  }
-
-  reset(): void {
-    this.count = 0;
-    this.first = undefined;
-    this.last = undefined;
-    this.seqs.length = 0;
-    this.misordered = undefined;
-    this.applied = 0;
-  }
-}
-
 /** A read that applied records of a batch that turned out to have no batch line: it is read again, holding every record until its batch is closed. */
 class ReadAgain extends Error {}
 
 /**
- * Replays a version 2 log. A record is applied only once its batch is known to be closed: a batch
- * without its batch line (torn by a crash) must change nothing. Records before `closedBefore` (where
- * the log's last batch line ends, found by reading the file's tail) are applied as they are read,
- * so that the big log a crash leaves is not held in memory batch by batch; every check is made
- * as before and in the same order, and a record whose application fails is reported where it would
- * have been, once its batch line is checked. Records after it are held until their batch line. If a
- * batch with records applied early has no batch line after all (the tail said otherwise: a zero
- * byte before it ends the log), the read throws ReadAgain and is made again with `closedBefore` 0.
+ * Replays a version 2 log (scanLog makes its checks). A record is applied only once its batch is
+ * known to be closed: a batch without its batch line (torn by a crash) must change nothing. Records
+ * before `closedBefore` (where the log's last batch line ends, found by reading the file's tail) are
+ * applied as they are read, so that the big log a crash leaves is not held in memory batch by
+ * batch; every check is made as before and in the same order, and a record whose application fails
+ * is reported where it would have been, once its batch line is checked. Records after it are held
+ * until their batch line. If a batch with records applied early has no batch line after all (the
+ * tail said otherwise: a zero byte before it ends the log), the read throws ReadAgain and is made
+ * again with `closedBefore` 0.
  */
 async function replayLog<OC, JC>(
   logPath: string,
@@ -254,69 +248,28 @@ async function replayLog<OC, JC>(
   options: ReadOptions,
   closedBefore: number,
 ): Promise<LogRead> {
-  let prev: number | undefined;
   let seq = header.seq;
   let applied = 0;
   let seen = 0;
-  let edited = false;
-  const current = new OpenBatch();
   const applyRecord = recordApplier(run, inOrder);
   /** Records of the open batch not applied yet (those at or after `closedBefore`). */
   let held: { record: StoreRecord<JC> & { seq: number }; line: number }[] = [];
   /** The first record applied early whose application failed: reported when its batch line is checked. */
   let failed: { line: number; message: string } | undefined;
-  let pendingStart = 0; // file offset of the open batch's first line
-  let crc = 0;
-  let torn: Line | undefined;
-  reading: for await (const batch of readLineBatches(logPath, { chunkBytes: CHUNK_BYTES, endAtZero: true })) {
-    let from = 0;
-    for (const line of batch.lines) {
-      if (!line.terminated) {
-        torn = line;
-        break reading;
-      }
-      const value = parseLine(logPath, line);
-      const ending = asBatchEnd(value);
-      if (ending !== undefined && 'problem' in ending) throw new StoreCorruptError(logPath, line.number, ending.problem);
-      if (ending !== undefined) {
-        crc = crc32(batch.bytes.subarray(from, line.start - batch.offset), crc);
-        from = line.end - batch.offset;
-        edited = checkBatch(logPath, line.number, ending, current, crc, options) || edited;
-        if (current.misordered !== undefined) throw new StoreCorruptError(logPath, current.misordered.line, current.misordered.order);
-        if (failed !== undefined) throw new StoreCorruptError(logPath, failed.line, failed.message);
-        for (const { record, line: at } of held) {
-          if (record.seq <= header.seq) {
-            seen++;
-            continue;
-          }
-          apply(logPath, at, applyRecord, record);
-          seq = record.seq;
-          applied++;
-        }
-        held = [];
-        current.reset();
-        crc = 0;
-        pendingStart = line.end;
-        continue;
-      }
-      const problem = recordProblem(value);
-      if (problem) throw new StoreCorruptError(logPath, line.number, problem);
-      const record = value as StoreRecord<JC> & { seq: number };
-      // Judged once the batch's checksum holds: a damaged batch is named by its batch line.
-      const order = sequenceProblem(prev, record.seq, header.seq);
-      if (state === 'closed' && record.seq > header.seq) throw new StoreCorruptError(logPath, line.number, `record ${record.seq} is newer than the snapshot, which says its store was closed: the log belongs to another copy of the run`);
-      prev = record.seq;
-      current.note(record.seq, line.number, order);
+  /** Records of the open batch applied before its batch line was read. */
+  let appliedOpen = 0;
+  const sink: LogScanSink<JC> = {
+    record(record, line) {
       if (line.start >= closedBefore) {
         held.push({ record, line: line.number });
-        continue;
+        return;
       }
-      current.applied++;
+      appliedOpen++;
       if (record.seq <= header.seq) {
         seen++;
-        continue;
+        return;
       }
-      if (failed !== undefined) continue;
+      if (failed !== undefined) return;
       try {
         applyRecord(record);
         seq = record.seq;
@@ -324,12 +277,64 @@ async function replayLog<OC, JC>(
       } catch (error) {
         failed = { line: line.number, message: error instanceof Error ? error.message : renderValue(error) };
       }
+    },
+    closed() {
+      if (failed !== undefined) throw new StoreCorruptError(logPath, failed.line, failed.message);
+      for (const { record, line: at } of held) {
+        if (record.seq <= header.seq) {
+          seen++;
+          continue;
+        }
+        apply(logPath, at, applyRecord, record);
+        seq = record.seq;
+        applied++;
+      }
+      held = [];
+      appliedOpen = 0;
+    },
+  };
+  const scan = await scanLog(logPath, { snapshotSeq: header.seq, state, trustEdits: options.trustEdits, warn: options.warn, chunkBytes: CHUNK_BYTES }, sink);
+  if (appliedOpen > 0) throw new ReadAgain(`${logPath}: records applied before their batch line, and the batch has none`);
+  return { seq, applied, seen, truncateTo: scan.truncateTo, edited: scan.edited };
+}
+
+/**
+ * Replays a log a worker thread scanned (LogScanThread): it made every check replayLog makes, in
+ * the same order, and sent the records of closed batches only; they are applied here in order, a
+ * record whose application fails reported at its line, then the worker's warnings where they fell
+ * and the problem it stopped at, if any. `undefined` when the worker could not run at all: the
+ * caller reads the log itself.
+ */
+async function replayScanned<OC, JC>(logPath: string, thread: LogScanThread, run: Run<OC, JC>, inOrder: readonly Job<JC>[], snapshotSeq: number, options: ReadOptions): Promise<LogRead | undefined> {
+  const applyRecord = recordApplier(run, inOrder);
+  const unpacker = new RecordUnpacker();
+  let seq = snapshotSeq;
+  let applied = 0;
+  let seen = 0;
+  let first = true;
+  const each = (record: StoreRecord<JC>, recordSeq: number, line: number): void => {
+    if (recordSeq <= snapshotSeq) {
+      seen++;
+      return;
     }
-    crc = crc32(batch.bytes.subarray(from), crc);
+    apply(logPath, line, applyRecord, record);
+    seq = recordSeq;
+    applied++;
+  };
+  try {
+    for (;;) {
+      const message = await thread.next();
+      if (message === undefined) return undefined;
+      if (first) options.logScannedBy?.('worker');
+      first = false;
+      unpacker.unpack(message.pack, each, options.warn);
+      if (message.end !== undefined) return { seq, applied, seen, truncateTo: message.end.truncateTo, edited: message.end.edited };
+      if (message.corrupt !== undefined) throw new StoreCorruptError(logPath, message.corrupt.line, message.corrupt.problem);
+      if (message.failure !== undefined) throw Object.assign(new Error(message.failure.message), message.failure);
+    }
+  } finally {
+    thread.stop();
   }
-  if (current.applied > 0) throw new ReadAgain(`${logPath}: records applied before their batch line, and the batch has none`);
-  const truncateTo = torn !== undefined || current.count > 0 ? tornBatch(logPath, torn, current.count, pendingStart, options) : undefined;
-  return { seq, applied, seen, truncateTo, edited };
 }
 
 /**
@@ -366,47 +371,6 @@ async function closedBatchesEnd(logPath: string): Promise<number> {
 /** How every batch line the store writes starts (encodeBatchEnd). */
 const BATCH_LINE = Buffer.from('{"batch":');
 
-function sequenceProblem(prev: number | undefined, seq: number, snapshotSeq: number): string | undefined {
-  if (prev === undefined) {
-    return seq > snapshotSeq + 1 ? `the log starts at record ${seq}, but the snapshot holds records up to ${snapshotSeq}: records ${snapshotSeq + 1} to ${seq - 1} are missing` : undefined;
-  }
-  if (seq === prev + 1) return undefined;
-  if (seq === prev) return `record ${seq} is repeated`;
-  if (seq < prev) return `record ${seq} comes after record ${prev}: lines are out of order`;
-  return `record ${seq} follows record ${prev}: records ${prev + 1} to ${seq - 1} are missing`;
-}
-
-/** Checks a batch's end line against the records before it; returns whether a mismatch was accepted as a hand edit. */
-function checkBatch(logPath: string, line: number, end: { first: number; last: number; crc32: number }, batch: OpenBatch, crc: number, options: ReadOptions): boolean {
-  const { first, last, misordered } = batch;
-  // The records' own order says where in the batch the damage probably is.
-  const hint = misordered === undefined ? '' : ` (${misordered.order}, at line ${misordered.line})`;
-  const problem =
-    first === undefined
-      ? 'a batch line closes no records'
-      : first !== end.first || last !== end.last
-        ? `the batch line says records ${end.first} to ${end.last}, the batch holds ${describeSeqs(batch)}${hint}`
-        : end.crc32 !== crc
-          ? `the checksum of records ${first} to ${last} does not match (CRC-32 ${crc} for ${end.crc32}): the log was damaged or edited by hand${hint}`
-          : undefined;
-  if (problem === undefined) return false;
-  if (!options.trustEdits || first === undefined) throw new StoreCorruptError(logPath, line, problem);
-  options.warn(`${logPath}:${line}: ${problem}; accepted as edited`);
-  return true;
-}
-
-function describeSeqs(batch: OpenBatch): string {
-  return batch.count <= 6 ? `record${batch.count === 1 ? '' : 's'} ${batch.seqs.join(', ')}` : `records ${batch.first} … ${batch.last} (${batch.count} of them)`;
-}
-
-/** A batch the process was writing when it stopped: never acknowledged, so it is dropped. */
-function tornBatch(logPath: string, torn: Line | undefined, records: number, start: number, options: ReadOptions): number {
-  const at = torn === undefined ? '' : `:${torn.number}`;
-  const what = records === 0 ? `a torn last line (${torn ? torn.end - torn.start : 0} bytes)` : `a torn last batch (${records} record${records === 1 ? '' : 's'} without the line that closes the batch)`;
-  options.warn(`${logPath}${at}: dropped ${what}: the process stopped while writing it, before it was acknowledged`);
-  return start;
-}
-
 /** Version 1 logs: one record per line, no batch lines; records the snapshot holds are skipped. */
 async function replayV1<OC, JC>(logPath: string, run: Run<OC, JC>, inOrder: readonly Job<JC>[], snapshotSeq: number, options: ReadOptions): Promise<LogRead> {
   const applyRecord = recordApplier(run, inOrder);
@@ -441,10 +405,3 @@ function apply<JC>(logPath: string, line: number, applyRecord: (record: StoreRec
   }
 }
 
-function parseLine(file: string, line: Line): unknown {
-  try {
-    return JSON.parse(line.text) as unknown;
-  } catch (error) {
-    throw new StoreCorruptError(file, line.number, `not valid JSON (${error instanceof Error ? error.message : renderValue(error)})`);
-  }
-}
