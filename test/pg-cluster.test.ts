@@ -83,17 +83,23 @@ interface Exec {
   readonly pid: number;
   readonly id: string;
   readonly at: number;
+  readonly state: string;
 }
 
+/** The execs of `work` (the state the tests limit) in the log. */
 function execLog(file: string): Exec[] {
+  return fullLog(file).filter((e) => e.state === 'work');
+}
+
+function fullLog(file: string): Exec[] {
   if (!existsSync(file)) return [];
   return readFileSync(file, 'utf8')
     .trim()
     .split('\n')
     .filter((l) => l !== '')
     .map((l) => {
-      const [kind, pid, id, at] = l.split(' ');
-      return { kind: kind as 'S' | 'E', pid: Number(pid), id: id as string, at: Number(at) };
+      const [kind, pid, id, at, state] = l.split(' ');
+      return { kind: kind as 'S' | 'E', pid: Number(pid), id: id as string, at: Number(at), state: state as string };
     });
 }
 
@@ -126,6 +132,31 @@ describe('a shared run across processes', () => {
     expect(new Set(execs.map((e) => e.pid)).size).toBe(2); // both processes worked
     expect(maxOverlap(execs)).toBeLessThanOrEqual(3);
     expect(maxOverlap(execs)).toBeGreaterThanOrEqual(2);
+    // `check` (concurrency 2) is fed by the jobs each process keeps as they leave `work`.
+    const checks = fullLog(log).filter((e) => e.state === 'check');
+    expect(checks.filter((e) => e.kind === 'S').length).toBe(size);
+    expect(maxOverlap(checks)).toBeLessThanOrEqual(2);
+  }, 60_000);
+
+  it('a process that joins a busy run gets its share of the slots: the first gives back what the second wants', async () => {
+    const log = join(dir, 'fair.log');
+    const size = 300;
+    const first = worker('fair', size, `--log=${log}`, '--conc=4', '--ms=20');
+    await first.waitFor(/started/);
+    const deadline = Date.now() + 20_000;
+    while (execLog(log).length < 40) {
+      if (Date.now() > deadline) throw new Error('the first worker made no progress');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const second = worker('fair', size, `--log=${log}`, '--conc=4', '--ms=20');
+    const [ra, rb] = await Promise.all([first.exited, second.exited]);
+    expect(ra.result, ra.out).toMatchObject({ outcome: 'complete' });
+    expect(rb.result, rb.out).toMatchObject({ outcome: 'complete' });
+    await expectEachDoneOnce('fair', size);
+    const starts = execLog(log).filter((e) => e.kind === 'S');
+    const bySecond = starts.filter((e) => e.pid === second.child.pid).length;
+    expect(bySecond).toBeGreaterThan(size * 0.2); // it joined with most of the run left, and ran about half of it
+    expect(maxOverlap(execLog(log))).toBeLessThanOrEqual(4);
   }, 60_000);
 
   it('processConcurrency caps one process: two processes capped at 1 slot of a state of concurrency 3 run at most 1 each', async () => {

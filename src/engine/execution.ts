@@ -159,6 +159,9 @@ export class Execution {
     await this.#committer?.drained();
     if (this.#writeError) {
       this.#status.flush();
+      // A shared run's claims are let go of, so that other processes take this one's jobs now,
+      // not when the caller closes the store (a fenced process has nothing left to let go of).
+      if (this.#source) await this.#ctx.store?.checkpoint(this.#ctx.run, 'stop').catch(() => undefined);
       throw this.#writeError.error;
     }
     if (this.#ctx.store) await this.#ctx.store.checkpoint(this.#ctx.run, 'stop');
@@ -264,7 +267,8 @@ export class Execution {
     for (const pool of this.#pools) {
       if (pool.terminal) continue;
       pool.dry = false;
-      this.#refill(pool, rebalance && (pool.capacity > 0 || pool.waiting.length > 0));
+      pool.starved = false;
+      this.#refill(pool, rebalance && (pool.held > 0 || pool.waiting.length > 0));
     }
     this.#checkDone();
   }
@@ -278,15 +282,19 @@ export class Execution {
     const source = this.#source;
     if (source === undefined || pool.terminal || pool.claiming || this.#stopping) return;
     const ahead = claimAhead(pool);
-    const have = pool.waiting.length + pool.kept;
+    const have = pool.waiting.length + pool.kept + pool.delayed;
     const jobs = pool.dry ? 0 : Math.max(0, ahead - have);
     const cap = pool.node.concurrency;
     const wantSlots = Math.min(cap, pool.active + have + jobs);
-    const slotsChange = wantSlots < pool.capacity || (wantSlots > pool.capacity && !pool.dry);
+    const excess = pool.held > pool.capacity && pool.active <= pool.capacity; // above its share, and free to give back
+    const slotsChange = wantSlots < pool.held || excess || (wantSlots > pool.held && !pool.starved);
     if (jobs < ahead / 2 && !slotsChange && !force) return;
+    // Slots the claim may give back are not started meanwhile: the floor it keeps is what may run.
+    if (wantSlots < pool.capacity) pool.capacity = Math.max(pool.active, wantSlots);
+    const floor = Math.max(pool.active, pool.capacity);
     pool.claiming = true;
     const asked = jobs;
-    source.claim({ state: pool.name, jobs, busy: pool.active + have, running: pool.active, cap }).then(
+    source.claim({ state: pool.name, jobs, busy: pool.active + have, running: floor, cap }).then(
       this.#guarded((claimed) => {
         pool.claiming = false;
         for (const [id, n] of claimed.kickCounts) this.#own.kickCounts.set(id, n);
@@ -294,10 +302,14 @@ export class Execution {
           this.#own.jobs.set(job.id, job as MutableJob<unknown>);
           this.#place(job);
         }
-        const starved = wantSlots > claimed.slots && claimed.slots <= pool.capacity;
-        pool.capacity = claimed.slots;
-        // Nothing more to take, or no slot to be had: wait for a wake-up or a heartbeat.
-        pool.dry = (asked > 0 ? claimed.jobs.length < asked : pool.dry) || starved;
+        // No slot to be had (others hold them): wait for a wake-up or a heartbeat before asking again.
+        pool.starved = wantSlots > claimed.slots && claimed.slots <= pool.held;
+        pool.held = claimed.slots;
+        // Above its share (another process wants this state too), no new attempt starts until the
+        // running ones are down to it; the next claim gives the rest back.
+        pool.capacity = Math.min(claimed.slots, claimed.share);
+        // Nothing more to take: wait for a wake-up or a heartbeat.
+        if (asked > 0) pool.dry = claimed.jobs.length < asked;
         this.#pump(pool);
         this.#checkDone();
       }),
@@ -338,6 +350,7 @@ export class Execution {
     const own = this.#own;
     own.jobs.delete(job.id);
     own.kickCounts.delete(job.id);
+    this.#pendingCounts.delete(job.id);
     if (job.key !== undefined) own.kickKeys.delete(job.key);
   }
 
@@ -659,7 +672,7 @@ export class Execution {
   #reserveKicks(parent: Job<unknown>, kicks: readonly Kick<unknown>[]): KickRecord<unknown>[] {
     const { kickCounts, kickKeys, jobs } = this.#own;
     const records: KickRecord<unknown>[] = [];
-    let n = this.#pendingCounts.get(parent.id) ?? kickCounts.get(parent.id) ?? 0;
+    let n = Math.max(this.#pendingCounts.get(parent.id) ?? 0, kickCounts.get(parent.id) ?? 0);
     for (const kick of kicks) {
       if (kick.key !== undefined) {
         if (kickKeys.has(kick.key) || this.#pendingKeys.has(kick.key)) continue;
@@ -675,7 +688,7 @@ export class Execution {
         ...(kick.priority === undefined || kick.priority === 0 ? {} : { priority: kick.priority }),
       });
     }
-    this.#pendingCounts.set(parent.id, n);
+    if (records.length > 0) this.#pendingCounts.set(parent.id, n); // released when their record is durable
     return records;
   }
 
@@ -808,6 +821,7 @@ export class Execution {
         if (this.#settledCheck !== 'asking') return;
         if (!unsettled) {
           this.#complete = true;
+          this.#stopping = true; // nothing more starts: a claim a late wake-up sent finds nothing to run
           this.#settledCheck = undefined;
           return this.#checkDone();
         }

@@ -38,10 +38,14 @@ export class StatePool implements StateCounts {
    * run is shared with other processes, the slots this process holds of it.
    */
   capacity: number;
+  /** Shared runs: the slots of this state this process holds (capacity is at most this, less above its share). */
+  held = 0;
   /** Shared runs: a claim for this state is in flight. */
   claiming = false;
   /** Shared runs: the last claim found nothing more to take; claim again after a wake-up or a heartbeat. */
   dry = false;
+  /** Shared runs: the last claim wanted more slots and got none; ask again after a wake-up or a heartbeat. */
+  starved = false;
   /** Shared runs: jobs a commit in flight keeps here (they join `waiting` once it is durable). */
   kept = 0;
   /** Shared rate limits: permits drawn from the store's bucket and not used yet; a draw in flight; no permit before this time. */

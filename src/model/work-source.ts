@@ -33,7 +33,7 @@ export interface ClaimRequest {
   readonly jobs: number;
   /** How many slots this process could use there now: its attempts running plus its jobs waiting (claimed ones included). */
   readonly busy: number;
-  /** Its attempts running there now: the slots it holds never drop below this. */
+  /** The most of its attempts that may be running there while the claim is in flight: the slots it holds never drop below this. */
   readonly running: number;
   /** The most slots this process may hold there (the state's concurrency, or a per-process cap). */
   readonly cap: number;
@@ -55,6 +55,12 @@ export interface Claimed<JC> {
   readonly kickCounts: ReadonlyMap<string, number>;
   /** The slots of the state this process holds now: at most this many of its attempts may run at once. */
   readonly slots: number;
+  /**
+   * How many slots this process should hold: its part of the state's concurrency among the
+   * processes that want it now. When `slots` is above it, the process starts no attempt until its
+   * running ones are down to it, and a later claim gives the rest back.
+   */
+  readonly share: number;
 }
 
 /**

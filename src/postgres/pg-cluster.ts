@@ -95,6 +95,8 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
   readonly #wake = new Set<() => void>();
   readonly #beat = new Set<() => void>();
   #heartbeat: NodeJS.Timeout | undefined;
+  /** When the latest renewal of the lease that succeeded was sent (this process's clock). */
+  #renewedAt = 0;
 
   constructor(options: CheckedPgStoreOptions, address: ServerAddress, owner: string) {
     this.#options = options;
@@ -205,12 +207,20 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
-      const me = await client.query<{ alive: string; live: string }>(
-        `WITH me AS (UPDATE ${this.#s}.processes SET lease_until = now() + $2 * interval '1 millisecond' WHERE id = $1 AND lease_until > now() RETURNING id)
-         SELECT (SELECT count(*) FROM me) AS alive, (SELECT count(*) FROM ${this.#s}.processes WHERE run = $3 AND lease_until > now()) AS live`,
-        [this.id, this.#options.leaseMs, this.#runName],
+      const sent = Date.now();
+      // The lease moves on, and the run is not held by an exclusive store (the listener holds the
+      // shared lock too, but it may be reconnecting). Processes whose lease ran out are marked
+      // ended first: that row lock orders the mark against their own renewal, so either they renew
+      // (and keep their work) or they are ended (and can never renew), never both.
+      const me = await client.query<{ alive: string; shared: boolean }>(
+        `WITH me AS (UPDATE ${this.#s}.processes SET lease_until = now() + $2 * interval '1 millisecond' WHERE id = $1 AND lease_until > now() RETURNING id),
+         ended AS (UPDATE ${this.#s}.processes SET lease_until = '-infinity' WHERE run = $3 AND id <> $1 AND lease_until < now() AND lease_until > '-infinity' RETURNING id)
+         SELECT (SELECT count(*) FROM me) AS alive, (SELECT count(*) FROM ended) AS ended, pg_try_advisory_xact_lock_shared(hashtextextended($4, 0)) AS shared`,
+        [this.id, this.#options.leaseMs, this.#runName, lockKey(this.#options.schema, this.#runName)],
       );
       if (Number(me.rows[0]?.alive) !== 1) throw this.#leaseLost();
+      if (me.rows[0]?.shared !== true) throw this.#heldExclusively();
+      this.#renewed(sent);
       const jobs: Job<JC>[] = [];
       const kickCounts = new Map<string, number>();
       if (request.jobs > 0) {
@@ -218,7 +228,7 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
           `WITH picked AS (
              SELECT j.id FROM ${this.#s}.jobs j
              WHERE j.run = $1 AND j.state = $2 AND NOT j.settled
-               AND (j.lease_owner IS NULL OR NOT EXISTS (SELECT 1 FROM ${this.#s}.processes p WHERE p.id = j.lease_owner AND p.lease_until > now()))
+               AND (j.lease_owner IS NULL OR NOT EXISTS (SELECT 1 FROM ${this.#s}.processes p WHERE p.id = j.lease_owner AND p.lease_until > '-infinity'))
              ORDER BY coalesce(j.priority, 0) DESC, j.ord
              LIMIT $3 FOR UPDATE OF j SKIP LOCKED
            )
@@ -234,9 +244,12 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
           if (row.kick_count > 0) kickCounts.set(row.id, row.kick_count);
         }
       }
-      const slots = await this.#adjustSlots(client, request, jobs.length, Number(me.rows[0]?.live));
+      const { held, share, released } = await this.#adjustSlots(client, request, jobs.length);
       await client.query('COMMIT');
-      return { jobs, kickCounts, slots };
+      // Counted once committed: a claim rolled back (its connection broke) took and gave back nothing.
+      this.#held.set(request.state, held);
+      if (released) void this.#query('SELECT pg_notify($1, $2)', [this.#channel, 'slots']).catch(() => undefined);
+      return { jobs, kickCounts, slots: held, share };
     } catch (error) {
       await client.query('ROLLBACK').catch((rollback: unknown) => (broken = rollback instanceof Error ? rollback : new Error(String(rollback))));
       if (isConnectionError(error)) broken ??= error as Error;
@@ -248,38 +261,46 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
 
   /**
    * Holds as many of the state's slots as this process can use, up to its share: the state's
-   * concurrency divided among the live processes (rounded up), and never fewer than its running
-   * attempts. Free slots, and those of processes whose lease ran out, are taken `SKIP LOCKED`.
+   * concurrency divided among the live processes that want it (rounded up), and never fewer than
+   * the attempts that may be running (`request.running`). Each process says in its row how many
+   * slots of each state it could use (`wants`), so a process that has work but no slot is counted,
+   * and one that has none is not. Free slots, and those of ended processes, are taken `SKIP LOCKED`.
    */
-  async #adjustSlots(client: pg.PoolClient, request: ClaimRequest, claimed: number, live: number): Promise<number> {
+  async #adjustSlots(client: pg.PoolClient, request: ClaimRequest, claimed: number): Promise<{ held: number; share: number; released: boolean }> {
     const state = this.#states.find((s) => s.name === request.state);
     const concurrency = state?.concurrency ?? request.cap;
-    const share = Math.ceil(concurrency / Math.max(1, live));
     const cap = Math.min(request.cap, this.#options.processConcurrency[request.state] ?? request.cap);
-    const target = Math.max(request.running, Math.min(cap, share, request.busy + claimed));
+    const wants = Math.min(cap, request.busy + claimed);
+    const others = await client.query<{ n: string }>(
+      `WITH mine AS (UPDATE ${this.#s}.processes SET wants = jsonb_set(wants, ARRAY[$3::text], to_jsonb($4::int)) WHERE id = $2)
+       SELECT count(*) AS n FROM ${this.#s}.processes WHERE run = $1 AND id <> $2 AND lease_until > now() AND coalesce((wants ->> $3)::int, 0) > 0`,
+      [this.#runName, this.id, request.state, wants],
+    );
+    const share = Math.max(1, Math.ceil(concurrency / (Number(others.rows[0]?.n ?? 0) + 1)));
+    const target = Math.max(request.running, Math.min(cap, share, wants));
     const held = this.#held.get(request.state) ?? 0;
     if (target > held) {
       const taken = await client.query(
         `WITH free AS (
            SELECT sl.n FROM ${this.#s}.slots sl
            WHERE sl.run = $1 AND sl.state = $2
-             AND (sl.owner IS NULL OR (sl.owner <> $4 AND NOT EXISTS (SELECT 1 FROM ${this.#s}.processes p WHERE p.id = sl.owner AND p.lease_until > now())))
+             AND (sl.owner IS NULL OR (sl.owner <> $4 AND NOT EXISTS (SELECT 1 FROM ${this.#s}.processes p WHERE p.id = sl.owner AND p.lease_until > '-infinity')))
            ORDER BY sl.n LIMIT $3 FOR UPDATE OF sl SKIP LOCKED
          )
          UPDATE ${this.#s}.slots sl SET owner = $4 FROM free WHERE sl.run = $1 AND sl.state = $2 AND sl.n = free.n`,
         [this.#runName, request.state, target - held, this.id],
       );
-      this.#held.set(request.state, held + (taken.rowCount ?? 0));
-    } else if (target < held) {
+      return { held: held + (taken.rowCount ?? 0), share, released: false };
+    }
+    if (target < held) {
       await client.query(
         `UPDATE ${this.#s}.slots SET owner = NULL
          WHERE run = $1 AND state = $2 AND n IN (SELECT n FROM ${this.#s}.slots WHERE run = $1 AND state = $2 AND owner = $4 ORDER BY n DESC LIMIT $3)`,
         [this.#runName, request.state, held - target, this.id],
       );
-      await client.query('SELECT pg_notify($1, $2)', [this.#channel, 'slots']);
-      this.#held.set(request.state, target);
+      return { held: target, share, released: true };
     }
-    return this.#held.get(request.state) ?? 0;
+    return { held, share, released: false };
   }
 
   /** Once per state and session: its slot rows match its concurrency, and jobs in a terminal state are marked settled. */
@@ -325,6 +346,7 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
     this.#inFlight = ids;
     const writeId = `${this.id}:${++this.#writes}`;
     for (;;) {
+      const sent = Date.now();
       try {
         const result = await this.#query<{ inserted: string[] }>(
           `WITH me AS (
@@ -347,10 +369,12 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
              UPDATE ${this.#s}.runs SET next_id = greatest(next_id, $9::bigint) WHERE name = $2 AND $9::bigint > 0 AND EXISTS (SELECT 1 FROM me) RETURNING 1
            )
            SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM me) THEN ${this.#s}.refuse('lease')
-                       WHEN (SELECT count(*) FROM u) <> $7 THEN ${this.#s}.refuse('claim') END AS refused,
+                       WHEN (SELECT count(*) FROM u) <> $7 THEN ${this.#s}.refuse('claim')
+                       WHEN NOT pg_try_advisory_xact_lock_shared(hashtextextended($10, 0)) THEN ${this.#s}.refuse('exclusive') END AS refused,
                   ARRAY(SELECT id FROM i) AS inserted, (SELECT count(*) FROM ids) AS ids, pg_notify($8, 'commit') AS notified`,
-          [JSON.stringify(updates), this.#runName, this.id, this.#options.leaseMs, writeId, JSON.stringify(inserts), updates.length, this.#channel, nextId],
+          [JSON.stringify(updates), this.#runName, this.id, this.#options.leaseMs, writeId, JSON.stringify(inserts), updates.length, this.#channel, nextId, lockKey(this.#options.schema, this.#runName)],
         );
+        this.#renewed(sent);
         const inserted = new Set(result.rows[0]?.inserted ?? []);
         for (const row of inserts) if (!inserted.has(row.id)) choices.existed(row.id);
         return;
@@ -360,8 +384,17 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
         await this.#afterBreak(error as Error);
         if (await this.#committed(writeId)) {
           // Its answer was lost: which new rows it made is unknown, so none is taken as this
-          // process's; the reconcile lets go of any it kept.
+          // process's, and any it kept are let go of for another (or this one) to claim.
           for (const row of inserts) choices.existed(row.id);
+          const kept = inserts.filter((row) => row.keep).map((row) => row.id);
+          if (kept.length > 0) {
+            await this.#retrying(() =>
+              this.#query(
+                `WITH go AS (UPDATE ${this.#s}.jobs SET lease_owner = NULL WHERE run = $1 AND lease_owner = $2 AND id = ANY($3::text[]) RETURNING 1) SELECT pg_notify($4, 'released') FROM (SELECT count(*) FROM go) n`,
+                [this.#runName, this.id, kept, this.#channel],
+              ),
+            );
+          }
           return;
         }
       }
@@ -532,6 +565,7 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
       ]),
     );
     this.#registered = true;
+    this.#renewedAt = Date.now();
     const every = Math.max(50, Math.floor(this.#options.leaseMs / 5));
     this.#heartbeat = setInterval(() => void this.#beatOnce(), every);
     this.#heartbeat.unref();
@@ -540,15 +574,20 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
   /** Moves the lease on; a process whose lease ran out is fenced (its jobs may be another's by now). */
   async #beatOnce(): Promise<void> {
     if (this.#closed || this.#lost || this.#pool === undefined) return;
+    const sent = Date.now();
     try {
       const moved = await this.#query(`UPDATE ${this.#s}.processes SET lease_until = now() + $2 * interval '1 millisecond', heartbeat_at = now() WHERE id = $1 AND lease_until > now()`, [
         this.id,
         this.#options.leaseMs,
       ]);
       if (moved.rowCount !== 1) this.#lost ??= this.#leaseLost();
+      else this.#renewed(sent);
     } catch (error) {
       if (isBreak(error)) this.#unsure = true; // the claims and commits reconnect; the next beat tries again
     }
+    // Cut off (a partition, a server down) for a whole lease: others may take this process's work
+    // over now, so it stops before they do rather than run beside them.
+    if (Date.now() - this.#renewedAt >= this.#options.leaseMs) this.#lost ??= this.#leaseLost();
     for (const listener of this.#beat) listener();
   }
 
@@ -581,6 +620,7 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
     await this.#retrying(async () => {
       await this.#query(`UPDATE ${this.#s}.jobs SET lease_owner = NULL WHERE run = $1 AND lease_owner = $2`, [this.#runName, this.id]);
       await this.#query(`UPDATE ${this.#s}.slots SET owner = NULL WHERE run = $1 AND owner = $2`, [this.#runName, this.id]);
+      await this.#query(`UPDATE ${this.#s}.processes SET wants = '{}' WHERE id = $1`, [this.id]);
       await this.#query('SELECT pg_notify($1, $2)', [this.#channel, 'released']);
     });
     this.#held.clear();
@@ -609,7 +649,7 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
     let nextId = 0;
     for (const record of records) {
       if (record.type !== 'add') throw new Error(`${this.#owner}: only added jobs can be written outside an execution of a shared run (got a ${record.type} record)`);
-      rows.push(commitRow(record.job, rows.length, record.job.failed === true, false, 0));
+      rows.push(commitRow(record.job, rows.length, record.job.failed === true || this.#terminal.has(record.job.state), false, 0));
       nextId = Math.max(nextId, record.nextId ?? 0);
     }
     if (rows.length === 0) return;
@@ -719,12 +759,32 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
   #refusal(error: unknown): PgStoreError {
     const reason = error instanceof Error ? error.message : '';
     if (reason === 'lease') return this.#leaseLost();
+    if (reason === 'exclusive') return this.#heldExclusively();
     const lost = new PgStoreError(
       'fenced',
       `${this.#owner}: a job this process was running on run "${this.#runName}" belongs to another process now (its lease ran out meanwhile): the batch was refused whole, nothing of it applied, and this process writes nothing more. Start it again to rejoin the run`,
     );
     this.#lost ??= lost;
     return lost;
+  }
+
+  /** An exclusive store (a redrive) took the run while this process's listener was reconnecting: it writes nothing more. */
+  #heldExclusively(): PgStoreError {
+    const lost = new PgStoreError(
+      'fenced',
+      `${this.#owner}: run "${this.#runName}" (schema "${this.#options.schema}") is held by an exclusive store (a redrive, or a PgStore with exclusive: true) that took it while this process was reconnecting: this process writes nothing more. Start it again once that store is closed`,
+    );
+    this.#lost ??= lost;
+    return lost;
+  }
+
+  /**
+   * A renewal sent at `sent` succeeded: the lease lasts at least until `sent + leaseMs` by this
+   * process's clock (the server counts from later). The heartbeat stops this process once that
+   * time passes without another, before any other process can take its work over.
+   */
+  #renewed(sent: number): void {
+    if (sent > this.#renewedAt) this.#renewedAt = sent;
   }
 
   #badData(problem: string): PgStoreError {

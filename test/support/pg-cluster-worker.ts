@@ -1,7 +1,7 @@
 // A child process for the multi-process PostgreSQL tests: runs one shared run with a PgStore until
 // every job of it is settled, in whichever processes, then prints the result as a JSON line.
 //   node --import tsx test/support/pg-cluster-worker.ts <url> <run> <size> [flags]
-// Flags: --log=<file>   every exec of `work` appends "S|E <pid> <id> <ms>" (start, end) to the file
+// Flags: --log=<file>   every exec of `work` and `check` appends "S|E <pid> <id> <ms> <state>" (start, end) to the file
 //        --lease=<ms>   the store's leaseMs
 //        --rate=<n>     `work` is limited to n starts per second (cluster-wide)
 //        --conc=<k>     `work`'s concurrency (3)
@@ -44,14 +44,19 @@ const wf = workflow<object, object, JC>('pg-cluster')
   .state('work', { concurrency: conc, ...(rate ? { rateLimit: fixedRate(Number(rate)) } : {}) })
   .to('check')
   .exec(async ({ jc, job }) => {
-    if (log) appendFileSync(log, `S ${process.pid} ${job.id} ${now()}\n`);
+    if (log) appendFileSync(log, `S ${process.pid} ${job.id} ${now()} work\n`);
     await new Promise((resolve) => setTimeout(resolve, ms));
-    if (log) appendFileSync(log, `E ${process.pid} ${job.id} ${now()}\n`);
+    if (log) appendFileSync(log, `E ${process.pid} ${job.id} ${now()} work\n`);
     return { state: 'check', jc: { n: jc.n * 10 } };
   })
   .state('check', { concurrency: 2 })
   .to('done')
-  .exec(({ jc }) => ({ state: 'done', jc: { n: jc.n + 1 } }))
+  .exec(async ({ jc, job }) => {
+    if (log) appendFileSync(log, `S ${process.pid} ${job.id} ${now()} check\n`);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    if (log) appendFileSync(log, `E ${process.pid} ${job.id} ${now()} check\n`);
+    return { state: 'done', jc: { n: jc.n + 1 } };
+  })
   .terminal('done')
   .build();
 
