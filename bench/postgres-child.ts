@@ -269,4 +269,10 @@ async function main(): Promise<PostgresChildReport> {
   }
 }
 
-console.log(JSON.stringify(await main()));
+try {
+  console.log(JSON.stringify(await main()));
+} catch (error) {
+  // The parent reports the round as failed with this line, and goes on with the others.
+  console.log(JSON.stringify({ error: (error instanceof Error ? error.message : String(error)).split('\n')[0] }));
+  process.exit(3);
+}

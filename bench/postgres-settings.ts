@@ -54,3 +54,18 @@ export interface PostgresChildReport {
   readonly probe?: PostgresRound;
   readonly measured: PostgresRound;
 }
+
+/** What a worker of the multi-process rounds (bench/postgres-cluster-child.ts, mode work) reports. */
+export interface PostgresWorkerReport {
+  readonly pid: number;
+  readonly outcome: string;
+  /** Transitions this process applied. */
+  readonly transitions: number;
+  /** Epoch ms at "go" and when its exec resolved. */
+  readonly started_at: number;
+  readonly ended_at: number;
+  /** RSS in bytes after load(), before "go". */
+  readonly rss_ready: number;
+  /** The highest RSS sampled every 100 ms from "go" to exec resolved (null when not sampled). */
+  readonly rss_peak: number | null;
+}
