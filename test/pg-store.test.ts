@@ -119,7 +119,7 @@ describe('PgStore migration', () => {
       const versions = await server().sql<{ version: number }>(`SELECT version FROM ${schema}.schema_version ORDER BY version`);
       expect(versions.map((v) => v.version)).toEqual(Array.from({ length: PG_SCHEMA_VERSION }, (_, i) => i + 1));
       const tables = await server().sql<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name', [schema]);
-      expect(tables.map((t) => t.table_name)).toEqual(['jobs', 'processes', 'rates', 'runs', 'schema_version', 'slots']);
+      expect(tables.map((t) => t.table_name)).toEqual(['jobs', 'processes', 'rates', 'runs', 'schema_version', 'slots', 'wants']);
     }
   });
 

@@ -50,10 +50,19 @@ const PERMIT_WAIT_MS = 20;
 /** Shared runs: how long an idle process waits before it looks for work again when no wake-up came. */
 const POLL_MS = 250;
 
-/** Shared runs: how many jobs a state keeps claimed ahead of its slots (claims come in batches of about half). */
+/**
+ * Shared runs: how many jobs a state keeps claimed ahead (claims come in batches of about half):
+ * about CLAIM_AHEAD_S of its work at the rate it starts attempts, so that a fast state pays one
+ * round trip for many transitions and a slow one does not hoard jobs another process could run;
+ * at least twice its slots, at most 64 times its concurrency.
+ */
 function claimAhead(pool: StatePool): number {
-  return Math.max(32, 4 * pool.node.concurrency);
+  const least = Math.max(8, 2 * pool.held);
+  return Math.min(Math.max(least, Math.ceil(pool.startRate * CLAIM_AHEAD_S)), 64 * pool.node.concurrency);
 }
+
+/** Shared runs: how many seconds of a state's work it keeps claimed ahead (see claimAhead). */
+const CLAIM_AHEAD_S = 0.2;
 
 /** How long a state pauses after a rate-limit signal that named no wait, when it has no limiter to back off. */
 const DEFAULT_RATE_LIMIT_PAUSE_MS = 1000;
@@ -73,7 +82,8 @@ export class Execution {
   readonly #pools: StatePool[];
   readonly #byName: Map<string, StatePool>;
   readonly #status: StatusTracker;
-  readonly #committer: Committer<unknown> | undefined;
+  /** Made when the execution starts (a shared run's source says how its batches gather). */
+  #committer: Committer<unknown> | undefined;
   /** Aborted on an outer abort or a store failure; every attempt's signal follows it. */
   readonly #controller = new AbortController();
   #waiting = 0;
@@ -117,14 +127,7 @@ export class Execution {
     this.#pools = ctx.graph.states.map((node) => new StatePool(node, node.terminal ? 0 : ctx.maxUndurable(node.concurrency)));
     this.#byName = new Map(this.#pools.map((p) => [p.name, p]));
     this.#status = new StatusTracker(this.#pools, ctx.status);
-    const store = ctx.store;
-    this.#committer = store
-      ? new Committer(
-          (records) => (this.#source ? this.#source.commit(records, this.#choices) : store.append(records)),
-          (error) => this.#failStore(error),
-          (error) => this.#fatal(error),
-        )
-      : undefined;
+
     // Every attempt in flight listens to this signal (fetch, http): hundreds of listeners are expected.
     setMaxListeners(0, this.#controller.signal);
   }
@@ -132,6 +135,15 @@ export class Execution {
   async run(): Promise<ProcessorExecResult> {
     const store = this.#ctx.store;
     this.#source = store?.workSource?.(this.#pools.map(({ name, terminal, node }) => ({ name, terminal, concurrency: node.concurrency })));
+    const source = this.#source;
+    this.#committer = store
+      ? new Committer(
+          (records) => (source ? source.commit(records, this.#choices) : store.append(records)),
+          (error) => this.#failStore(error),
+          (error) => this.#fatal(error),
+          source?.gatherMs ?? 0,
+        )
+      : undefined;
     if (this.#source === undefined) for (const job of this.#own.jobs.values()) this.#place(job);
     if (store) await store.checkpoint(this.#ctx.run, 'start');
     const unsubscribe = this.#source ? this.#share(this.#source) : undefined;
@@ -228,6 +240,7 @@ export class Execution {
       this.#waiting--;
       pool.active++;
       pool.executing++;
+      pool.started++;
       this.#executing++;
       void pool.queue.add(() => this.#attempt(pool, job));
       if (++this.#burst >= ATTEMPTS_PER_TURN) this.#yieldThenPump();
@@ -287,12 +300,15 @@ export class Execution {
     const cap = pool.node.concurrency;
     const wantSlots = Math.min(cap, pool.active + have + jobs);
     const excess = pool.held > pool.capacity && pool.active <= pool.capacity; // above its share, and free to give back
-    const slotsChange = wantSlots < pool.held || excess || (wantSlots > pool.held && !pool.starved);
+    // Slots this process has no use for are given back on a heartbeat, not the moment its queue is
+    // empty: work arriving a moment later would take them again (a round trip each way).
+    const slotsChange = excess || (force && wantSlots < pool.held) || (wantSlots > pool.held && !pool.starved);
     if (jobs < ahead / 2 && !slotsChange && !force) return;
     // Slots the claim may give back are not started meanwhile: the floor it keeps is what may run.
-    if (wantSlots < pool.capacity) pool.capacity = Math.max(pool.active, wantSlots);
+    if (force && wantSlots < pool.capacity) pool.capacity = Math.max(pool.active, wantSlots);
     const floor = Math.max(pool.active, pool.capacity);
     pool.claiming = true;
+    pool.measureRate(this.#ctx.clock.now());
     const asked = jobs;
     source.claim({ state: pool.name, jobs, busy: pool.active + have, running: floor, cap }).then(
       this.#guarded((claimed) => {
@@ -345,9 +361,14 @@ export class Execution {
     return !job.failed && pool !== undefined && !pool.terminal;
   }
 
-  /** Shared runs: a job this process no longer works on leaves memory. */
+  /**
+   * Shared runs: a job this process no longer works on leaves memory — unless this process has
+   * claimed it again meanwhile (a commit let it go, and a claim took it back before the commit's
+   * effects ran): then the run holds a newer object under its id, which stays.
+   */
   #evict(job: Job<unknown>): void {
     const own = this.#own;
+    if (own.jobs.get(job.id) !== job) return;
     own.jobs.delete(job.id);
     own.kickCounts.delete(job.id);
     this.#pendingCounts.delete(job.id);

@@ -4,3 +4,6 @@
  * how the engine lets other work run, not a timer a fake clock should hold back.
  */
 export const nextTurn: (fn: () => void) => unknown = setImmediate;
+
+/** The real setTimeout, taken when this module loads (see {@link nextTurn}): a shared run's commit batch waits a moment for more records. */
+export const realTimeout: (fn: () => void, ms: number) => unknown = setTimeout;

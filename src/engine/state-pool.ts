@@ -40,6 +40,11 @@ export class StatePool implements StateCounts {
   capacity: number;
   /** Shared runs: the slots of this state this process holds (capacity is at most this, less above its share). */
   held = 0;
+  /** Attempts started so far, and (shared runs) how many per second lately, measured at each claim. */
+  started = 0;
+  startRate = 0;
+  #rateAt = -1;
+  #rateStarted = 0;
   /** Shared runs: a claim for this state is in flight. */
   claiming = false;
   /** Shared runs: the last claim found nothing more to take; claim again after a wake-up or a heartbeat. */
@@ -58,6 +63,17 @@ export class StatePool implements StateCounts {
     this.maxUndurable = maxUndurable;
     this.queue = new PQueue({ concurrency: Math.max(1, node.concurrency) });
     this.capacity = node.concurrency;
+  }
+
+  /** Updates `startRate` (an average over the last second or so) from the attempts started since the last call. */
+  measureRate(now: number): void {
+    if (this.#rateAt >= 0 && now > this.#rateAt) {
+      const rate = ((this.started - this.#rateStarted) * 1000) / (now - this.#rateAt);
+      const weight = Math.min(1, (now - this.#rateAt) / 1000);
+      this.startRate += weight * (rate - this.startRate);
+    }
+    this.#rateAt = now;
+    this.#rateStarted = this.started;
   }
 
   get name(): string {

@@ -94,6 +94,11 @@ export interface CommitChoices {
  * @public
  */
 export interface WorkSource<JC> {
+  /**
+   * How long a small commit batch waits for more records before it is written (a store whose
+   * writes are round trips to a server commits fewer, larger batches). Absent: the next turn.
+   */
+  readonly gatherMs?: number;
   /** Claims waiting jobs of a state and sets the slots this process holds there (never below its running attempts). */
   claim(request: ClaimRequest): Promise<Claimed<JC>>;
   /** Writes a batch of records durably, in one transaction; refuses the whole batch when this process lost its claim on a job. */

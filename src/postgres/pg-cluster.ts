@@ -25,6 +25,8 @@ const PAGE_ROWS = 10_000;
 /** The first pause before trying again after a connection broke, and the longest one. */
 const FIRST_PAUSE_MS = 50;
 const LONGEST_PAUSE_MS = 1_000;
+/** The least time between two notifications from one process. */
+const NOTIFY_EVERY_MS = 100;
 /** SQLSTATE of `<schema>.refuse(reason)`: the process lost its lease or a job it had claimed. */
 const REFUSED = 'JB001';
 
@@ -64,6 +66,8 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
   readonly #address: ServerAddress;
   readonly #owner: string;
   readonly #s: string;
+  /** A small batch waits this long for more records: one statement for many transitions. */
+  readonly gatherMs = 2;
   /** This process's row in `processes`: a new one per store. */
   readonly id = randomUUID();
   readonly #channel: string;
@@ -97,6 +101,7 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
   #heartbeat: NodeJS.Timeout | undefined;
   /** When the latest renewal of the lease that succeeded was sent (this process's clock). */
   #renewedAt = 0;
+  #lastNotify = 0;
 
   constructor(options: CheckedPgStoreOptions, address: ServerAddress, owner: string) {
     this.#options = options;
@@ -179,6 +184,7 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
         await flushUnsavedRecords(this.#run, (records) => this.#insertAdds(records));
         await this.#letGoOfWork();
         await this.#query(`DELETE FROM ${this.#s}.processes WHERE id = $1`, [this.id]);
+        await this.#query(`DELETE FROM ${this.#s}.wants WHERE run = $1 AND process = $2`, [this.#runName, this.id]);
       }
     } catch (error) {
       failure = { error };
@@ -207,20 +213,20 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
-      const sent = Date.now();
       // The lease moves on, and the run is not held by an exclusive store (the listener holds the
       // shared lock too, but it may be reconnecting). Processes whose lease ran out are marked
       // ended first: that row lock orders the mark against their own renewal, so either they renew
       // (and keep their work) or they are ended (and can never renew), never both.
+      // The process's own row is only read here (its heartbeat and its commits write it): a claim
+      // holding that row's lock would hold up this process's commits.
       const me = await client.query<{ alive: string; shared: boolean }>(
-        `WITH me AS (UPDATE ${this.#s}.processes SET lease_until = now() + $2 * interval '1 millisecond' WHERE id = $1 AND lease_until > now() RETURNING id),
-         ended AS (UPDATE ${this.#s}.processes SET lease_until = '-infinity' WHERE run = $3 AND id <> $1 AND lease_until < now() AND lease_until > '-infinity' RETURNING id)
-         SELECT (SELECT count(*) FROM me) AS alive, (SELECT count(*) FROM ended) AS ended, pg_try_advisory_xact_lock_shared(hashtextextended($4, 0)) AS shared`,
-        [this.id, this.#options.leaseMs, this.#runName, lockKey(this.#options.schema, this.#runName)],
+        `WITH ended AS (UPDATE ${this.#s}.processes SET lease_until = '-infinity' WHERE run = $2 AND id <> $1 AND lease_until < now() AND lease_until > '-infinity' RETURNING id)
+         SELECT (SELECT count(*) FROM ${this.#s}.processes WHERE id = $1 AND lease_until > now()) AS alive, (SELECT count(*) FROM ended) AS ended,
+                pg_try_advisory_xact_lock_shared(hashtextextended($3, 0)) AS shared`,
+        [this.id, this.#runName, lockKey(this.#options.schema, this.#runName)],
       );
       if (Number(me.rows[0]?.alive) !== 1) throw this.#leaseLost();
       if (me.rows[0]?.shared !== true) throw this.#heldExclusively();
-      this.#renewed(sent);
       const jobs: Job<JC>[] = [];
       const kickCounts = new Map<string, number>();
       if (request.jobs > 0) {
@@ -245,10 +251,10 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
         }
       }
       const { held, share, released } = await this.#adjustSlots(client, request, jobs.length);
+      if (released && this.#mayNotify()) await client.query('SELECT pg_notify($1, $2)', [this.#channel, 'slots']);
       await client.query('COMMIT');
       // Counted once committed: a claim rolled back (its connection broke) took and gave back nothing.
       this.#held.set(request.state, held);
-      if (released) void this.#query('SELECT pg_notify($1, $2)', [this.#channel, 'slots']).catch(() => undefined);
       return { jobs, kickCounts, slots: held, share };
     } catch (error) {
       await client.query('ROLLBACK').catch((rollback: unknown) => (broken = rollback instanceof Error ? rollback : new Error(String(rollback))));
@@ -272,8 +278,11 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
     const cap = Math.min(request.cap, this.#options.processConcurrency[request.state] ?? request.cap);
     const wants = Math.min(cap, request.busy + claimed);
     const others = await client.query<{ n: string }>(
-      `WITH mine AS (UPDATE ${this.#s}.processes SET wants = jsonb_set(wants, ARRAY[$3::text], to_jsonb($4::int)) WHERE id = $2)
-       SELECT count(*) AS n FROM ${this.#s}.processes WHERE run = $1 AND id <> $2 AND lease_until > now() AND coalesce((wants ->> $3)::int, 0) > 0`,
+      `WITH mine AS (
+         INSERT INTO ${this.#s}.wants (run, state, process, n) VALUES ($1, $3, $2, $4) ON CONFLICT (run, state, process) DO UPDATE SET n = excluded.n
+       )
+       SELECT count(*) AS n FROM ${this.#s}.wants w JOIN ${this.#s}.processes p ON p.id = w.process
+       WHERE w.run = $1 AND w.state = $3 AND w.process <> $2 AND w.n > 0 AND p.lease_until > now()`,
       [this.#runName, this.id, request.state, wants],
     );
     const share = Math.max(1, Math.ceil(concurrency / (Number(others.rows[0]?.n ?? 0) + 1)));
@@ -312,12 +321,27 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
        DELETE FROM ${this.#s}.slots WHERE run = $1 AND state = $2 AND n >= $3`,
       [this.#runName, state, concurrency],
     );
+    if (this.#prepared.size === 0) await this.#analyzeIfStale();
     if (this.#prepared.size === 0) await this.#checkStates(this.#states.map((s) => s.name), this.#own?.workflow?.name ?? '?');
     if (this.#prepared.size === 0 && this.#terminal.size > 0) {
       // Rows written without knowing the workflow (a new run's jobs, an exclusive store's writes) are marked here.
       await this.#query(`UPDATE ${this.#s}.jobs SET settled = true, lease_owner = NULL WHERE run = $1 AND NOT settled AND state = ANY($2::text[])`, [this.#runName, [...this.#terminal]]);
     }
     this.#prepared.add(state);
+  }
+
+  /**
+   * Statistics of the jobs table brought up to date when much of it changed since they were taken
+   * (a run of many jobs written a moment ago, before autovacuum came by): planned on stale ones, a
+   * commit's few rows looked up by id become a scan of the whole run (measured: 5 ms a commit, not 1).
+   */
+  async #analyzeIfStale(): Promise<void> {
+    const found = await this.#query<{ changed: string; rows: number }>(
+      `SELECT n_mod_since_analyze AS changed, greatest(c.reltuples, 0) AS rows FROM pg_stat_user_tables t JOIN pg_class c ON c.oid = t.relid WHERE t.relid = $1::regclass`,
+      [`${this.#s}.jobs`],
+    );
+    const row = found.rows[0];
+    if (row !== undefined && Number(row.changed) > Math.max(1_000, 0.1 * Number(row.rows))) await this.#query(`ANALYZE ${this.#s}.jobs`, []);
   }
 
   /**
@@ -339,6 +363,8 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
     const own = this.#own;
     if (own === undefined) throw new Error(`${this.#owner}: commit before the run's first checkpoint`);
     const { updates, inserts, ids } = this.#rowsOf(records, own, choices);
+    // Others are told when the batch leaves work for them (a job this process did not keep).
+    const releases = updates.some((row) => !row.keep && !row.settled) || inserts.some((row) => !row.keep && !row.settled);
     // Jobs added here with automatic ids move the run's next id on, so a process that loads the run later does not pick them again.
     let nextId = 0;
     for (const record of records) if (record.type === 'add' && record.nextId !== undefined) nextId = Math.max(nextId, record.nextId);
@@ -348,14 +374,17 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
     for (;;) {
       const sent = Date.now();
       try {
+        const owned = JSON.stringify(updates.map((row) => ({ ...row, owner: this.id })));
         const result = await this.#query<{ inserted: string[] }>(
           `WITH me AS (
              UPDATE ${this.#s}.processes SET lease_until = now() + $4 * interval '1 millisecond', last_write = $5 WHERE id = $3 AND lease_until > now() RETURNING id
            ), u AS (
              UPDATE ${this.#s}.jobs j SET state = x.state, failed = x.failed, settled = x.settled, jc = coalesce(x.jc, 'null'), errors = x.errors, history = x.history,
                updated_at = x.updated_at, kick_count = greatest(j.kick_count, x.kick_count), lease_owner = CASE WHEN x.keep THEN $3 END
-             FROM json_to_recordset($1::json) AS x(${COMMIT_COLUMNS})
-             WHERE j.run = $2 AND j.id = x.id AND j.lease_owner = $3 AND EXISTS (SELECT 1 FROM me)
+             FROM json_to_recordset($1::json) AS x(${COMMIT_COLUMNS}, owner text)
+             -- The owner comes with each row, not as a constant: the planner estimates a constant
+             -- owner as one row and scans the run for it, where it should look each job up by id.
+             WHERE j.run = $2 AND j.id = x.id AND j.lease_owner = x.owner AND EXISTS (SELECT 1 FROM me)
              RETURNING j.id
            ), i AS (
              INSERT INTO ${this.#s}.jobs (run, id, ord, state, failed, settled, parent_id, key, priority, jc, errors, history, updated_at, kick_count, lease_owner)
@@ -371,8 +400,8 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
            SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM me) THEN ${this.#s}.refuse('lease')
                        WHEN (SELECT count(*) FROM u) <> $7 THEN ${this.#s}.refuse('claim')
                        WHEN NOT pg_try_advisory_xact_lock_shared(hashtextextended($10, 0)) THEN ${this.#s}.refuse('exclusive') END AS refused,
-                  ARRAY(SELECT id FROM i) AS inserted, (SELECT count(*) FROM ids) AS ids, pg_notify($8, 'commit') AS notified`,
-          [JSON.stringify(updates), this.#runName, this.id, this.#options.leaseMs, writeId, JSON.stringify(inserts), updates.length, this.#channel, nextId, lockKey(this.#options.schema, this.#runName)],
+                  ARRAY(SELECT id FROM i) AS inserted, (SELECT count(*) FROM ids) AS ids, CASE WHEN $11::boolean THEN pg_notify($8, 'commit') END AS notified`,
+          [owned, this.#runName, this.id, this.#options.leaseMs, writeId, JSON.stringify(inserts), updates.length, this.#channel, nextId, lockKey(this.#options.schema, this.#runName), releases && this.#mayNotify()],
         );
         this.#renewed(sent);
         const inserted = new Set(result.rows[0]?.inserted ?? []);
@@ -554,7 +583,13 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
   /** Registers this process with a lease, and starts its heartbeat. Rows of processes whose lease ended over a minute ago go. */
   async #register(): Promise<void> {
     if (this.#registered) return;
-    await this.#retrying(() => this.#query(`DELETE FROM ${this.#s}.processes WHERE run = $1 AND lease_until < now() - interval '1 minute'`, [this.#runName]));
+    await this.#retrying(() =>
+      this.#query(
+        `WITH gone AS (DELETE FROM ${this.#s}.processes WHERE run = $1 AND lease_until < now() - interval '1 minute' RETURNING id)
+         DELETE FROM ${this.#s}.wants WHERE run = $1 AND process IN (SELECT id FROM gone)`,
+        [this.#runName],
+      ),
+    );
     await this.#retrying(() =>
       this.#query(`INSERT INTO ${this.#s}.processes (id, run, host, pid, lease_until) VALUES ($1, $2, $3, $4, now() + $5 * interval '1 millisecond')`, [
         this.id,
@@ -600,7 +635,7 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
     const own = this.#own;
     if (own === undefined) return;
     const mine = [...own.jobs.keys(), ...this.#inFlight, ...this.#lastBatch];
-    await this.#query(`UPDATE ${this.#s}.jobs SET lease_owner = NULL WHERE run = $1 AND lease_owner = $2 AND NOT (id = ANY($3::text[]))`, [this.#runName, this.id, mine]);
+    await this.#query(`UPDATE ${this.#s}.jobs SET lease_owner = NULL WHERE run = $1 AND NOT settled AND lease_owner = $2 AND NOT (id = ANY($3::text[]))`, [this.#runName, this.id, mine]);
     const held = [...this.#held].map(([state, n]) => ({ state, n }));
     await this.#query(
       `UPDATE ${this.#s}.slots sl SET owner = NULL FROM (
@@ -618,9 +653,10 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
     if (this.#pool === undefined || !this.#registered || this.#lost) return;
     await this.#claims;
     await this.#retrying(async () => {
-      await this.#query(`UPDATE ${this.#s}.jobs SET lease_owner = NULL WHERE run = $1 AND lease_owner = $2`, [this.#runName, this.id]);
+      // A claimed job is never settled (a commit that settles a job lets go of it): the waiting index finds them.
+      await this.#query(`UPDATE ${this.#s}.jobs SET lease_owner = NULL WHERE run = $1 AND NOT settled AND lease_owner = $2`, [this.#runName, this.id]);
       await this.#query(`UPDATE ${this.#s}.slots SET owner = NULL WHERE run = $1 AND owner = $2`, [this.#runName, this.id]);
-      await this.#query(`UPDATE ${this.#s}.processes SET wants = '{}' WHERE id = $1`, [this.id]);
+      await this.#query(`DELETE FROM ${this.#s}.wants WHERE run = $1 AND process = $2`, [this.#runName, this.id]);
       await this.#query('SELECT pg_notify($1, $2)', [this.#channel, 'released']);
     });
     this.#held.clear();
@@ -766,6 +802,18 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
     );
     this.#lost ??= lost;
     return lost;
+  }
+
+  /**
+   * Whether to NOTIFY now: at most once per NOTIFY_EVERY_MS from this process. Each notification
+   * costs every listening process a transaction to read it, and an idle process also looks for
+   * work every 250 ms: a wake-up saves it at most that long.
+   */
+  #mayNotify(): boolean {
+    const now = Date.now();
+    if (now - this.#lastNotify < NOTIFY_EVERY_MS) return false;
+    this.#lastNotify = now;
+    return true;
   }
 
   /** An exclusive store (a redrive) took the run while this process's listener was reconnecting: it writes nothing more. */

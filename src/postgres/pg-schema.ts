@@ -71,12 +71,10 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
     COMMENT ON COLUMN ${s}.jobs.kick_count IS 'jorb-ts: how many children the job has kicked (the next child is <id>-><kick_count>)';
     COMMENT ON COLUMN ${s}.jobs.lease_owner IS 'jorb-ts: the process (processes.id) that claimed the job, while its lease lasts';
     CREATE INDEX jobs_waiting ON ${s}.jobs (run, state, (coalesce(priority, 0)) DESC, ord) WHERE NOT settled;
-    CREATE INDEX jobs_owner ON ${s}.jobs (run, lease_owner) WHERE lease_owner IS NOT NULL;
     CREATE SEQUENCE ${s}.job_ord START WITH 1000000000000;
-    ALTER TABLE ${s}.processes ADD COLUMN lease_until timestamptz NOT NULL DEFAULT now(), ADD COLUMN last_write text, ADD COLUMN wants jsonb NOT NULL DEFAULT '{}';
+    ALTER TABLE ${s}.processes ADD COLUMN lease_until timestamptz NOT NULL DEFAULT now(), ADD COLUMN last_write text;
     CREATE INDEX processes_run ON ${s}.processes (run, lease_until);
     COMMENT ON COLUMN ${s}.processes.lease_until IS 'jorb-ts: until when the process owns its jobs and slots; its heartbeat moves it on; -infinity once another process found it ended';
-    COMMENT ON COLUMN ${s}.processes.wants IS 'jorb-ts: how many slots of each state the process could use now (how shares are counted)';
     COMMENT ON COLUMN ${s}.processes.last_write IS 'jorb-ts: the id of the process''s last committed write (how it knows, after a reconnect, whether its write in flight committed)';
     COMMENT ON TABLE ${s}.jobs IS 'jorb-ts: one row per job; ord is the run''s job order, updated_at epoch ms; lease_owner the process that claimed it (lease_until is unused)';
     COMMENT ON TABLE ${s}.processes IS 'jorb-ts: processes working on a shared run, each with its lease';
@@ -88,6 +86,14 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
       PRIMARY KEY (run, state, n)
     );
     COMMENT ON TABLE ${s}.slots IS 'jorb-ts: one row per unit of a state''s concurrency; owner is the process holding it (while its lease lasts)';
+    CREATE TABLE ${s}.wants (
+      run      text NOT NULL REFERENCES ${s}.runs (name) ON DELETE CASCADE,
+      state    text NOT NULL,
+      process  text NOT NULL,
+      n        integer NOT NULL,
+      PRIMARY KEY (run, state, process)
+    );
+    COMMENT ON TABLE ${s}.wants IS 'jorb-ts: how many slots of a state each process could use now (shares are counted among those that want some)';
     CREATE TABLE ${s}.rates (
       run     text NOT NULL REFERENCES ${s}.runs (name) ON DELETE CASCADE,
       state   text NOT NULL,
