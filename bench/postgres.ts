@@ -228,16 +228,20 @@ export async function postgres(n: number, log: (line: string) => void): Promise<
       const ratioGraphile = pgstore ? round2(pgstore.tps / graphile.tps) : null;
       const ratios = [b10, b100, b1000].map((r) => (pgstore ? round2(pgstore.tps / r.tps) : null)) as [number | null, number | null, number | null];
       const shown1 = (r: number | null) => (r === null ? 'not measured (the 1-process round failed, above)' : r.toFixed(2));
-      const met = (r: number | null, goal: number) => passFail(r !== null && r >= goal);
-      log(`POSTGRES ratio PgStore 1 process/graphile-worker: ${shown1(ratioGraphile)} (goal >= ${GOAL_GRAPHILE}) ${met(ratioGraphile, GOAL_GRAPHILE)}`);
-      log(`POSTGRES ratio PgStore 1 process/pg-boss, batchSize 10 (10 in flight per state, as W3): ${shown1(ratios[0])} (goal >= ${GOAL_PGBOSS}) ${met(ratios[0], GOAL_PGBOSS)}`);
-      log(`POSTGRES ratio PgStore 1 process/pg-boss, batchSize 100: ${shown1(ratios[1])} (goal >= ${GOAL_PGBOSS}) ${met(ratios[1], GOAL_PGBOSS)}`);
-      log(`POSTGRES ratio PgStore 1 process/pg-boss, batchSize 1,000: ${shown1(ratios[2])} (goal >= ${GOAL_PGBOSS}) ${met(ratios[2], GOAL_PGBOSS)}`);
+      // The issue's goals are for 2 processes (its bench: "W3, 100,000 jobs, 2 jorb-ts processes");
+      // the 1-process ratios are printed beside them, as figures.
       const ratio2Graphile = two ? round2(two.tps / graphile.tps) : null;
-      const ratio2Pgboss = two ? round2(two.tps / b10.tps) : null;
+      const ratios2 = [b10, b100, b1000].map((r) => (two ? round2(two.tps / r.tps) : null)) as [number | null, number | null, number | null];
       const shown = (r: number | null) => (r === null ? 'not measured (the 2-process round failed, above)' : r.toFixed(2));
-      log(`POSTGRES ratio PgStore 2 processes/graphile-worker: ${shown(ratio2Graphile)} (goal >= ${GOAL_GRAPHILE}) ${passFail(ratio2Graphile !== null && ratio2Graphile >= GOAL_GRAPHILE)}`);
-      log(`POSTGRES ratio PgStore 2 processes/pg-boss, batchSize 10: ${shown(ratio2Pgboss)} (goal >= ${GOAL_PGBOSS}) ${passFail(ratio2Pgboss !== null && ratio2Pgboss >= GOAL_PGBOSS)}`);
+      const met2 = (r: number | null, goal: number) => passFail(r !== null && r >= goal);
+      log(`POSTGRES ratio PgStore 2 processes/graphile-worker: ${shown(ratio2Graphile)} (goal >= ${GOAL_GRAPHILE}) ${met2(ratio2Graphile, GOAL_GRAPHILE)}`);
+      log(`POSTGRES ratio PgStore 2 processes/pg-boss, batchSize 10 (10 in flight per state, as W3: the verdict): ${shown(ratios2[0])} (goal >= ${GOAL_PGBOSS}) ${met2(ratios2[0], GOAL_PGBOSS)}`);
+      log(`POSTGRES ratio PgStore 2 processes/pg-boss, batchSize 100 (more in flight than W3 allows): ${shown(ratios2[1])} (goal >= ${GOAL_PGBOSS}) ${met2(ratios2[1], GOAL_PGBOSS)}`);
+      log(`POSTGRES ratio PgStore 2 processes/pg-boss, batchSize 1,000 (more in flight than W3 allows): ${shown(ratios2[2])} (goal >= ${GOAL_PGBOSS}) ${met2(ratios2[2], GOAL_PGBOSS)}`);
+      log(
+        `POSTGRES ratios PgStore 1 process (figures; the goals are for 2): graphile-worker ${shown1(ratioGraphile)}, pg-boss batchSize 10 / 100 / 1,000 ${ratios.map(shown1).join(' / ')}`,
+      );
+      const ratio2Pgboss = ratios2[0];
       return {
         pg_server_version: server.version,
         pg_n: n,
