@@ -24,8 +24,9 @@
 //   million   W3 with 1,000,000 jobs on a JsonlStore in a child process: time, peak RSS, time to
 //             the first job in 'done', restart after a clean close and after a kill -9 at 50 %
 //             (bench/million.ts, bench/million-child.ts; about 2 min)
-//   postgres  W3 on PgStore against graphile-worker 0.17 and pg-boss 10 on a real PostgreSQL the
-//             workload starts (N jobs; bench/postgres.ts, bench/postgres-child.ts; about 5 min)
+//   postgres  W3 on PgStore (1 and 2 processes on a shared run, the kill test, 1,000,000 jobs in 2
+//             processes) against graphile-worker 0.17 and pg-boss 10 on a real PostgreSQL the
+//             workload starts (N jobs; bench/postgres*.ts; about 6.5 min)
 import { spawn } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 import { kill } from './kill.js';
