@@ -198,7 +198,7 @@ describe('a shared run across processes', () => {
   it('a kill -9 campaign: ten kills of one of two processes, each replaced; the run completes with no job lost and no transition applied twice', async () => {
     const size = 600;
     const run = 'campaign';
-    const flags = ['--lease=800', '--conc=3', '--ms=6'];
+    const flags = ['--lease=1500', '--conc=3', '--ms=6']; // a lease long enough that a process starved of CPU on a loaded machine keeps it
     const live: Worker[] = [worker(run, size, ...flags), worker(run, size, ...flags)];
     const finished: Promise<unknown>[] = [];
     let kills = 0;
@@ -229,7 +229,7 @@ describe('a shared run across processes', () => {
   it('a process paused past its lease (SIGSTOP) loses its jobs to another; when it wakes its late writes are refused (fenced) and nothing is applied twice', async () => {
     const size = 200;
     const run = 'paused';
-    const sleeper = worker(run, size, '--lease=600', '--conc=2', '--ms=10');
+    const sleeper = worker(run, size, '--lease=1000', '--conc=2', '--ms=10');
     try {
       const deadline = Date.now() + 20_000;
       while ((await doneCount(run)) < 20) {
@@ -237,7 +237,7 @@ describe('a shared run across processes', () => {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       sleeper.child.kill('SIGSTOP');
-      const other = worker(run, size, '--lease=600', '--conc=2', '--ms=10');
+      const other = worker(run, size, '--lease=1000', '--conc=2', '--ms=10');
       const result = await other.exited;
       expect(result.result, result.out).toMatchObject({ outcome: 'complete' });
       sleeper.child.kill('SIGCONT');

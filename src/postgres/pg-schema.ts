@@ -65,7 +65,7 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
   // do, and whether anything is, is one index away. A state has one slot row per unit of its
   // concurrency: an attempt runs only while its process holds one, so the cluster never exceeds it.
   (s) => `
-    ALTER TABLE ${s}.jobs ADD COLUMN settled boolean NOT NULL DEFAULT false, ADD COLUMN kick_count integer NOT NULL DEFAULT 0;
+    ALTER TABLE ${s}.jobs ADD COLUMN settled boolean NOT NULL DEFAULT false, ADD COLUMN kick_count integer NOT NULL DEFAULT 0, DROP COLUMN lease_until;
     UPDATE ${s}.jobs SET settled = failed;
     COMMENT ON COLUMN ${s}.jobs.settled IS 'jorb-ts: the job needs no more work (a terminal state, or failed)';
     COMMENT ON COLUMN ${s}.jobs.kick_count IS 'jorb-ts: how many children the job has kicked (the next child is <id>-><kick_count>)';
@@ -76,7 +76,7 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
     CREATE INDEX processes_run ON ${s}.processes (run, lease_until);
     COMMENT ON COLUMN ${s}.processes.lease_until IS 'jorb-ts: until when the process owns its jobs and slots; its heartbeat moves it on; -infinity once another process found it ended';
     COMMENT ON COLUMN ${s}.processes.last_write IS 'jorb-ts: the id of the process''s last committed write (how it knows, after a reconnect, whether its write in flight committed)';
-    COMMENT ON TABLE ${s}.jobs IS 'jorb-ts: one row per job; ord is the run''s job order, updated_at epoch ms; lease_owner the process that claimed it (lease_until is unused)';
+    COMMENT ON TABLE ${s}.jobs IS 'jorb-ts: one row per job; ord is the run''s job order, updated_at epoch ms; lease_owner the process that claimed it';
     COMMENT ON TABLE ${s}.processes IS 'jorb-ts: processes working on a shared run, each with its lease';
     CREATE TABLE ${s}.slots (
       run    text NOT NULL REFERENCES ${s}.runs (name) ON DELETE CASCADE,
