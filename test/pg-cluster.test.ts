@@ -212,7 +212,8 @@ describe('a shared run across processes', () => {
         const victim = live[kills % 2] as Worker;
         victim.child.kill('SIGKILL');
         finished.push(victim.exited);
-        expect((await victim.exited).signal).toBe('SIGKILL');
+        const gone = await victim.exited;
+        expect(gone.signal, `the victim exited by itself before its kill: ${gone.out}`).toBe('SIGKILL');
         kills++;
         live[(kills + 1) % 2] = worker(run, size, ...flags);
         expect(await doneCount(run)).toBeGreaterThanOrEqual(before);
