@@ -156,6 +156,28 @@ describe('a log scanned on a worker thread', () => {
     expect(jobs).toHaveLength(10);
   });
 
+  it('gives a job context too deep for the worker to check, or too large to pack, the value the main thread parses', async () => {
+    const { snapshot, log } = await written();
+    const deep = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
+    const large = 'x'.repeat(100_000);
+    const text = log.toString('utf8').replace('"jc":{"n":70}', `"jc":{"n":70,"deep":${deep}}`).replace('"jc":{"n":40}', `"jc":{"n":40,"note":"${large}"}`);
+    const path = copy(snapshot, text);
+    const main = await read(path, Number.POSITIVE_INFINITY, true);
+    const worker = await read(path, 0, true);
+    expect([main.scannedBy, worker.scannedBy]).toEqual(['main', 'worker']);
+    // Compared by their depth and text: a deep equality of 20,000 nested arrays would overflow the test's own stack.
+    for (const loaded of [main, worker]) {
+      expect(loaded.error).toBeUndefined();
+      const jobs = loaded.jobs as { id: string; jc: JC & { deep?: unknown } }[];
+      let depth = 0;
+      for (let at: unknown = jobs.find((job) => job.id === '7')?.jc.deep; Array.isArray(at); at = at[0]) depth++;
+      expect(depth).toBe(20_000);
+      expect(jobs.find((job) => job.id === '4')?.jc.note).toBe(large);
+      expect(jobs.filter((job) => job.id !== '7')).toEqual((main.jobs as { id: string }[]).filter((job) => job.id !== '7'));
+    }
+    expect(worker.warnings).toEqual(main.warnings);
+  });
+
   it('drops a torn last line, a torn last batch and what follows a zero byte as the main thread does', async () => {
     const { snapshot, log } = await written();
     const ends: number[] = [];

@@ -9,7 +9,7 @@ import type { StoreRecord } from '../model/store-record.js';
 import { asLogState, asSnapshotEnd, headerProblem, jobProblem, type LogState, recordProblem, type SnapshotHeader } from './jsonl-format.js';
 import { readLineBatches } from './line-reader.js';
 import { type LogScanSink, parseLine, scanLog, tornBatch } from './log-scan.js';
-import { LogScanThread, PARALLEL_LOG_BYTES } from './log-scan-thread.js';
+import { LogScanThread, PARALLEL_LOG_BYTES, ScanThreadFailed } from './log-scan-thread.js';
 import { RecordUnpacker } from './record-pack.js';
 import { StoreCorruptError } from './store-corrupt-error.js';
 import { renderValue } from '../model/render-value.js';
@@ -73,12 +73,18 @@ export async function readRunFiles<OC, JC>(path: string, logPath: string, option
     for (const message of warnings) options.warn(message);
     return read;
   } catch (error) {
+    if (error instanceof ScanThreadFailed) return readRunFiles(path, logPath, { ...options, parallelLogBytes: Number.POSITIVE_INFINITY }); // without the worker
     if (!(error instanceof ReadAgain)) {
       for (const message of warnings) options.warn(message);
       throw error;
     }
   }
-  return readFiles<OC, JC>(path, logPath, options, false);
+  try {
+    return await readFiles<OC, JC>(path, logPath, options, false);
+  } catch (error) {
+    if (error instanceof ScanThreadFailed) return readFiles<OC, JC>(path, logPath, { ...options, parallelLogBytes: Number.POSITIVE_INFINITY }, false);
+    throw error;
+  }
 }
 
 async function readFiles<OC, JC>(path: string, logPath: string, options: ReadOptions, early: boolean): Promise<ReadRun<OC, JC>> {

@@ -27,7 +27,9 @@ export class LogScanThread {
     this.#port = port1;
     const options = { workerData: { ...request, port: port2 }, transferList: [port2] };
     // From the source (tests and benches run by tsx or vitest), the worker is a .ts file: tsx loads it.
-    const worker = new URL(import.meta.url.endsWith('.ts') ? './log-scan-worker.ts' : './log-scan-worker.js', import.meta.url);
+    // (tsx may add a query to the module's URL: the path is what says.)
+    const fromSource = new URL(import.meta.url).pathname.endsWith('.ts');
+    const worker = new URL(fromSource ? './log-scan-worker.ts' : './log-scan-worker.js', import.meta.url);
     this.#worker =
       worker.pathname.endsWith('.ts')
         ? new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(worker.href)}); });`, { ...options, eval: true })
@@ -57,7 +59,14 @@ export class LogScanThread {
     } catch {
       return undefined;
     }
-    return size >= fromBytes ? new LogScanThread(request) : undefined;
+    if (size < fromBytes) return undefined;
+    try {
+      return new LogScanThread(request);
+    } catch {
+      // No worker to be had here (a bundle without import.meta, a permission model without
+      // --allow-worker): this thread reads the log itself, as it does a small one.
+      return undefined;
+    }
   }
 
   /**
@@ -71,11 +80,13 @@ export class LogScanThread {
         this.#received++;
         return got.message as ScanMessage;
       }
-      if (this.#failed) {
+      // A worker that failed or stopped (out of memory, a bug) is no reason to fail the load: before
+      // its first message the caller reads the log itself; after it, the read is made again without one.
+      if (this.#failed || this.#exited) {
+        this.#error ??= new Error('the log scan worker stopped before the end of the log');
         if (this.#received === 0) return undefined;
-        throw this.#error;
+        throw new ScanThreadFailed(this.#error);
       }
-      if (this.#exited) throw new Error('the log scan worker stopped before the end of the log');
       await new Promise<void>((resolve) => (this.#wake = resolve));
     }
   }
@@ -89,5 +100,12 @@ export class LogScanThread {
   stop(): void {
     this.#port.close();
     void this.#worker.terminate();
+  }
+}
+
+/** The worker failed after it had sent some of the log: the read is made again on the main thread. */
+export class ScanThreadFailed extends Error {
+  constructor(cause: unknown) {
+    super('the log scan worker failed during the read', { cause });
   }
 }

@@ -1,4 +1,4 @@
-// The worker thread of a parallel log read (see parallel-log-read.ts): scans the log with every
+// The worker thread of a parallel log read (see log-scan-thread.ts): scans the log with every
 // check scanLog makes and posts the records of closed batches, packed, on the port it is given,
 // with the warnings among them; its last message says how the scan ended. A notice goes to the
 // parent after each post, so that the main thread can take packs when it is ready for them (it
@@ -11,8 +11,9 @@ import { RecordPacker } from './record-pack.js';
 import type { ScanMessage, ScanRequest } from './log-scan-protocol.js';
 import { StoreCorruptError } from './store-corrupt-error.js';
 
-/** Records per message, at least: the packs are posted at the batch lines after this many. */
+/** Records per message, at least: the packs are posted at the batch lines after this many, or after this much job context text. */
 const POST_RECORDS = 16_384;
+const POST_JC_BYTES = 8 << 20;
 /** Larger reads than the main thread's: this thread's garbage is its own, and nothing it parses survives. */
 const CHUNK_BYTES = 1 << 20;
 
@@ -34,7 +35,7 @@ try {
       record: (record, line) => packer.add(record, line.text, line.number),
       closed() {
         packer.close();
-        if (packer.count >= POST_RECORDS) post({});
+        if (packer.count >= POST_RECORDS || packer.jcBytes >= POST_JC_BYTES) post({});
       },
     },
   );

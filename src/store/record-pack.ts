@@ -49,6 +49,7 @@ export class RecordPacker {
   readonly #table = new Map<string, number>();
   /** Where the records of closed batches end: {@link RecordPacker.close}. */
   #closed = { count: 0, ids: 0, lines: 0 };
+  #jcBytes = 0;
 
   get count(): number {
     return this.#count;
@@ -60,17 +61,24 @@ export class RecordPacker {
     this.#count++;
     this.#seq[i] = record.seq;
     this.#line[i] = line;
-    if (record.type === 'transition' && record.error === undefined && record.failed === undefined && record.kicks === undefined && survivesJson(record.jc)) {
+    const jc = record.type === 'transition' && record.error === undefined && record.failed === undefined && record.kicks === undefined ? packedJc(record.jc) : undefined;
+    if (jc !== undefined && record.type === 'transition') {
       this.#plain[i] = 1;
       this.#at[i] = record.at;
       this.#from[i] = this.#place(record.from);
       this.#to[i] = this.#place(record.to);
       this.#ids.push(record.id);
-      this.#jcs.push(JSON.stringify(record.jc));
+      this.#jcs.push(jc);
+      this.#jcBytes += jc.length;
       return;
     }
     this.#plain[i] = 0;
     this.#lines.push(text);
+  }
+
+  /** The length of the job contexts packed so far (they are joined into one string when taken). */
+  get jcBytes(): number {
+    return this.#jcBytes;
   }
 
   /** The records added so far belong to closed batches. */
@@ -103,6 +111,7 @@ export class RecordPacker {
     const to = this.#to.slice(0, n);
     const pack: RecordPack = { count: n, plain, seq, line, at, from, to, ids: this.#ids, jcs: `[${this.#jcs.join(',')}]`, lines: this.#lines, states: this.#newStates, warnings: this.#warnings };
     this.#count = 0;
+    this.#jcBytes = 0;
     this.#ids = [];
     this.#jcs = [];
     this.#lines = [];
@@ -143,6 +152,25 @@ export class RecordPacker {
  * value does (key order, duplicate keys, `__proto__` keys and lone surrogates included) but -0 (it
  * becomes 0) and an infinity (a number too big for a double, such as 1e400; it becomes null).
  */
+/**
+ * A job context as packed JSON text, or `undefined` when it goes with its line instead: it would not
+ * survive the round trip (see survivesJson), it is too deep for the recursion of checking or
+ * stringifying it (a hand-made log; the main thread's parse takes it), or it is large (packs are
+ * joined into one string, which has a length limit: a large context is its own string as a line).
+ */
+function packedJc(value: unknown): string | undefined {
+  try {
+    if (!survivesJson(value)) return undefined;
+    const text = JSON.stringify(value);
+    return text.length <= LARGEST_PACKED_JC ? text : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The longest job context packed (as JSON text); a longer one goes as its line. */
+const LARGEST_PACKED_JC = 64 << 10;
+
 function survivesJson(value: unknown): boolean {
   if (typeof value === 'number') return value !== 0 ? Number.isFinite(value) : 1 / value > 0;
   if (typeof value !== 'object') return value !== undefined;
