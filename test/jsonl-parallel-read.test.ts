@@ -227,6 +227,30 @@ describe('a log scanned on a worker thread', () => {
     expect(got.read).toMatchObject({ seq: 40_000 });
   });
 
+  it('reads the log again on the main thread when the worker dies after sending part of it (a crash, out of memory)', async () => {
+    const path = join(tempDir(), 'crash.jsonl');
+    const run = new Run<object, JC>('crash', {});
+    for (let i = 0; i < 1000; i++) run.add({ n: i }, 's0');
+    const store = new JsonlStore<object, JC>(path, { fsync: false });
+    await store.load();
+    await store.checkpoint(run);
+    let at = 0;
+    for (let step = 0; step < 40; step++) {
+      const batch: StoreRecord<JC>[] = [];
+      for (let i = 0; i < 1000; i++) batch.push({ type: 'transition', id: String(i), from: `s${step}`, to: `s${step + 1}`, jc: { n: step }, at: at++ });
+      await store.append(batch);
+    }
+    const files = { snapshot: readFileSync(path), log: logData(`${path}.log`) };
+    await store.close();
+    const copied = copy(files.snapshot, files.log);
+    const main = await read(copied, Number.POSITIVE_INFINITY, false);
+    const scanned: string[] = [];
+    const got = await readRunFiles<object, JC>(copied, `${copied}.log`, { trustEdits: false, warn: () => undefined, parallelLogBytes: 0, stopScanAfterPosts: 1, logScannedBy: (by) => scanned.push(by) });
+    expect(scanned).toEqual(['worker', 'main']); // the worker's first pack was taken, then the read was made again
+    expect([...(got?.run.jobs.values() ?? [])]).toEqual(main.jobs);
+    expect(got?.seq).toBe(40_000);
+  });
+
   it('is not started for a log under the size threshold (32 MiB by default)', async () => {
     const { snapshot, log } = await written();
     const path = copy(snapshot, log);

@@ -30,6 +30,8 @@ export interface ReadOptions {
   readonly parallelLogBytes?: number;
   /** Told which thread scanned the log, and why not a worker that was started (it could not run). */
   readonly logScannedBy?: (by: 'main' | 'worker', workerError?: unknown) => void;
+  /** For tests of the fallback: the worker stops, as a crash would, after posting this many messages. */
+  readonly stopScanAfterPosts?: number;
 }
 
 /** A run read back from its files, with what the store needs to go on writing them. */
@@ -92,7 +94,8 @@ async function readFiles<OC, JC>(path: string, logPath: string, options: ReadOpt
   // read, while this thread reads the rest of the snapshot; its records are applied after that.
   let thread: LogScanThread | undefined;
   const startScan = (header: SnapshotHeader<OC>, state: LogState): void => {
-    thread = LogScanThread.start({ logPath, snapshotSeq: header.seq, state, trustEdits: options.trustEdits }, options.parallelLogBytes ?? PARALLEL_LOG_BYTES);
+    const request = { logPath, snapshotSeq: header.seq, state, trustEdits: options.trustEdits, ...(options.stopScanAfterPosts === undefined ? {} : { stopAfterPosts: options.stopScanAfterPosts }) };
+    thread = LogScanThread.start(request, options.parallelLogBytes ?? PARALLEL_LOG_BYTES);
   };
   let snapshot: SnapshotRead<OC, JC>;
   try {

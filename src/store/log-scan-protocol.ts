@@ -8,6 +8,8 @@ export interface ScanRequest {
   readonly snapshotSeq: number;
   readonly state: LogState;
   readonly trustEdits: boolean;
+  /** For tests of the fallback: the worker stops (as a crash would) after posting this many messages. */
+  readonly stopAfterPosts?: number;
 }
 
 /**

@@ -17,13 +17,15 @@ const POST_JC_BYTES = 8 << 20;
 /** Larger reads than the main thread's: this thread's garbage is its own, and nothing it parses survives. */
 const CHUNK_BYTES = 1 << 20;
 
-const { logPath, snapshotSeq, state, trustEdits, port } = workerData as ScanRequest & { port: MessagePort; state: LogState };
+const { logPath, snapshotSeq, state, trustEdits, stopAfterPosts, port } = workerData as ScanRequest & { port: MessagePort; state: LogState };
 const packer = new RecordPacker();
+let posts = 0;
 
 function post(message: Omit<ScanMessage, 'pack'>): void {
   const { pack, transfer } = packer.take();
   port.postMessage({ ...message, pack } satisfies ScanMessage, transfer);
   parentPort?.postMessage('posted');
+  if (++posts === stopAfterPosts) process.exit(1); // a test's crash (ends this thread only)
 }
 
 let outcome: LogScan | undefined;
