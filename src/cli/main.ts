@@ -69,9 +69,10 @@ export function createProgram(out: (line: string) => void, done: (code: Code) =>
     .option('--run-name <name>', 'with a postgres:// URL as --run: the run\'s name in the database')
     .option('--schema <schema>', 'with a postgres:// URL as --run: the PostgreSQL schema of the run (default: jorb)')
     .option('-o, --output <file>', 'write to a file instead of stdout')
+    .option('--job <id>', 'with --run: draw this job\'s path through the states (when it entered each, how long it stayed) and the children it kicked')
     .addHelpText(
       'after',
-      `\nExamples:\n  jorb diagram examples/quickstart.ts\n  jorb diagram src/crawl.ts#crawl --format svg --run runs/crawl.jsonl -o crawl.svg\n  jorb diagram src/crawl.ts#crawl --run "$DATABASE_URL" --run-name crawl-2026-12\n${MODULE_EXIT_CODES}`,
+      `\nExamples:\n  jorb diagram examples/quickstart.ts\n  jorb diagram src/crawl.ts#crawl --format svg --run runs/crawl.jsonl -o crawl.svg\n  jorb diagram src/crawl.ts#crawl --run runs/crawl.jsonl --job seed\n  jorb diagram src/crawl.ts#crawl --run "$DATABASE_URL" --run-name crawl-2026-12\n${MODULE_EXIT_CODES}`,
     )
     .action(async (ref: string, options: DiagramCommandOptions) => {
       await diagram(ref, options, out);
