@@ -18,7 +18,8 @@ import { jobRowProblem, type RunRow, runRowProblem } from './pg-row-problem.js';
 import { migrate, quoteIdent } from './pg-schema.js';
 import type { CheckedPgStoreOptions } from './pg-store-options.js';
 import { PgStoreError } from './pg-store-error.js';
-import { applicationName, isConnectionError, lockKey } from './pg-session.js';
+import { applicationName, checkoutClient, isConnectionError, lockKey } from './pg-session.js';
+import { copyJob, ownRecord } from './own-record.js';
 
 /** Rows per statement when a new run's jobs are written. */
 const PAGE_ROWS = 10_000;
@@ -722,17 +723,12 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
     }
   }
 
-  async #checkout(): Promise<pg.PoolClient> {
+  #checkout(): Promise<pg.PoolClient> {
     const pool = this.#pool;
-    if (pool === undefined) throw new Error(`${this.#owner}: the store is closed`);
-    try {
-      const client = await pool.connect();
-      if (!client.listeners('error').includes(ignore)) client.on('error', ignore);
-      return client;
-    } catch (error) {
-      throw connectError(error, this.#address, this.#options.connectTimeoutMs);
-    }
+    if (pool === undefined) return Promise.reject(new Error(`${this.#owner}: the store is closed`));
+    return checkoutClient(pool, this.#address, this.#options.connectTimeoutMs);
   }
+
 
   /** Runs `op`; when the connection breaks, waits for the server (up to reconnectTimeoutMs) and runs it again. */
   async #retrying<T>(op: () => Promise<T>): Promise<T> {
@@ -859,8 +855,6 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
   }
 }
 
-function ignore(): void {}
-
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -874,16 +868,6 @@ function kickNumber(id: string): number {
   const at = id.lastIndexOf('->');
   const n = Number(id.slice(at + 2));
   return Number.isSafeInteger(n) ? n : 0;
-}
-
-function copyJob<JC>(job: Job<JC>): Job<JC> {
-  const errors: Record<string, string[]> = {};
-  for (const [state, list] of Object.entries(job.errors)) Object.defineProperty(errors, state, { value: [...list], enumerable: true, writable: true, configurable: true });
-  return { ...job, errors, history: [...job.history] };
-}
-
-function ownRecord<JC>(record: StoreRecord<JC>): StoreRecord<JC> {
-  return record.type === 'add' ? { ...record, job: copyJob(record.job) } : record;
 }
 
 function commitRow(job: Job<unknown>, n: number, settled: boolean, keep: boolean, kickCount: number): CommitRow {

@@ -1,3 +1,7 @@
+import type pg from 'pg';
+import { connectError } from './connect-error.js';
+import type { ServerAddress } from './connection-string.js';
+
 /** Errors after which a connection cannot be used again. */
 export function isConnectionError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
@@ -19,4 +23,21 @@ export function applicationName(run: string): string {
  */
 export function lockKey(schema: string, run: string): string {
   return `jorb-ts run ${schema}.${run}`;
+}
+
+function ignore(): void {}
+
+/**
+ * A connection of `pool`, or the reason connecting failed as a PgStoreError. A checked-out client
+ * whose connection breaks emits 'error' (the pool listens only while it is idle): the query in
+ * progress rejects with it, and that is how a store learns of it.
+ */
+export async function checkoutClient(pool: pg.Pool, address: ServerAddress, connectTimeoutMs: number): Promise<pg.PoolClient> {
+  try {
+    const client = await pool.connect();
+    if (!client.listeners('error').includes(ignore)) client.on('error', ignore);
+    return client;
+  } catch (error) {
+    throw connectError(error, address, connectTimeoutMs);
+  }
 }

@@ -18,7 +18,8 @@ import { jobRowProblem, type RunRow, runRowProblem } from './pg-row-problem.js';
 import { currentVersion, migrate, PG_SCHEMA_VERSION, quoteIdent, tooNew } from './pg-schema.js';
 import { type CheckedPgStoreOptions, checkPgStoreOptions, type PgStoreOptions } from './pg-store-options.js';
 import { PgStoreError } from './pg-store-error.js';
-import { applicationName, isConnectionError, lockKey } from './pg-session.js';
+import { applicationName, checkoutClient, isConnectionError, lockKey } from './pg-session.js';
+import { ownRecord } from './own-record.js';
 import { PgCluster } from './pg-cluster.js';
 
 /** The runs (`schema.run`) that open stores of this process hold: how a refusal knows the holder is here. */
@@ -522,16 +523,8 @@ export class PgStore<OC, JC> implements Store<OC, JC> {
     );
   }
 
-  async #checkout(pool: pg.Pool): Promise<pg.PoolClient> {
-    try {
-      const client = await pool.connect();
-      // A checked-out client whose connection breaks emits 'error' (the pool listens only while it
-      // is idle): the query in progress rejects with it, and that is how the store learns of it.
-      if (!client.listeners('error').includes(ignore)) client.on('error', ignore);
-      return client;
-    } catch (error) {
-      throw connectError(error, this.#address, this.#options.connectTimeoutMs);
-    }
+  #checkout(pool: pg.Pool): Promise<pg.PoolClient> {
+    return checkoutClient(pool, this.#address, this.#options.connectTimeoutMs);
   }
 
   /** Runs `body` on a connection of the pool; a connection that broke is dropped by the pool. */
@@ -606,8 +599,6 @@ export class PgStore<OC, JC> implements Store<OC, JC> {
   }
 }
 
-function ignore(): void {}
-
 
 
 /**
@@ -639,15 +630,6 @@ function touchedIds(records: readonly StoreRecord<unknown>[]): string[] {
     }
   }
   return [...ids];
-}
-
-/** The record as replay may keep it: an added job is copied, so applying later records never changes the caller's. */
-function ownRecord<JC>(record: StoreRecord<JC>): StoreRecord<JC> {
-  if (record.type !== 'add') return record;
-  const { job } = record;
-  const errors: Record<string, string[]> = {};
-  for (const [state, list] of Object.entries(job.errors)) Object.defineProperty(errors, state, { value: [...list], enumerable: true, writable: true, configurable: true });
-  return { ...record, job: { ...job, errors, history: [...job.history] } };
 }
 
 /**
