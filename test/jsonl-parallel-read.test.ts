@@ -43,6 +43,25 @@ async function written(): Promise<{ snapshot: Buffer; log: Buffer }> {
   return files;
 }
 
+/** 1,000 jobs and a log of 40 batches of 1,000 plain transitions each (s0 -> s1 -> … -> s40): more than one message from the worker. */
+async function manyBatches(name: string): Promise<{ snapshot: Buffer; log: Buffer }> {
+  const path = join(tempDir(), `${name}.jsonl`);
+  const run = new Run<object, JC>(name, {});
+  for (let i = 0; i < 1000; i++) run.add({ n: i }, 's0');
+  const store = new JsonlStore<object, JC>(path, { fsync: false });
+  await store.load();
+  await store.checkpoint(run);
+  let at = 0;
+  for (let step = 0; step < 40; step++) {
+    const batch: StoreRecord<JC>[] = [];
+    for (let i = 0; i < 1000; i++) batch.push({ type: 'transition', id: String(i), from: `s${step}`, to: `s${step + 1}`, jc: { n: step }, at: at++ });
+    await store.append(batch);
+  }
+  const files = { snapshot: readFileSync(path), log: logData(`${path}.log`) };
+  await store.close();
+  return files;
+}
+
 /** The files in a fresh directory, under the same name each time (so messages compare). */
 function copy(snapshot: Buffer | string, log: Buffer | string): string {
   const dir = join(tempDir(), `copy-${Math.random().toString(36).slice(2)}`);
@@ -205,21 +224,8 @@ describe('a log scanned on a worker thread', () => {
   });
 
   it('reads a log of many batches sent in many messages, a warning in the middle', async () => {
-    const path = join(tempDir(), 'many.jsonl');
-    const run = new Run<object, JC>('many', {});
-    for (let i = 0; i < 1000; i++) run.add({ n: i }, 's0');
-    const store = new JsonlStore<object, JC>(path, { fsync: false });
-    await store.load();
-    await store.checkpoint(run);
-    let at = 0;
-    for (let step = 0; step < 40; step++) {
-      const batch: StoreRecord<JC>[] = [];
-      for (let i = 0; i < 1000; i++) batch.push({ type: 'transition', id: String(i), from: `s${step}`, to: `s${step + 1}`, jc: { n: step }, at: at++ });
-      await store.append(batch);
-    }
-    const snapshot = readFileSync(path);
-    const log = logData(`${path}.log`).toString('utf8');
-    await store.close();
+    const { snapshot, log: data } = await manyBatches('many');
+    const log = data.toString('utf8');
     const got = await bothWays(snapshot, log.replace('"jc":{"n":20}', '"jc":{"n":-20}'), true);
     expect(got.error).toBeUndefined();
     expect(got.warnings).toHaveLength(1);
@@ -228,20 +234,7 @@ describe('a log scanned on a worker thread', () => {
   });
 
   it('reads the log again on the main thread when the worker dies after sending part of it (a crash, out of memory)', async () => {
-    const path = join(tempDir(), 'crash.jsonl');
-    const run = new Run<object, JC>('crash', {});
-    for (let i = 0; i < 1000; i++) run.add({ n: i }, 's0');
-    const store = new JsonlStore<object, JC>(path, { fsync: false });
-    await store.load();
-    await store.checkpoint(run);
-    let at = 0;
-    for (let step = 0; step < 40; step++) {
-      const batch: StoreRecord<JC>[] = [];
-      for (let i = 0; i < 1000; i++) batch.push({ type: 'transition', id: String(i), from: `s${step}`, to: `s${step + 1}`, jc: { n: step }, at: at++ });
-      await store.append(batch);
-    }
-    const files = { snapshot: readFileSync(path), log: logData(`${path}.log`) };
-    await store.close();
+    const files = await manyBatches('crash');
     const copied = copy(files.snapshot, files.log);
     const main = await read(copied, Number.POSITIVE_INFINITY, false);
     const scanned: string[] = [];
