@@ -45,10 +45,10 @@ expectError(
 );
 
 // The readable error: what .exec's argument must also be names the failState and the state.
-expectType<TypeMessage<"Timeout failState or retry then-state 'fetch-failed' of state 'fetch' must be one of its .to() targets">>(
+expectType<TypeMessage<"Timeout failState, retry then-state or join failState 'fetch-failed' of state 'fetch' must be one of its .to() targets">>(
   {} as PolicyStatesAreTargets<'fetch', 'fetch-failed', 'parse'>,
 );
-expectType<TypeMessage<"Timeout failState or retry then-state 'failed' of state 'parse' must be one of its .to() targets">>(
+expectType<TypeMessage<"Timeout failState, retry then-state or join failState 'failed' of state 'parse' must be one of its .to() targets">>(
   {} as PolicyStatesAreTargets<'parse', 'failed', 'done' | 'fetch'>,
 );
 expectType<unknown>({} as PolicyStatesAreTargets<'fetch', 'fetch-failed', 'parse' | 'fetch-failed'>);

@@ -35,13 +35,13 @@ expectError(
 );
 
 // The readable error: what .exec's argument must also be names the then-state and the state.
-expectType<TypeMessage<"Timeout failState or retry then-state 'gave-up' of state 'fetch' must be one of its .to() targets">>(
+expectType<TypeMessage<"Timeout failState, retry then-state or join failState 'gave-up' of state 'fetch' must be one of its .to() targets">>(
   {} as PolicyStatesAreTargets<'fetch', 'gave-up', 'done'>,
 );
 expectType<
   TypeMessage<
-    | "Timeout failState or retry then-state 'gave-up' of state 'fetch' must be one of its .to() targets"
-    | "Timeout failState or retry then-state 'timed-out' of state 'fetch' must be one of its .to() targets"
+    | "Timeout failState, retry then-state or join failState 'gave-up' of state 'fetch' must be one of its .to() targets"
+    | "Timeout failState, retry then-state or join failState 'timed-out' of state 'fetch' must be one of its .to() targets"
   >
 >({} as PolicyStatesAreTargets<'fetch', 'gave-up' | 'timed-out' | 'done', 'done'>);
 expectType<unknown>({} as PolicyStatesAreTargets<'fetch', 'gave-up', 'done' | 'gave-up'>);

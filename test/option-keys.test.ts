@@ -27,7 +27,7 @@ describe('the lists of known keys', () => {
   });
 
   it('hold at run time the keys the table names', () => {
-    expect(STATE_OPTION_KEYS).toEqual(['concurrency', 'timeout', 'retry', 'rateLimit', 'hedge', 'recursive']);
+    expect(STATE_OPTION_KEYS).toEqual(['concurrency', 'timeout', 'retry', 'rateLimit', 'hedge', 'recursive', 'join']);
     expect(TIMEOUT_OPTION_KEYS).toEqual(['ms', 'failState', 'retries']);
     expect(RETRY_OPTION_KEYS).toEqual(['attempts', 'backoff', 'retryOn', 'then']);
     expect(BACKOFF_OPTION_KEYS).toEqual(['initialMs', 'maxMs', 'multiplier', 'jitter']);

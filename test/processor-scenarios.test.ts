@@ -71,9 +71,9 @@ describe('processor scenarios (ported from jorb)', () => {
     expect(result).toEqual({ outcome: 'complete', transitions: 0, failed: 0 });
     expect(updates).toEqual([
       [
-        { state: 'new', terminal: false, waiting: 0, executing: 0, committing: 0, completed: 0, failed: 0 },
-        { state: 'done_two', terminal: true, waiting: 0, executing: 0, committing: 0, completed: 5, failed: 0 },
-        { state: 'done', terminal: true, waiting: 0, executing: 0, committing: 0, completed: 10, failed: 0 },
+        { state: 'new', terminal: false, waiting: 0, delayed: 0, joining: 0, executing: 0, committing: 0, completed: 0, failed: 0 },
+        { state: 'done_two', terminal: true, waiting: 0, delayed: 0, joining: 0, executing: 0, committing: 0, completed: 5, failed: 0 },
+        { state: 'done', terminal: true, waiting: 0, delayed: 0, joining: 0, executing: 0, committing: 0, completed: 10, failed: 0 },
       ],
     ]);
   });
@@ -131,8 +131,8 @@ describe('processor scenarios (ported from jorb)', () => {
     await vi.runAllTimersAsync();
     await result;
     const last = updates.at(-1);
-    expect(countsOf(last, 'new')).toEqual({ waiting: 0, executing: 0, completed: 0, failed: 0 });
-    expect(countsOf(last, 'done')).toEqual({ waiting: 0, executing: 0, completed: 11, failed: 0 });
+    expect(countsOf(last, 'new')).toEqual({ waiting: 0, delayed: 0, joining: 0, executing: 0, completed: 0, failed: 0 });
+    expect(countsOf(last, 'done')).toEqual({ waiting: 0, delayed: 0, joining: 0, executing: 0, completed: 11, failed: 0 });
     const done = updates.map((u) => countsOf(u, 'done').completed);
     expect(done).toEqual([...done].sort((a, b) => a - b)); // never goes backwards
     expect(updates.length).toBeGreaterThan(2);

@@ -243,8 +243,8 @@ describe('the messages, word for word', () => {
   it("a timeout's failState not among the targets: at the state's exec, naming both, two lines", () => {
     const d = onlyDiagnostic('fail-state-not-target');
     expect(d.text.split('\n')).toEqual([
-      `__snippet__.ts:12:9 - error TS2345: Argument of type '({ ac, jc, signal }: ExecArgs<AC, OC, JC, "add .spawns(…) to kick">) => Promise<{ state: "parse"; jc: { body: string; url: string; }; }>' is not assignable to parameter of type 'ExecFn<AC, OC, JC, "fetch" | "parse", "add .spawns(…) to kick"> & TypeMessage<"Timeout failState or retry then-state 'fetch-failed' of state 'fetch' must be one of its .to() targets">'.`,
-      `  Type '({ ac, jc, signal }: ExecArgs<AC, OC, JC, "add .spawns(…) to kick">) => Promise<{ state: "parse"; jc: { body: string; url: string; }; }>' is not assignable to type 'TypeMessage<"Timeout failState or retry then-state 'fetch-failed' of state 'fetch' must be one of its .to() targets">'.`,
+      `__snippet__.ts:12:9 - error TS2345: Argument of type '({ ac, jc, signal }: ExecArgs<AC, OC, JC, "add .spawns(…) to kick">) => Promise<{ state: "parse"; jc: { body: string; url: string; }; }>' is not assignable to parameter of type 'ExecFn<AC, OC, JC, "fetch" | "parse", "add .spawns(…) to kick"> & TypeMessage<"Timeout failState, retry then-state or join failState 'fetch-failed' of state 'fetch' must be one of its .to() targets">'.`,
+      `  Type '({ ac, jc, signal }: ExecArgs<AC, OC, JC, "add .spawns(…) to kick">) => Promise<{ state: "parse"; jc: { body: string; url: string; }; }>' is not assignable to type 'TypeMessage<"Timeout failState, retry then-state or join failState 'fetch-failed' of state 'fetch' must be one of its .to() targets">'.`,
     ]);
     // The exec of the state in question, not the chain above it.
     expect(underlined('fail-state-not-target', d)).toMatch(/^async \(\{ ac, jc, signal \}\) => /);

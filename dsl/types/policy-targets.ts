@@ -14,12 +14,12 @@ import type { TypeMessage } from './type-message.js';
  * @example
  * ```ts
  * type Ok = PolicyStatesAreTargets<'fetch', 'failed', 'parse' | 'failed'>;  // unknown
- * type Bad = PolicyStatesAreTargets<'fetch', 'failed', 'parse'>;           // TypeMessage<"Timeout failState or retry then-state 'failed' of state 'fetch' must be one of its .to() targets">
+ * type Bad = PolicyStatesAreTargets<'fetch', 'failed', 'parse'>;           // TypeMessage<"Timeout failState, retry then-state or join failState 'failed' of state 'fetch' must be one of its .to() targets">
  * ```
  * @public
  */
 export type PolicyStatesAreTargets<S extends string, P extends string, T extends string> = (P extends T ? never : P) extends never
   ? unknown
   : string extends P
-    ? TypeMessage<`The timeout failState or retry then-state of state '${S}' is typed only as string: write the options inline, or type them StateOptions<'the-fail-state', 'the-then-state'>`>
-    : TypeMessage<`Timeout failState or retry then-state '${Exclude<P, T>}' of state '${S}' must be one of its .to() targets`>;
+    ? TypeMessage<`The timeout failState, retry then-state or join failState of state '${S}' is typed only as string: write the options inline, or type them StateOptions<'the-fail-state', 'the-then-state'>`>
+    : TypeMessage<`Timeout failState, retry then-state or join failState '${Exclude<P, T>}' of state '${S}' must be one of its .to() targets`>;

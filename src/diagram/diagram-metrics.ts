@@ -67,13 +67,19 @@ export function diagramMetrics<AC, OC, JC, S extends string>(
   run: Run<unknown, unknown>,
   options: DiagramMetricsOptions = {},
 ): StateMetrics[] {
-  const tallies = new Map(workflow.graph.states.map((s) => [s.name, { terminal: s.terminal, waiting: 0, completed: 0, failed: 0, errors: 0, visits: 0, totalMs: 0 }]));
+  const tallies = new Map(workflow.graph.states.map((s) => [s.name, { terminal: s.terminal, waiting: 0, delayed: 0, joining: 0, completed: 0, failed: 0, errors: 0, visits: 0, totalMs: 0 }]));
+  const now = Date.now();
+  const waitingParents = parentsWithUnsettledChildren(workflow, run);
   for (const job of run.jobs.values()) {
     const here = tallies.get(job.state);
     if (here) {
       if (here.terminal) here.completed++;
       else if (job.failed === true) here.failed++;
-      else here.waiting++;
+      else {
+        here.waiting++;
+        if (job.dueAt !== undefined && job.dueAt > now) here.delayed++;
+        else if (waitingParents.has(job.id) && workflow.graph.state(job.state)?.join !== undefined) here.joining++;
+      }
     }
     for (const [state, messages] of Object.entries(job.errors)) {
       const tally = messages.length > 0 ? tallies.get(state) : undefined;
@@ -98,6 +104,8 @@ export function diagramMetrics<AC, OC, JC, S extends string>(
       state: node.name,
       terminal: node.terminal,
       waiting: status?.waiting ?? tally.waiting,
+      delayed: status?.delayed ?? tally.delayed,
+      joining: status?.joining ?? tally.joining,
       executing: status?.executing ?? 0,
       committing: status?.committing ?? 0,
       completed: status?.completed ?? tally.completed,
@@ -107,4 +115,14 @@ export function diagramMetrics<AC, OC, JC, S extends string>(
       ...(tally.visits > 0 ? { meanDurationMs: tally.totalMs / tally.visits } : {}),
     };
   });
+}
+
+/** The ids of jobs with a child that has not settled (neither terminal nor failed): a join state holds them. */
+function parentsWithUnsettledChildren<AC, OC, JC, S extends string>(workflow: Workflow<AC, OC, JC, S>, run: Run<unknown, unknown>): Set<string> {
+  const parents = new Set<string>();
+  if (!workflow.graph.states.some((s) => s.join !== undefined)) return parents;
+  for (const job of run.jobs.values()) {
+    if (job.parentId !== undefined && job.failed !== true && workflow.graph.state(job.state)?.terminal !== true) parents.add(job.parentId);
+  }
+  return parents;
 }

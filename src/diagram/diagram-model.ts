@@ -82,9 +82,10 @@ function edgeLabel<AC, OC, JC>(graph: Graph<AC, OC, JC>, from: string, kind: Edg
       const ms = graph.state(from)?.timeout?.ms;
       return ms === undefined ? 'timeout' : `timeout ${formatDuration(ms)}`;
     })
+    .with('join-fail', () => 'a child failed')
     .exhaustive();
 }
 
 function emptyMetrics(state: string, terminal: boolean): StateMetrics {
-  return { state, terminal, waiting: 0, executing: 0, committing: 0, completed: 0, failed: 0, errors: 0, visits: 0 };
+  return { state, terminal, waiting: 0, delayed: 0, joining: 0, executing: 0, committing: 0, completed: 0, failed: 0, errors: 0, visits: 0 };
 }

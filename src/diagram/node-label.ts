@@ -5,7 +5,7 @@ import { displayText } from './display-text.js';
 import { formatDuration } from './format-duration.js';
 
 /** What a node label says about a state's definition. */
-export type LabelledState = Pick<StateNode, 'name' | 'terminal' | 'concurrency' | 'recursive' | 'timeout' | 'retry' | 'rateLimit' | 'hedge'>;
+export type LabelledState = Pick<StateNode, 'name' | 'terminal' | 'concurrency' | 'recursive' | 'timeout' | 'retry' | 'rateLimit' | 'hedge' | 'join'>;
 
 /**
  * The lines of a state's node label, as display text (no format's escaping yet): the name, then
@@ -33,6 +33,7 @@ export function stateLabelLines(state: LabelledState, metrics?: StateMetrics): s
     if (state.retry) limits.push(`retry ${plural(state.retry.attempts, 'attempt', 'attempts')}`);
     if (state.hedge) limits.push(`hedge after ${formatDuration(state.hedge.afterMs)}, max ${state.hedge.max}`);
     if (limits.length > 0) lines.push(limits.join(' · '));
+    if (state.join) lines.push('join (waits for its children)');
   }
   if (metrics) lines.push(...metricLines(state.terminal, metrics));
   return lines;
@@ -42,6 +43,10 @@ function metricLines(terminal: boolean, m: StateMetrics): string[] {
   const lines = terminal
     ? [`${m.completed} completed`]
     : [`${m.waiting} waiting · ${m.executing} executing · ${m.failed} failed`];
+  const waits: string[] = [];
+  if ((m.delayed ?? 0) > 0) waits.push(`${m.delayed} delayed`);
+  if ((m.joining ?? 0) > 0) waits.push(`${m.joining} joining`);
+  if (!terminal && waits.length > 0) lines.push(`of those waiting: ${waits.join(' · ')}`);
   const more: string[] = [];
   if (!terminal || m.errors > 0) more.push(`${plural(m.errors, 'job', 'jobs')} with errors`);
   // From the jobs' history: entering the state to leaving it, so waiting for a slot counts too.

@@ -55,7 +55,7 @@ function dotEdge(edge: DiagramEdge): string {
   const attributes = match(edge.kind)
     .with('transition', () => label)
     .with('spawn', () => ['style=dashed', ...label])
-    .with('timeout-fail', () => [...label, `color=${TIMEOUT_COLOUR}`, `fontcolor=${TIMEOUT_COLOUR}`])
+    .with('timeout-fail', 'join-fail', () => [...label, `color=${TIMEOUT_COLOUR}`, `fontcolor=${TIMEOUT_COLOUR}`])
     .exhaustive();
   const tail = attributes.length > 0 ? ` [${attributes.join(', ')}]` : '';
   return `  ${dotId(edge.from.name)} -> ${dotId(edge.to.name)}${tail};`;

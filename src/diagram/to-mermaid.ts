@@ -37,7 +37,7 @@ export function toMermaid<AC, OC, JC, S extends string>(workflow: Workflow<AC, O
     const { fill, stroke, text } = HEALTH_COLOURS[health];
     lines.push(`  classDef ${HEALTH_CLASS[health]} fill:${fill},stroke:${stroke},color:${text}`, `  class ${ids.join(',')} ${HEALTH_CLASS[health]}`);
   }
-  const timeouts = model.edges.flatMap((e, i) => (e.kind === 'timeout-fail' ? [i] : []));
+  const timeouts = model.edges.flatMap((e, i) => (e.kind === 'timeout-fail' || e.kind === 'join-fail' ? [i] : []));
   if (timeouts.length > 0) lines.push(`  linkStyle ${timeouts.join(',')} stroke:${TIMEOUT_COLOUR},color:${TIMEOUT_COLOUR}`);
   return `${lines.join('\n')}\n`;
 }

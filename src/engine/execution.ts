@@ -19,10 +19,15 @@ import { Committer } from './committer.js';
 import type { ProcessorExecResult } from './processor-exec-result.js';
 import type { Job, MutableJob } from '../model/job.js';
 import { internalsOf, type Run, type RunInternals } from '../model/run.js';
+import type { ChildResult } from '../model/transition.js';
 import { StatePool } from './state-pool.js';
 import type { Kick, Transition } from '../model/transition.js';
 import type { CommitChoices, WorkSource } from '../model/work-source.js';
 import type { RateLimiter } from '../model/rate-limiter.js';
+import type { Schedule } from '../schedule/schedule.js';
+import { scheduleKeyPrefix } from '../schedule/schedule.js';
+import { Scheduler, type ScheduleTarget } from '../schedule/scheduler.js';
+import type { ScheduleHistory } from '../schedule/tick-plan.js';
 
 /** What one `processor.exec` call works with. */
 export interface ExecutionContext {
@@ -32,6 +37,8 @@ export interface ExecutionContext {
   readonly store: Store<unknown, unknown> | undefined;
   readonly status: StatusListener | undefined;
   readonly signal: AbortSignal | undefined;
+  /** Recurring work: jobs added at each tick while the execution runs. */
+  readonly schedules: readonly Schedule<unknown>[];
   readonly clock: Clock;
   /** How long an exec that ignores its signal keeps its slot after its timeout or an abort. */
   readonly graceMs: number;
@@ -66,6 +73,12 @@ const CLAIM_AHEAD_S = 0.2;
 
 /** How long a state pauses after a rate-limit signal that named no wait, when it has no limiter to back off. */
 const DEFAULT_RATE_LIMIT_PAUSE_MS = 1000;
+
+/** Shared runs: a job whose delay ends further off than this goes back to the store rather than staying claimed here. */
+const KEEP_DELAYED_MS = 1000;
+
+/** What a state that is not a join passes as `children`: shared, so the common attempt allocates nothing. */
+const NO_CHILDREN: readonly ChildResult<unknown>[] = Object.freeze([]);
 
 /** `ExecArgs.kick`: the kick itself; its type, given by the state's `.spawns(...)`, is the point. */
 const kick = (k: Kick<unknown>): Kick<unknown> => k;
@@ -120,6 +133,14 @@ export class Execution {
   #settledCheck: 'asking' | 'waiting' | undefined;
   #pollTimer: unknown = undefined;
   #complete = false;
+  /** Whether any state is a join: only then are children counted. */
+  readonly #joins: boolean;
+  /** Joins: per parent, how many of its children have not settled and how many failed (runs held in memory). */
+  readonly #childCounts = new Map<string, { unsettled: number; failed: number }>();
+  /** Joins in shared runs: the settled children a claim brought for each claimed parent. */
+  readonly #claimedChildren = new Map<string, readonly Job<unknown>[]>();
+  /** Adds the jobs of the execution's schedules at their ticks (none: undefined). */
+  #scheduler: Scheduler | undefined;
 
   constructor(ctx: ExecutionContext) {
     this.#ctx = ctx;
@@ -127,6 +148,7 @@ export class Execution {
     this.#pools = ctx.graph.states.map((node) => new StatePool(node, node.terminal ? 0 : ctx.maxUndurable(node.concurrency)));
     this.#byName = new Map(this.#pools.map((p) => [p.name, p]));
     this.#status = new StatusTracker(this.#pools, ctx.status);
+    this.#joins = ctx.graph.states.some((node) => node.join !== undefined);
 
     // Every attempt in flight listens to this signal (fetch, http): hundreds of listeners are expected.
     setMaxListeners(0, this.#controller.signal);
@@ -134,7 +156,9 @@ export class Execution {
 
   async run(): Promise<ProcessorExecResult> {
     const store = this.#ctx.store;
-    this.#source = store?.workSource?.(this.#pools.map(({ name, terminal, node }) => ({ name, terminal, concurrency: node.concurrency })));
+    this.#source = store?.workSource?.(
+      this.#pools.map(({ name, terminal, node }) => ({ name, terminal, concurrency: node.concurrency, ...(node.join ? { join: node.join } : {}) })),
+    );
     const source = this.#source;
     this.#committer = store
       ? new Committer(
@@ -144,7 +168,10 @@ export class Execution {
           source?.gatherMs ?? 0,
         )
       : undefined;
-    if (this.#source === undefined) for (const job of this.#own.jobs.values()) this.#place(job);
+    if (this.#source === undefined) {
+      if (this.#joins) this.#countChildren();
+      for (const job of this.#own.jobs.values()) this.#place(job);
+    }
     if (store) await store.checkpoint(this.#ctx.run, 'start');
     const unsubscribe = this.#source ? this.#share(this.#source) : undefined;
     const finished = new Promise<void>((resolve) => (this.#finish = resolve));
@@ -152,6 +179,7 @@ export class Execution {
     const onAbort = () => this.#stop(outer?.reason);
     outer?.addEventListener('abort', onAbort, { once: true });
     this.#own.onAdd = (job, record) => this.#added(job, record);
+    this.#startSchedules();
     try {
       if (outer?.aborted) onAbort();
       for (const pool of this.#pools) this.#pump(pool);
@@ -159,6 +187,8 @@ export class Execution {
       this.#checkDone();
       await finished;
     } finally {
+      this.#scheduler?.stop();
+      await this.#scheduler?.idle();
       unsubscribe?.();
       this.#own.onAdd = undefined;
       outer?.removeEventListener('abort', onAbort);
@@ -197,8 +227,96 @@ export class Execution {
       pool.failed++;
       return;
     }
+    if (job.dueAt !== undefined) {
+      const wait = job.dueAt - this.#ctx.clock.now();
+      if (wait > 0) return this.#enqueueLater(pool, job, wait);
+    }
+    if (pool.node.join !== undefined && this.#mustJoin(pool, job)) {
+      pool.joining.set(job.id, job);
+      this.#waiting++;
+      return;
+    }
     pool.waiting.push(job);
     this.#waiting++;
+  }
+
+  /** Whether a job is settled: it needs no more work (a terminal state, or marked failed). */
+  #settled(job: Job<unknown>): boolean {
+    return job.failed === true || this.#byName.get(job.state)?.terminal === true;
+  }
+
+  /** Joins: counts every parent's unsettled and failed children, once, when the run is held in memory. */
+  #countChildren(): void {
+    for (const job of this.#own.jobs.values()) {
+      if (job.parentId === undefined) continue;
+      const counts = this.#childCountsOf(job.parentId);
+      if (job.failed) counts.failed++;
+      else if (!this.#settled(job)) counts.unsettled++;
+    }
+  }
+
+  #childCountsOf(parentId: string): { unsettled: number; failed: number } {
+    let counts = this.#childCounts.get(parentId);
+    if (counts === undefined) this.#childCounts.set(parentId, (counts = { unsettled: 0, failed: 0 }));
+    return counts;
+  }
+
+  /**
+   * Joins: a job in a join state waits while a child it kicked has not settled — unless one
+   * failed and the state routes failures (its exec then sends it to the failState at once). In a
+   * shared run the claim took only jobs that are ready.
+   */
+  #mustJoin(pool: StatePool, job: Job<unknown>): boolean {
+    if (this.#source) return false;
+    const counts = this.#childCounts.get(job.id);
+    if (counts === undefined || counts.unsettled === 0) return false;
+    return !(pool.node.join?.failState !== undefined && counts.failed > 0);
+  }
+
+  /**
+   * A job settled here (runs held in memory): its 'unsettled'-scoped key is free again, and a
+   * parent waiting for it in a join state runs once it was the last (or a failure is routed).
+   */
+  #settling(job: Job<unknown>, children: readonly Job<unknown>[]): void {
+    for (const child of children) {
+      if (!this.#settled(child)) {
+        if (this.#joins) this.#childCountsOf(job.id).unsettled++;
+      } else this.#releaseKey(child);
+    }
+    if (!this.#settled(job)) return;
+    this.#releaseKey(job);
+    if (this.#joins && job.parentId !== undefined) this.#childSettled(job, job.parentId);
+  }
+
+  #releaseKey(job: Job<unknown>): void {
+    if (job.keyScope !== undefined && job.key !== undefined) this.#own.kickKeys.delete(job.key);
+  }
+
+  #childSettled(child: Job<unknown>, parentId: string): void {
+    const counts = this.#childCounts.get(parentId);
+    if (counts === undefined) return;
+    counts.unsettled--;
+    if (child.failed) counts.failed++;
+    const parent = this.#own.jobs.get(parentId);
+    const pool = parent === undefined ? undefined : this.#byName.get(parent.state);
+    if (parent === undefined || pool === undefined || !pool.joining.has(parentId) || this.#mustJoin(pool, parent)) return;
+    pool.joining.delete(parentId);
+    this.#waiting--;
+    this.#enqueue(parent);
+  }
+
+  /** Joins: a parent's children as its exec sees them, in kick order (copies: they are the exec's to read). */
+  #childrenOf(job: Job<unknown>): readonly ChildResult<unknown>[] {
+    const claimed = this.#claimedChildren.get(job.id);
+    if (claimed !== undefined) return claimed.map(childResult);
+    const jobs = this.#own.jobs;
+    const count = this.#own.kickCounts.get(job.id) ?? 0;
+    const children: ChildResult<unknown>[] = [];
+    for (let n = 0; n < count; n++) {
+      const child = jobs.get(`${job.id}->${n}`);
+      if (child !== undefined && child.parentId === job.id) children.push(childResult(child));
+    }
+    return children;
   }
 
   /** A retry waits out its backoff holding no slot; it counts as waiting meanwhile. */
@@ -225,6 +343,9 @@ export class Execution {
     for (const pool of this.#pools) {
       if (pool.wakeTimer !== undefined) this.#ctx.clock.clearTimeout(pool.wakeTimer);
       pool.wakeTimer = undefined;
+      if (pool.dueTimer !== undefined) this.#ctx.clock.clearTimeout(pool.dueTimer);
+      pool.dueTimer = undefined;
+      pool.dueAt = Infinity;
     }
   }
 
@@ -314,6 +435,8 @@ export class Execution {
       this.#guarded((claimed) => {
         pool.claiming = false;
         for (const [id, n] of claimed.kickCounts) this.#own.kickCounts.set(id, n);
+        if (claimed.children) for (const [id, children] of claimed.children) this.#claimedChildren.set(id, children);
+        if (claimed.nextDueAt !== undefined) this.#claimWhenDue(pool, claimed.nextDueAt);
         for (const job of claimed.jobs) {
           this.#own.jobs.set(job.id, job as MutableJob<unknown>);
           this.#place(job);
@@ -336,11 +459,31 @@ export class Execution {
     );
   }
 
+  /** Shared runs: claims the state's jobs again when its next delayed one falls due (one timer per state, for the soonest). */
+  #claimWhenDue(pool: StatePool, at: number): void {
+    if (at >= pool.dueAt) return;
+    if (pool.dueTimer !== undefined) this.#ctx.clock.clearTimeout(pool.dueTimer);
+    pool.dueAt = at;
+    pool.dueTimer = this.#ctx.clock.setTimeout(
+      this.#guarded(() => {
+        pool.dueTimer = undefined;
+        pool.dueAt = Infinity;
+        pool.dry = false;
+        this.#refill(pool);
+        this.#checkDone();
+      }),
+      Math.max(0, at - this.#ctx.clock.now()),
+    );
+  }
+
   /** How a commit of a shared run decides who runs a job next (see {@link CommitChoices}). */
   readonly #choices: CommitChoices = {
-    keep: (id, state) => {
+    keep: (id, state, dueAt) => {
       const pool = this.#byName.get(state);
       if (pool === undefined || pool.terminal || this.#writeError) return false;
+      // A join waits for children other processes may settle: the store hands it out when it is ready.
+      if (pool.node.join !== undefined) return false;
+      if (dueAt !== undefined && dueAt - this.#ctx.clock.now() > KEEP_DELAYED_MS) return false;
       // A retry waits out its backoff here; anything else stays only while the state has room.
       const retrying = this.#attempts.has(id);
       if (!retrying && (this.#stopping || pool.waiting.length + pool.kept >= claimAhead(pool))) return false;
@@ -371,6 +514,7 @@ export class Execution {
     if (own.jobs.get(job.id) !== job) return;
     own.jobs.delete(job.id);
     own.kickCounts.delete(job.id);
+    this.#claimedChildren.delete(job.id);
     this.#pendingCounts.delete(job.id);
     if (job.key !== undefined) own.kickKeys.delete(job.key);
   }
@@ -426,8 +570,15 @@ export class Execution {
     let done: Promise<void>;
     try {
       // The exec gets its own copy: a jc mutated in place must not reach the stored job before its transition.
-      const args = { ac: this.#ctx.ac, oc: this.#ctx.run.oc, jc: copyJson(job.jc), job, signal: this.#controller.signal, attempt: (this.#attempts.get(job.id) ?? 0) + 1, kick };
-      done = runAttempt(pool.node, args, pool.attemptContext ?? this.#attemptContext(pool), (outcome) => this.#report(slot, outcome));
+      const children = pool.node.join === undefined ? NO_CHILDREN : this.#childrenOf(job);
+      const routed = pool.node.join?.failState === undefined ? undefined : failedChildRoute(pool.node.join.failState, job, children);
+      if (routed !== undefined) {
+        // Reported a turn later, as an exec's outcome is: nothing settles inside the pump that started it.
+        done = Promise.resolve().then(() => this.#report(slot, { kind: 'returned', transition: routed }));
+      } else {
+        const args = { ac: this.#ctx.ac, oc: this.#ctx.run.oc, jc: copyJson(job.jc), job, signal: this.#controller.signal, attempt: (this.#attempts.get(job.id) ?? 0) + 1, kick, children };
+        done = runAttempt(pool.node, args, pool.attemptContext ?? this.#attemptContext(pool), (outcome) => this.#report(slot, outcome));
+      }
     } catch (error) {
       this.#fatal(error);
       done = Promise.resolve();
@@ -671,16 +822,17 @@ export class Execution {
     if (problem !== undefined) return { type: 'transition', id: job.id, from, to: from, jc: job.jc, at, error: problem, failed: true };
     const t = outcome.transition;
     const record: TransitionRecord<unknown> = { type: 'transition', id: job.id, from, to: t.state, jc: t.jc, at };
-    if (t.error === undefined && (t.kicks === undefined || t.kicks.length === 0)) return record;
+    if (t.error === undefined && (t.kicks === undefined || t.kicks.length === 0) && t.delayMs === undefined) return record;
     return this.#withExtras(record, job, t);
   }
 
   #withExtras(record: TransitionRecord<unknown>, job: Job<unknown>, t: Transition<unknown>): TransitionRecord<unknown> {
-    const kicks = t.kicks && t.kicks.length > 0 ? this.#reserveKicks(job, t.kicks) : [];
+    const kicks = t.kicks && t.kicks.length > 0 ? this.#reserveKicks(job, t.kicks, record.at) : [];
     return {
       ...record,
       ...(t.error !== undefined ? { error: messageOf(t.error) } : {}),
       ...(kicks.length > 0 ? { kicks } : {}),
+      ...(t.delayMs !== undefined && t.delayMs > 0 ? { dueAt: record.at + t.delayMs } : {}),
     };
   }
 
@@ -690,7 +842,7 @@ export class Execution {
    * holds a key or a count whose kick a crash could lose, so the kick made again after a restart
    * gets the same id and is not dropped as a duplicate.
    */
-  #reserveKicks(parent: Job<unknown>, kicks: readonly Kick<unknown>[]): KickRecord<unknown>[] {
+  #reserveKicks(parent: Job<unknown>, kicks: readonly Kick<unknown>[], at: number): KickRecord<unknown>[] {
     const { kickCounts, kickKeys, jobs } = this.#own;
     const records: KickRecord<unknown>[] = [];
     let n = Math.max(this.#pendingCounts.get(parent.id) ?? 0, kickCounts.get(parent.id) ?? 0);
@@ -707,6 +859,8 @@ export class Execution {
         jc: kick.jc,
         ...(kick.key === undefined ? {} : { key: kick.key }),
         ...(kick.priority === undefined || kick.priority === 0 ? {} : { priority: kick.priority }),
+        ...(kick.keyScope === 'unsettled' && kick.key !== undefined ? { keyScope: 'unsettled' as const } : {}),
+        ...(kick.delayMs !== undefined && kick.delayMs > 0 ? { dueAt: at + kick.delayMs } : {}),
       });
     }
     if (records.length > 0) this.#pendingCounts.set(parent.id, n); // released when their record is durable
@@ -719,6 +873,7 @@ export class Execution {
     this.#executing--;
     this.#transitions++;
     if (this.#source) return this.#applyShared(pool, job, record, children, retryInMs);
+    if (this.#joins || this.#own.scopedKeys > 0) this.#settling(job, children);
     if (record.failed) pool.failed++;
     else if (retryInMs !== undefined && retryInMs > 0) this.#enqueueLater(pool, job, retryInMs);
     else this.#enqueue(job);
@@ -782,6 +937,50 @@ export class Execution {
     this.#enqueue(job);
   }
 
+  /** Schedules: a Scheduler over this run, adding its jobs with `run.add` (so they are stored like any other). */
+  #startSchedules(): void {
+    if (this.#ctx.schedules.length === 0) return;
+    const scheduler = new Scheduler(this.#ctx.schedules, this.#scheduleTarget(), this.#ctx.clock, (error) => this.#fatal(error));
+    scheduler.onChange(this.#guarded(() => this.#checkDone()));
+    this.#scheduler = scheduler;
+    scheduler.start();
+  }
+
+  /**
+   * What a schedule reads and writes: its jobs are those whose key starts with its prefix. A run
+   * held in memory answers from its jobs; a shared run asks the store, which sees every process's.
+   */
+  #scheduleTarget(): ScheduleTarget<unknown> {
+    const own = this.#own;
+    return {
+      history: (name) => {
+        const prefix = scheduleKeyPrefix(name);
+        const source = this.#source;
+        if (source) return source.keyed(prefix).then(({ count, last }) => (last === undefined ? { count } : { count, last: { at: Number(last.key.slice(prefix.length)), settled: last.settled } }));
+        return this.#localHistory(prefix);
+      },
+      add: (jc, state, key, priority) => {
+        // A key taken here is taken; one taken in another process is found by the store, which drops the add.
+        if (own.kickKeys.has(key) || this.#pendingKeys.has(key) || this.#stopping) return false;
+        this.#ctx.run.add(jc, state, priority === undefined ? { key } : { key, priority });
+        return true;
+      },
+    };
+  }
+
+  #localHistory(prefix: string): ScheduleHistory {
+    let count = 0;
+    let last: Job<unknown> | undefined;
+    for (const job of this.#own.jobs.values()) {
+      const key = job.key;
+      if (key === undefined || !key.startsWith(prefix)) continue;
+      count++;
+      if (last === undefined || key > (last.key as string)) last = job;
+    }
+    if (last === undefined) return { count };
+    return { count, last: { at: Number((last.key as string).slice(prefix.length)), settled: this.#settled(last) } };
+  }
+
   #stop(reason: unknown): void {
     this.#stopping = true;
     if (!this.#controller.signal.aborted) this.#controller.abort(reason);
@@ -821,6 +1020,7 @@ export class Execution {
   }
 
   #checkDone(): void {
+    if (this.#scheduler?.active === true && !this.#stopping) return;
     if (this.#executing > 0) return;
     if (this.#waiting > 0 && !this.#stopping) return;
     if (this.#source && !this.#stopping && !this.#sharedDone(this.#source)) return;
@@ -914,4 +1114,18 @@ class Slot {
     readonly pool: StatePool,
     readonly job: Job<unknown>,
   ) {}
+}
+
+/** A settled child as a join's exec sees it: a copy of its job context, its errors as they are (read-only). */
+function childResult(child: Job<unknown>): ChildResult<unknown> {
+  return Object.freeze({ id: child.id, state: child.state, jc: copyJson(child.jc), failed: child.failed === true, errors: child.errors });
+}
+
+/** A join with a failState: the transition that sends the job there when one of its children failed, naming the first. */
+function failedChildRoute(failState: string, job: Job<unknown>, children: readonly ChildResult<unknown>[]): Transition<unknown> | undefined {
+  const failed = children.find((child) => child.failed);
+  if (failed === undefined) return undefined;
+  const errors = failed.errors[failed.state];
+  const last = errors === undefined ? undefined : errors[errors.length - 1];
+  return { state: failState, jc: job.jc, error: `child ${failed.id} failed in state "${failed.state}"${last === undefined ? '' : `: ${last}`}` };
 }

@@ -9,6 +9,7 @@ import { renderValue } from '../model/render-value.js';
 import { RunError } from '../model/run-error.js';
 import type { Workflow } from '../model/workflow.js';
 import { checkOptions, optionKeys } from '../model/check-option.js';
+import { isSchedule, type Schedule } from '../schedule/schedule.js';
 
 /**
  * Options of a {@link Processor}.
@@ -69,7 +70,7 @@ export interface ProcessorOptions<OC, JC> {
 }
 
 const PROCESSOR_OPTION_KEYS = optionKeys<ProcessorOptions<unknown, unknown>>({ store: true, status: true, clock: true, random: true, graceMs: true, maxUndurable: true });
-const PROCESSOR_EXEC_OPTION_KEYS = optionKeys<ProcessorExecOptions>({ signal: true });
+const PROCESSOR_EXEC_OPTION_KEYS = optionKeys<ProcessorExecOptions>({ signal: true, schedules: true });
 
 /** By default a state may run 4 × its concurrency ahead of the store: W3 re-runs at most 100 execs after a kill. */
 const DEFAULT_UNDURABLE_PER_SLOT = 4;
@@ -85,12 +86,18 @@ const DEFAULT_UNDURABLE_PER_SLOT = 4;
  * ```
  * @public
  */
-export interface ProcessorExecOptions {
+export interface ProcessorExecOptions<JC = unknown, S extends string = string> {
   /**
    * Stops the run: no new exec starts, running execs see their `signal` abort, and `exec` resolves
    * with outcome `aborted` once they settled and the store is flushed. Exec again to continue.
    */
   readonly signal?: AbortSignal;
+  /**
+   * Recurring work: each {@link schedule} adds a job to the run at each of its ticks while the
+   * exec runs. The exec is not complete while a schedule may still add jobs (one with no `limit`
+   * runs until `signal` aborts).
+   */
+  readonly schedules?: readonly Schedule<JC, S>[];
 }
 
 /**
@@ -127,14 +134,17 @@ export class Processor<AC, OC, JC, S extends string = string> {
    * A store failure stops the run and rejects with the store's error; everything acknowledged
    * before it is kept.
    */
-  async exec(run: Run<OC, JC>, options: ProcessorExecOptions = {}): Promise<ProcessorExecResult> {
+  async exec(run: Run<OC, JC>, options: ProcessorExecOptions<JC, S> = {}): Promise<ProcessorExecResult> {
     checkOptions('processor.exec(run, options)', options, PROCESSOR_EXEC_OPTION_KEYS, '{ signal }');
     const graph = this.#workflow.graph;
+    const schedules = checkSchedules(graph, options.schedules);
     const own = internalsOf<JC>(run);
     if (own.busy) throw new RunError(`Run "${run.name}" is already being executed by a processor`);
     bindRun(run, this.#workflow); // an unknown state is reported here, before anything runs
     own.busy = true;
     const clock = this.#options.clock ?? systemClock;
+    // run.add stamps its jobs (and counts their delays) by the processor's clock from now on.
+    own.now = () => clock.now();
     for (const node of graph.states) if (!node.terminal) node.rateLimit?.useClock?.(clock);
     try {
       // Without a store nothing will write the changes made before this exec: they live in the run.
@@ -146,6 +156,7 @@ export class Processor<AC, OC, JC, S extends string = string> {
         store: this.#options.store,
         status: this.#options.status,
         signal: options.signal,
+        schedules,
         clock,
         random: this.#options.random ?? Math.random,
         graceMs: this.#options.graceMs ?? 5_000,
@@ -177,4 +188,19 @@ function checkProcessorOptions(options: ProcessorOptions<unknown, unknown>): voi
   if (maxUndurable !== undefined && maxUndurable !== 'strict' && typeof maxUndurable !== 'function' && !wholeOk) {
     throw new TypeError(`${where}: maxUndurable must be a whole number from 0 up, 'strict' or a function of the concurrency, got ${renderValue(maxUndurable)}`);
   }
+}
+
+/** The schedules of an exec, checked: each made by `schedule()`, into a working state of the workflow, names unique. */
+function checkSchedules(graph: { name: string; state(name: string): { terminal: boolean } | undefined }, schedules: unknown): readonly Schedule<unknown>[] {
+  if (schedules === undefined) return [];
+  if (!Array.isArray(schedules)) throw new TypeError(`processor.exec(run, options): schedules must be a list of schedule(…) values, got ${renderValue(schedules)}`);
+  const names = new Set<string>();
+  for (const [i, value] of schedules.entries()) {
+    if (!isSchedule(value)) throw new TypeError(`processor.exec(run, options): schedules[${i}] was not made by schedule(…), got ${renderValue(value)}`);
+    const node = graph.state(value.options.state);
+    if (node === undefined) throw new RunError(`Schedule "${value.name}" adds jobs in state ${renderValue(value.options.state)}, which workflow "${graph.name}" does not declare`);
+    if (names.has(value.name)) throw new TypeError(`processor.exec(run, options): two schedules are named "${value.name}": their jobs would share keys`);
+    names.add(value.name);
+  }
+  return schedules as readonly Schedule<unknown>[];
 }

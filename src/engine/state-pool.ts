@@ -23,8 +23,13 @@ export class StatePool implements StateCounts {
   committing = 0;
   /** Finished attempts that may await durability beyond the running ones: how far the state may run ahead of the store. */
   readonly maxUndurable: number;
-  /** Jobs waiting out a retry backoff (counted as waiting). */
+  /** Jobs waiting out a retry backoff or a delay (counted as waiting). */
   delayed = 0;
+  /** A join state's jobs waiting for their children to settle, by id (counted as waiting; they hold no slot). */
+  readonly joining = new Map<string, Job<unknown>>();
+  /** Shared runs: the timer that claims again when the state's next delayed job falls due, and when. */
+  dueTimer: unknown = undefined;
+  dueAt = Infinity;
   /** No attempt starts before this time (a rate-limit pause). */
   pausedUntil = 0;
   /** The timer that pumps the state again when a pause or a rate limit ends. */
@@ -85,7 +90,15 @@ export class StatePool implements StateCounts {
   }
 
   waitingCount(): number {
-    return this.waiting.length + this.delayed;
+    return this.waiting.length + this.delayed + this.joining.size;
+  }
+
+  delayedCount(): number {
+    return this.delayed;
+  }
+
+  joiningCount(): number {
+    return this.joining.size;
   }
 
   /**

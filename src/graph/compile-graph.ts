@@ -5,6 +5,7 @@ import type { SourceLocation } from '../model/source-location.js';
 import {
   BACKOFF_OPTION_KEYS,
   HEDGE_OPTION_KEYS,
+  JOIN_OPTION_KEYS,
   RETRY_OPTION_KEYS,
   STATE_OPTION_KEYS,
   TIMEOUT_OPTION_KEYS,
@@ -55,7 +56,7 @@ function toNode(d: StateDefinition, index: number): StateNode {
   }
   // validateState reported a working state without an exec; this only tells the type checker
   if (d.exec === undefined) throw new Error(`compileGraph: state ${renderValue(d.name)} has no exec, and validation let it through`);
-  const { concurrency, recursive, timeout, retry, rateLimit, hedge } = d.options;
+  const { concurrency, recursive, timeout, retry, rateLimit, hedge, join } = d.options;
   return Object.freeze({
     name: d.name,
     index,
@@ -69,6 +70,7 @@ function toNode(d: StateDefinition, index: number): StateNode {
     ...(retry ? { retry: Object.freeze({ ...retry }) } : {}),
     ...(rateLimit ? { rateLimit } : {}),
     ...(hedge ? { hedge: Object.freeze({ ...hedge }) } : {}),
+    ...(join ? { join: Object.freeze(join === true ? {} : { ...join }) } : {}),
     ...located,
   });
 }
@@ -79,6 +81,8 @@ function edgesOf(d: StateDefinition): Edge[] {
   const edges: Edge[] = d.targets.map((to) => ({ from: d.name, to, kind: 'transition' }));
   for (const to of d.spawns) edges.push({ from: d.name, to, kind: 'spawn' });
   if (d.options.timeout) edges.push({ from: d.name, to: d.options.timeout.failState, kind: 'timeout-fail' });
+  const join = d.options.join;
+  if (typeof join === 'object' && join.failState !== undefined) edges.push({ from: d.name, to: join.failState, kind: 'join-fail' });
   return edges;
 }
 
@@ -127,6 +131,7 @@ function validateState(d: StateDefinition, declared: ReadonlySet<string>): strin
   const backoffShape = retryShape === undefined ? optionProblem(where, 'retry.backoff', retry?.backoff, optional(BACKOFF_SHAPE)) : undefined;
   problems.push(...found(retryShape, backoffShape));
   if (retryShape === undefined && backoffShape === undefined && retry !== undefined) problems.push(...validateRetry(where, d.targets, retry));
+  problems.push(...validateJoin(where, d.targets, d.options.join));
   const hedgeShape = optionProblem(where, 'hedge', hedge, optional(HEDGE_SHAPE));
   problems.push(...found(hedgeShape));
   if (hedgeShape === undefined && hedge !== undefined) problems.push(...validateHedge(where, hedge));
@@ -175,6 +180,18 @@ function validateTimeout(where: string, targets: readonly string[], timeout: Tim
   ];
 }
 
+function validateJoin(where: string, targets: readonly string[], join: StateOptions<string, string>['join']): string[] {
+  if (join === undefined || typeof join === 'boolean') return [];
+  if (join === null || typeof join !== 'object') return [`${where}: join must be true, false or { failState }, got ${renderValue(join)}`];
+  const failState = join.failState;
+  return [
+    ...unknownOptionProblems(where, 'join', join, JOIN_OPTION_KEYS),
+    ...found(
+      failState === undefined || targets.includes(failState) ? undefined : `${where}: join failState ${renderValue(failState)} must be one of its .to() targets (${listed(targets)})`,
+    ),
+  ];
+}
+
 function validateHedge(where: string, hedge: HedgeOptions): string[] {
   return [
     ...unknownOptionProblems(where, 'hedge', hedge, HEDGE_OPTION_KEYS),
@@ -184,9 +201,10 @@ function validateHedge(where: string, hedge: HedgeOptions): string[] {
 
 function validateTerminal(d: StateDefinition): string[] {
   const where = `Terminal state ${renderValue(d.name)}`;
-  const { timeout, retry, hedge, rateLimit } = d.options;
+  const { timeout, retry, hedge, rateLimit, join } = d.options;
   return found(
     d.exec === undefined ? undefined : `${where} cannot have an exec`,
+    join === undefined ? undefined : `${where} cannot be a join: a job that reaches it is done`,
     timeout === undefined ? undefined : `${where} cannot have a timeout`,
     retry === undefined && hedge === undefined && rateLimit === undefined ? undefined : `${where} cannot have a retry, hedge or rate limit`,
     d.targets.length === 0 && d.spawns.length === 0 ? undefined : `${where} cannot have targets or spawns`,

@@ -87,6 +87,8 @@ export function applyTransition<JC>(own: RunInternals<JC>, readOnlyJob: Job<JC>,
   }
   if (job.failed) delete job.failed;
   job.state = record.to;
+  if (record.dueAt !== undefined) job.dueAt = record.dueAt;
+  else if (job.dueAt !== undefined) delete job.dueAt;
   pushHistory(job, record.to, record.at);
   if (!record.kicks || record.kicks.length === 0) return NONE;
   return addChildren(own, job, record);
@@ -96,7 +98,7 @@ function addChildren<JC>(own: RunInternals<JC>, parent: Job<JC>, record: Transit
   const children: MutableJob<JC>[] = [];
   for (const kick of record.kicks ?? []) {
     if (own.jobs.has(kick.id)) continue; // replaying a record whose children were already checkpointed
-    const child = newJob(kick.id, kick.state, kick.jc, parent.id, kick.key, record.at, kick.priority);
+    const child = newJob(kick.id, kick.state, kick.jc, parent.id, kick.key, record.at, kick.priority, kick);
     own.jobs.set(kick.id, child);
     noteKickedJob(own, child);
     children.push(child);

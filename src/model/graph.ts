@@ -1,7 +1,7 @@
 import type { ExecFn } from './transition.js';
 import type { SourceLocation } from './source-location.js';
 import type { RateLimiter } from './rate-limiter.js';
-import type { HedgeOptions, RetryOptions, TimeoutOptions } from './state-options.js';
+import type { HedgeOptions, JoinOptions, RetryOptions, TimeoutOptions } from './state-options.js';
 
 /**
  * A state of a compiled workflow graph: a {@link TerminalStateNode}, where a job's walk ends, or a
@@ -55,6 +55,8 @@ export interface TerminalStateNode {
   readonly rateLimit?: never;
   /** None. */
   readonly hedge?: never;
+  /** None. */
+  readonly join?: never;
 }
 
 /**
@@ -95,6 +97,8 @@ export interface WorkingStateNode<AC = unknown, OC = unknown, JC = unknown> {
   readonly rateLimit?: RateLimiter;
   /** Hedging of slow attempts, if any. */
   readonly hedge?: HedgeOptions;
+  /** Set when the state is a join: a job waits here until its children have settled (`{}` for `join: true`). */
+  readonly join?: JoinOptions;
 }
 
 /**
@@ -107,10 +111,10 @@ export interface WorkingStateNode<AC = unknown, OC = unknown, JC = unknown> {
  * ```
  * @public
  */
-export type EdgeKind = 'transition' | 'spawn' | 'timeout-fail';
+export type EdgeKind = 'transition' | 'spawn' | 'timeout-fail' | 'join-fail';
 
 /**
- * An edge of a compiled workflow graph.
+ * An edge of a compiled workflow graph. (`join-fail`: where a join state sends a job whose child failed.)
  *
  * @example
  * ```ts

@@ -40,8 +40,15 @@ export interface Job<JC, S extends string = string> {
   readonly jc: JC;
   /** The id of the job whose exec kicked this one. */
   readonly parentId?: string;
-  /** The de-duplication key it was added or kicked with: no other job of the run has it. */
+  /**
+   * The de-duplication key it was added or kicked with: no other job of the run has it — or, with
+   * `keyScope: 'unsettled'`, no other job that has not settled yet.
+   */
   readonly key?: string;
+  /** `'unsettled'` when its key is free again once this job settles (see {@link KeyScope}); absent for a key held for the run's life. */
+  readonly keyScope?: 'unsettled';
+  /** Its exec does not start before this time (epoch ms): it was moved, kicked or added with a `delayMs`. */
+  readonly dueAt?: number;
   /** Higher runs first within a state; absent means 0. */
   readonly priority?: number;
   /** The recorded errors, by the state they happened in, oldest first: the last 20 per state (the store's log keeps all). */
@@ -61,9 +68,25 @@ export interface MutableJob<JC> {
   jc: JC;
   readonly parentId?: string;
   readonly key?: string;
+  readonly keyScope?: 'unsettled';
+  dueAt?: number;
   readonly priority?: number;
   errors: Record<string, string[]>;
   history: HistoryEntry[];
   updatedAt: number;
   failed?: boolean;
 }
+
+/**
+ * How long a job's de-duplication key is held: `'run'`, for the run's whole life (a crawl names
+ * each URL once and never fetches it twice); `'unsettled'`, only while a job with it has not
+ * settled (reached a terminal state or been marked failed), so recurring work with the same key
+ * runs again once the previous one finished, never twice at once.
+ *
+ * @example
+ * ```ts
+ * run.add({ account: 42 }, 'sync', { key: 'sync:42', keyScope: 'unsettled' });
+ * ```
+ * @public
+ */
+export type KeyScope = 'run' | 'unsettled';

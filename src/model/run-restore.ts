@@ -80,7 +80,7 @@ export class RunRestore<OC, JC> {
   #shape(job: Job<JC>): MutableJob<JC> {
     const errors = job.errors && !isEmpty(job.errors) ? (job.errors as Record<string, string[]>) : NO_ERRORS;
     const history = Array.isArray(job.history) ? this.#shared(job.history as HistoryEntry[]) : [];
-    const out: MutableJob<JC> = shapedJob(job.id, job.state, job.jc, job.parentId, job.key, errors, history, job.updatedAt ?? 0, job.priority);
+    const out: MutableJob<JC> = shapedJob(job.id, job.state, job.jc, job.parentId, job.key, errors, history, job.updatedAt ?? 0, job.priority, job);
     if (job.failed) out.failed = true;
     return out;
   }

@@ -1,4 +1,4 @@
-import type { HistoryEntry, Job, MutableJob } from './job.js';
+import type { HistoryEntry, Job, KeyScope, MutableJob } from './job.js';
 import { jsonProblem } from './json-value.js';
 import { renderValue } from './render-value.js';
 import { RunError } from './run-error.js';
@@ -26,9 +26,19 @@ export interface AddOptions {
   readonly key?: string;
   /** Higher runs first within a state, first-in-first-out among equals. @defaultValue 0 */
   readonly priority?: number;
+  /**
+   * How long the key is held: for the run's life (`'run'`), or only until the job settles
+   * (`'unsettled'`): then adding or kicking the same key again makes a new job. @defaultValue 'run'
+   */
+  readonly keyScope?: KeyScope;
+  /**
+   * The job waits in its state at least this long before its exec runs, holding no slot; the due
+   * time is stored, so a restart honours it. Minimum: 0. @defaultValue 0
+   */
+  readonly delayMs?: number;
 }
 
-const ADD_OPTION_KEYS = optionKeys<AddOptions>({ id: true, key: true, priority: true });
+const ADD_OPTION_KEYS = optionKeys<AddOptions>({ id: true, key: true, priority: true, keyScope: true, delayMs: true });
 
 /** What the model and the engine keep about a run beyond its jobs (stores see snapshots and records only). */
 export interface RunInternals<JC> {
@@ -36,8 +46,10 @@ export interface RunInternals<JC> {
   nextId: number;
   /** How many children each parent has kicked, for ids unique across the whole run (derived from the jobs on load). */
   readonly kickCounts: Map<string, number>;
-  /** Keys of the run's jobs, for de-duplication (derived from the jobs on load). */
+  /** Keys of the run's jobs, for de-duplication (derived from the jobs on load): 'unsettled'-scoped keys only while their job has not settled. */
   readonly kickKeys: Set<string>;
+  /** How many jobs have an 'unsettled'-scoped key (none: the keys need no recount when the run is bound). */
+  scopedKeys: number;
   /** The states this run may hold, once it is bound to a workflow (made by it, loaded for it or executed by it). */
   states: ReadonlySet<string> | undefined;
   /** The workflow it is bound to, for messages. */
@@ -51,6 +63,8 @@ export interface RunInternals<JC> {
   saved: boolean;
   /** True while a processor runs the run. */
   busy: boolean;
+  /** The time `run.add` stamps (and counts a delay from): the clock of the processor that last ran the run, else Date.now. */
+  now: () => number;
   /** Called for every job added while a processor runs the run. */
   onAdd: ((job: Job<JC>, record: AddRecord<JC>) => void) | undefined;
 }
@@ -95,11 +109,13 @@ export class Run<OC, JC, S extends string = string> {
       nextId: 0,
       kickCounts: new Map(),
       kickKeys: new Set(),
+      scopedKeys: 0,
       states: undefined,
       workflow: undefined,
       unsaved: [],
       saved: false,
       busy: false,
+      now: Date.now,
       onAdd: undefined,
     });
   }
@@ -140,11 +156,18 @@ export class Run<OC, JC, S extends string = string> {
     if (key !== undefined && own.kickKeys.has(key)) throw new RunError(`Run "${this.name}": the key ${renderValue(key)} was already used by another job`);
     const priority = options.priority;
     if (priority !== undefined && !Number.isFinite(priority)) throw new RunError(`Run "${this.name}": a priority must be a finite number, got ${renderValue(priority)}`);
+    const keyScope = options.keyScope;
+    if (keyScope !== undefined && keyScope !== 'run' && keyScope !== 'unsettled') throw new RunError(`Run "${this.name}": keyScope must be 'run' or 'unsettled', got ${renderValue(keyScope)}`);
+    const delayMs = options.delayMs;
+    if (delayMs !== undefined && !(typeof delayMs === 'number' && delayMs >= 0 && delayMs < Infinity)) throw new RunError(`Run "${this.name}": delayMs must be a number of milliseconds >= 0, got ${renderValue(delayMs)}`);
     // The id is taken last: a refused add changes nothing, not even the next default id.
     const id = options.id ?? nextFreeId(own);
-    const job = newJob<JC>(id, state, jc, undefined, key, Date.now(), priority);
+    const at = own.now();
+    const extras = { keyScope: keyScope === 'unsettled' && key !== undefined ? keyScope : undefined, dueAt: delayMs !== undefined && delayMs > 0 ? at + delayMs : undefined } as const;
+    const job = newJob<JC>(id, state, jc, undefined, key, at, priority, extras);
     own.jobs.set(id, job);
     if (key !== undefined) own.kickKeys.add(key);
+    if (job.keyScope !== undefined) own.scopedKeys++;
     // A copy: a redrive before the store sees the add must not change what the add recorded.
     const record: AddRecord<JC> = { type: 'add', job: { ...job }, ...(options.id === undefined ? { nextId: own.nextId } : {}) };
     if (own.onAdd) own.onAdd(job, record);
@@ -167,8 +190,15 @@ export function newJob<JC>(
   key: string | undefined,
   at: number,
   priority?: number,
+  extras?: JobExtras,
 ): MutableJob<JC> {
-  return shapedJob(id, state, jc, parentId, key, NO_ERRORS, [{ state, at }], at, priority);
+  return shapedJob(id, state, jc, parentId, key, NO_ERRORS, [{ state, at }], at, priority, extras);
+}
+
+/** The fields few jobs have, set only on those that do (each costs memory on a million jobs). */
+export interface JobExtras {
+  readonly dueAt?: number | undefined;
+  readonly keyScope?: 'unsettled' | undefined;
 }
 
 /**
@@ -185,10 +215,13 @@ export function shapedJob<JC>(
   history: HistoryEntry[],
   updatedAt: number,
   priority: number | undefined,
+  extras?: JobExtras,
 ): MutableJob<JC> {
   const job = plainJob(id, state, jc, parentId, key, errors, history, updatedAt);
   // Only jobs that have one carry a priority: most runs use none, and each field costs memory.
   if (priority !== undefined && priority !== 0) (job as { priority?: number }).priority = priority;
+  if (extras?.keyScope !== undefined && key !== undefined) (job as { keyScope?: 'unsettled' }).keyScope = extras.keyScope;
+  if (extras?.dueAt !== undefined) job.dueAt = extras.dueAt;
   return job;
 }
 
@@ -215,6 +248,7 @@ function plainJob<JC>(
 /** Records what a job means for kick ids and keys: its key is taken, its parent has kicked at least this many. */
 export function noteKickedJob<JC>(own: RunInternals<JC>, job: Job<JC>): void {
   if (job.key !== undefined) own.kickKeys.add(job.key);
+  if (job.keyScope !== undefined) own.scopedKeys++;
   if (job.parentId === undefined) return;
   const prefix = `${job.parentId}->`;
   if (!job.id.startsWith(prefix)) return;
@@ -277,5 +311,18 @@ export function bindRun<OC, JC, S extends string>(run: Run<OC, JC>, workflow: Wo
   if (unknown.length > 0) throw new UnknownStatesError(workflow.name, run.name, unknown, workflow.states);
   own.states = known;
   own.workflow = workflow;
+  const graph = (workflow as { graph?: { state(name: string): { terminal: boolean } | undefined } }).graph;
+  if (graph !== undefined) recountKeys(own, (job) => job.failed === true || graph.state(job.state)?.terminal === true);
   return run as Run<OC, JC, S>;
+}
+
+/**
+ * Recomputes the keys a run holds: every key held for the run's life, and each 'unsettled'-scoped
+ * key of a job that has not settled. Costs nothing when no job has a scoped key.
+ */
+export function recountKeys<JC>(own: RunInternals<JC>, settled: (job: Job<JC>) => boolean): void {
+  if (own.scopedKeys === 0) return;
+  const held = new Set<string>();
+  for (const job of own.jobs.values()) if (job.key !== undefined && (job.keyScope === undefined || !settled(job))) held.add(job.key);
+  for (const key of own.kickKeys) if (!held.has(key)) own.kickKeys.delete(key);
 }

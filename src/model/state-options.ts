@@ -104,6 +104,26 @@ export interface HedgeOptions {
 export const HEDGE_OPTION_KEYS = optionKeys<HedgeOptions>({ afterMs: true, max: true });
 
 /**
+ * A join: a job entering the state waits there, holding no slot, until every child it has kicked
+ * has settled (reached a terminal state, or been marked failed); then its exec runs once with
+ * `children`. `failState` routes it at once to one of the state's `.to(...)` targets when a child
+ * fails, without running the exec; without it a failed child is a settled child (`failed: true`).
+ *
+ * @example
+ * ```ts
+ * .state('merge', { join: { failState: 'partial' } }).to('done', 'partial')
+ * ```
+ * @public
+ */
+export interface JoinOptions<F extends string = string> {
+  /** Where the job goes as soon as one of its children fails; one of the state's `.to(...)` targets. */
+  readonly failState?: F;
+}
+
+/** The keys of {@link JoinOptions}, for the unknown-option check (the compiler keeps it in step). */
+export const JOIN_OPTION_KEYS = optionKeys<JoinOptions>({ failState: true });
+
+/**
  * How a state runs its jobs.
  *
  * @example
@@ -129,6 +149,12 @@ export interface StateOptions<F extends string = never, R extends string = never
   /** Start another attempt when one is slow; the first to finish wins. */
   readonly hedge?: HedgeOptions;
   /**
+   * Wait here until every child the job kicked has settled, then run the exec once with them
+   * (`children`, in kick order); `{ failState }` leaves for that target as soon as a child fails.
+   * A job with no children runs at once. @defaultValue false
+   */
+  readonly join?: boolean | JoinOptions<F>;
+  /**
    * Says that this state's kicks may lead back to it on purpose: a tree walk, or a crawl bounded by
    * kick keys. `jorb lint` then does not report the spawn cycle through this state.
    * @defaultValue false
@@ -137,4 +163,4 @@ export interface StateOptions<F extends string = never, R extends string = never
 }
 
 /** The keys of {@link StateOptions}, for the unknown-option check (the compiler keeps it in step). */
-export const STATE_OPTION_KEYS = optionKeys<StateOptions>({ concurrency: true, timeout: true, retry: true, rateLimit: true, hedge: true, recursive: true });
+export const STATE_OPTION_KEYS = optionKeys<StateOptions>({ concurrency: true, timeout: true, retry: true, rateLimit: true, hedge: true, recursive: true, join: true });

@@ -20,6 +20,10 @@ export interface KickRecord<JC> {
   readonly key?: string;
   /** Its priority, if the kick had one. */
   readonly priority?: number;
+  /** `'unsettled'` when its key is held only until it settles. */
+  readonly keyScope?: 'unsettled';
+  /** When its exec may start (epoch ms), if the kick had a delay. */
+  readonly dueAt?: number;
 }
 
 /**
@@ -51,6 +55,8 @@ export interface TransitionRecord<JC> {
   readonly failed?: true;
   /** Children it kicked. */
   readonly kicks?: readonly KickRecord<JC>[];
+  /** When its exec in `to` may start (epoch ms), if the transition had a delay. */
+  readonly dueAt?: number;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Job } from './job.js';
+import type { Job, KeyScope } from './job.js';
 
 /**
  * A child job requested by an exec: it starts in `state` with job context `jc`.
@@ -20,8 +20,18 @@ export interface Kick<JC, K extends string = string> {
   readonly jc: JC;
   /** Run-wide de-duplication key: a second kick with the same key is dropped. */
   readonly key?: string | undefined;
+  /**
+   * How long the key is held: for the run's life (`'run'`), or only until the job with it settles
+   * (`'unsettled'`), so that the same key may be kicked again later. @defaultValue 'run'
+   */
+  readonly keyScope?: KeyScope | undefined;
   /** Higher runs first within its state. @defaultValue 0 */
   readonly priority?: number | undefined;
+  /**
+   * The child waits in its state at least this long before its exec runs, holding no slot; the due
+   * time is stored, so a restart honours it. Minimum: 0. @defaultValue 0
+   */
+  readonly delayMs?: number | undefined;
 }
 
 /**
@@ -43,6 +53,37 @@ export interface Transition<JC, T extends string = string, K extends string = st
   readonly kicks?: readonly Kick<JC, K>[] | undefined;
   /** An error to record in `job.errors[state]` while moving on. */
   readonly error?: string | Error | undefined;
+  /**
+   * The job waits in its next state at least this long before that state's exec runs, holding no
+   * slot (counted as waiting, shown as delayed); the due time is stored, so a restart honours it
+   * and a job that fell due while the process was down runs at once. Minimum: 0. @defaultValue 0
+   */
+  readonly delayMs?: number | undefined;
+}
+
+/**
+ * A child as a join state's exec sees it: settled (in a terminal state, or marked failed), with
+ * its final job context and its errors. `state` is typed `string`: a child may settle in a state
+ * declared after the join, which the builder has not seen there; narrow it with `S` where you know.
+ *
+ * @example
+ * ```ts
+ * .state('merge', { join: true }).to('done')
+ *   .exec(({ jc, children }) => ({ state: 'done', jc: { ...jc, rows: children.map((c) => c.jc.rows ?? 0) } }))
+ * ```
+ * @public
+ */
+export interface ChildResult<JC, S extends string = string> {
+  /** The child's id, `${parentId}->${n}`. */
+  readonly id: string;
+  /** The state it settled in. */
+  readonly state: S;
+  /** Its job context when it settled. */
+  readonly jc: JC;
+  /** True when it stopped in a non-terminal state because its exec failed. */
+  readonly failed: boolean;
+  /** Its recorded errors, by the state they happened in. */
+  readonly errors: Readonly<Record<string, readonly string[]>>;
 }
 
 /**
@@ -50,7 +91,7 @@ export interface Transition<JC, T extends string = string, K extends string = st
  *
  * @example
  * ```ts
- * .exec(async ({ ac, oc, jc, job, signal, attempt, kick }) => ({ state: 'done', jc }))
+ * .exec(async ({ ac, oc, jc, job, signal, attempt, kick, children }) => ({ state: 'done', jc }))
  * ```
  * @public
  */
@@ -71,6 +112,11 @@ export interface ExecArgs<AC, OC, JC, K extends string = string> {
    * (a loop, a redrive) starts at 1 again.
    */
   readonly attempt: number;
+  /**
+   * In a state declared `{ join: true }`: every child this job kicked, settled, in kick order.
+   * Elsewhere: empty.
+   */
+  readonly children: readonly ChildResult<JC>[];
   /**
    * Returns the kick it is given, typed as a kick into one of this state's `.spawns(...)` targets:
    * for kicks collected in a loop, which TypeScript would otherwise type by what is pushed

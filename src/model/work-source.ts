@@ -1,4 +1,5 @@
 import type { Job } from './job.js';
+import type { JoinOptions } from './state-options.js';
 import type { StoreRecord } from './store-record.js';
 
 /**
@@ -16,6 +17,11 @@ export interface WorkState {
   readonly terminal: boolean;
   /** How many of its attempts may run at once across all processes (0 for a terminal state). */
   readonly concurrency: number;
+  /**
+   * Set for a join state: a job there may be claimed only once every child it kicked has settled,
+   * or, with a `failState`, as soon as one of them failed.
+   */
+  readonly join?: JoinOptions;
 }
 
 /**
@@ -55,6 +61,10 @@ export interface Claimed<JC> {
   readonly kickCounts: ReadonlyMap<string, number>;
   /** The slots of the state this process holds now: at most this many of its attempts may run at once. */
   readonly slots: number;
+  /** A join state's claimed jobs' children (settled, in kick order), by parent id. */
+  readonly children?: ReadonlyMap<string, readonly Job<JC>[]>;
+  /** When the state's next delayed job falls due (epoch ms), if one waits there unclaimed: claim again then. */
+  readonly nextDueAt?: number;
   /**
    * How many slots this process should hold: its part of the state's concurrency among the
    * processes that want it now. When `slots` is above it, the process starts no attempt until its
@@ -73,8 +83,11 @@ export interface Claimed<JC> {
  * @public
  */
 export interface CommitChoices {
-  /** Called once per job the batch leaves unsettled: true keeps it claimed by this process (it runs here next). */
-  keep(id: string, state: string): boolean;
+  /**
+   * Called once per job the batch leaves unsettled: true keeps it claimed by this process (it runs
+   * here next). `dueAt`: the job waits until then (a delay) before its exec may start.
+   */
+  keep(id: string, state: string, dueAt: number | undefined): boolean;
   /** A job the batch adds or kicks that the run already held (another process added it, or its key was taken): it is not this process's. */
   existed(id: string): void;
 }
@@ -111,6 +124,11 @@ export interface WorkSource<JC> {
   permits(state: string, want: number, perSecond: number, burst: number): Promise<{ readonly granted: number; readonly waitMs: number }>;
   /** Whether any job of the run, in any process, still needs work. */
   unsettled(): Promise<boolean>;
+  /**
+   * The run's jobs whose key starts with `prefix` (a schedule's jobs): how many there are, and the
+   * one with the greatest key (keys of a schedule sort by tick) and whether it has settled.
+   */
+  keyed(prefix: string): Promise<{ readonly count: number; readonly last?: { readonly key: string; readonly settled: boolean } }>;
   /** Calls `listener` when another process may have made work available (or settled the last job); returns the unsubscribe. */
   onWake(listener: () => void): () => void;
   /** Calls `listener` on every heartbeat (about once a second): a chance to rebalance slots. */

@@ -13,8 +13,12 @@ export interface StateStatus {
   readonly state: string;
   /** Whether the state is terminal. */
   readonly terminal: boolean;
-  /** Jobs waiting for a slot. */
+  /** Jobs waiting for a slot, a due time or their children (the two below included). */
   readonly waiting: number;
+  /** Of those waiting: jobs waiting out a delay (`delayMs`) or a retry backoff. Absent means 0. */
+  readonly delayed?: number;
+  /** Of those waiting: jobs in a join state waiting for their children to settle. Absent means 0. */
+  readonly joining?: number;
   /** Jobs whose exec is running: never more than the state's concurrency. */
   readonly executing: number;
   /** Jobs whose exec finished and whose transition is being stored (always 0 without a store). */

@@ -6,6 +6,8 @@ export interface StateCounts {
   readonly name: string;
   readonly terminal: boolean;
   waitingCount(): number;
+  delayedCount(): number;
+  joiningCount(): number;
   executing: number;
   committing: number;
   completed: number;
@@ -54,6 +56,8 @@ export class StatusTracker {
       state: s.name,
       terminal: s.terminal,
       waiting: s.waitingCount(),
+      delayed: s.delayedCount(),
+      joining: s.joiningCount(),
       executing: s.executing,
       committing: s.committing,
       completed: s.completed,
@@ -65,6 +69,6 @@ export class StatusTracker {
 function sameStatuses(a: readonly StateStatus[], b: readonly StateStatus[]): boolean {
   return a.every((s, i) => {
     const t = b[i];
-    return t !== undefined && s.waiting === t.waiting && s.executing === t.executing && s.committing === t.committing && s.completed === t.completed && s.failed === t.failed;
+    return t !== undefined && s.waiting === t.waiting && s.delayed === t.delayed && s.joining === t.joining && s.executing === t.executing && s.committing === t.committing && s.completed === t.completed && s.failed === t.failed;
   });
 }

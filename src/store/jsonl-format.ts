@@ -82,6 +82,8 @@ export function encodeJob(job: Job<unknown>): string {
   if (job.parentId !== undefined) line += `,"parentId":${JSON.stringify(job.parentId)}`;
   if (job.key !== undefined) line += `,"key":${JSON.stringify(job.key)}`;
   if (job.priority !== undefined) line += `,"priority":${job.priority}`;
+  if (job.keyScope !== undefined) line += `,"keyScope":${JSON.stringify(job.keyScope)}`;
+  if (job.dueAt !== undefined) line += `,"dueAt":${job.dueAt}`;
   const errors = isEmpty(job.errors) ? '{}' : stableStringify(job.errors);
   line += `,"jc":${stableStringify(job.jc)},"errors":${errors},"updatedAt":${job.updatedAt},"history":${encodeHistory(job.history)}}\n`;
   return line;
@@ -105,7 +107,7 @@ function isEmpty(object: object): boolean {
 
 /** One record as one line: `seq` first, then the record's own keys in the engine's order. */
 export function encodeRecord(seq: number, record: StoreRecord<unknown>): string {
-  if (record.type === 'transition' && record.error === undefined && record.failed === undefined && record.kicks === undefined && Number.isFinite(record.at)) {
+  if (record.type === 'transition' && record.error === undefined && record.failed === undefined && record.kicks === undefined && record.dueAt === undefined && Number.isFinite(record.at)) {
     // The common case, spelled out: the same bytes as below, at a third of the cost.
     const jc = JSON.stringify(record.jc) as string | undefined;
     if (jc !== undefined) return `{"seq":${seq},"type":"transition","id":${JSON.stringify(record.id)},"from":${JSON.stringify(record.from)},"to":${JSON.stringify(record.to)},"jc":${jc},"at":${record.at}}\n`;
@@ -114,11 +116,11 @@ export function encodeRecord(seq: number, record: StoreRecord<unknown>): string 
 }
 
 const HEADER_KEYS = new Set(['format', 'version', 'name', 'oc', 'nextId', 'seq']);
-const JOB_KEYS = new Set(['id', 'state', 'failed', 'parentId', 'key', 'priority', 'jc', 'errors', 'updatedAt', 'history']);
-const TRANSITION_KEYS = new Set(['seq', 'type', 'id', 'from', 'to', 'jc', 'at', 'error', 'failed', 'kicks']);
+const JOB_KEYS = new Set(['id', 'state', 'failed', 'parentId', 'key', 'priority', 'keyScope', 'dueAt', 'jc', 'errors', 'updatedAt', 'history']);
+const TRANSITION_KEYS = new Set(['seq', 'type', 'id', 'from', 'to', 'jc', 'at', 'error', 'failed', 'kicks', 'dueAt']);
 const ADD_KEYS = new Set(['seq', 'type', 'job', 'nextId']);
 const MOVE_KEYS = new Set(['seq', 'type', 'id', 'from', 'to', 'at', 'note', 'keepFailed']);
-const KICK_KEYS = new Set(['id', 'state', 'jc', 'key', 'priority']);
+const KICK_KEYS = new Set(['id', 'state', 'jc', 'key', 'priority', 'keyScope', 'dueAt']);
 const HISTORY_KEYS = new Set(['state', 'at', 'note']);
 
 /** Why a parsed value is not a header, or undefined when it is one. */
@@ -167,7 +169,11 @@ function isPlainJob(value: unknown): boolean {
         if (typeof field !== 'boolean') return false;
         break;
       case 'priority':
+      case 'dueAt':
         if (typeof field !== 'number' || !Number.isFinite(field)) return false;
+        break;
+      case 'keyScope':
+        if (field !== 'unsettled') return false;
         break;
       case 'updatedAt':
         if (typeof field !== 'number') return false;
@@ -208,6 +214,8 @@ function describeJobProblem(value: unknown): string | undefined {
   }
   if ('failed' in value && typeof value['failed'] !== 'boolean') return `${where}"failed" must be true or false, got ${renderValue(value['failed'])}`;
   if ('priority' in value && (typeof value['priority'] !== 'number' || !Number.isFinite(value['priority']))) return `${where}"priority" must be a number, got ${renderValue(value['priority'])}`;
+  if ('dueAt' in value && (typeof value['dueAt'] !== 'number' || !Number.isFinite(value['dueAt']))) return `${where}"dueAt" must be a time in epoch milliseconds, got ${renderValue(value['dueAt'])}`;
+  if ('keyScope' in value && value['keyScope'] !== 'unsettled') return `${where}"keyScope" must be "unsettled" when present, got ${renderValue(value['keyScope'])}`;
   if ('updatedAt' in value && typeof value['updatedAt'] !== 'number') return `${where}"updatedAt" must be a number, got ${renderValue(value['updatedAt'])}`;
   if ('errors' in value && !isErrorMap(value['errors'])) return `${where}"errors" must map state names to lists of strings`;
   if ('history' in value) return historyProblem(value['history'], where);
@@ -277,6 +285,7 @@ function describeRecordProblem(value: unknown): string | undefined {
   if (typeof value['at'] !== 'number') return `"at" must be a number, got ${renderValue(value['at'])}`;
   if ('error' in value && typeof value['error'] !== 'string') return `"error" must be a string, got ${renderValue(value['error'])}`;
   if ('failed' in value && value['failed'] !== true) return `"failed" must be true when present, got ${renderValue(value['failed'])}`;
+  if ('dueAt' in value && (typeof value['dueAt'] !== 'number' || !Number.isFinite(value['dueAt']))) return `"dueAt" must be a time in epoch milliseconds, got ${renderValue(value['dueAt'])}`;
   if ('kicks' in value) return kicksProblem(value['kicks']);
   return undefined;
 }
@@ -288,6 +297,8 @@ function kicksProblem(kicks: unknown): string | undefined {
     if (!isObject(kick) || typeof kick['id'] !== 'string' || typeof kick['state'] !== 'string' || !('jc' in kick)) return `kicks[${i}] needs a string "id", a string "state" and a "jc"`;
     const unknown = unknownKey(kick, KICK_KEYS);
     if (unknown !== undefined) return `kicks[${i}] has an unknown field ${renderValue(unknown)}`;
+    if ('dueAt' in kick && (typeof kick['dueAt'] !== 'number' || !Number.isFinite(kick['dueAt']))) return `kicks[${i}] "dueAt" must be a time in epoch milliseconds, got ${renderValue(kick['dueAt'])}`;
+    if ('keyScope' in kick && kick['keyScope'] !== 'unsettled') return `kicks[${i}] "keyScope" must be "unsettled" when present, got ${renderValue(kick['keyScope'])}`;
   }
   return undefined;
 }

@@ -4,7 +4,7 @@ import type { StoreRecord } from '../model/store-record.js';
  * Checked log records in a form that crosses to another thread cheaply: a structured clone of a
  * million parsed records costs the receiving thread more than parsing them itself, but numbers in
  * typed arrays (transferred, not copied), state names as places in a table and every job context
- * in one JSON text cost it a tenth of that. A plain transition (no error, failed mark or kicks)
+ * in one JSON text cost it a tenth of that. A plain transition (no error, failed mark, kicks or due time)
  * goes in that form when its job context survives JSON.stringify and JSON.parse as it is (all but
  * -0 and numbers too big for a double do, see survivesJson); any other record goes as its line,
  * which the receiver parses again.
@@ -61,7 +61,7 @@ export class RecordPacker {
     this.#count++;
     this.#seq[i] = record.seq;
     this.#line[i] = line;
-    const jc = record.type === 'transition' && record.error === undefined && record.failed === undefined && record.kicks === undefined ? packedJc(record.jc) : undefined;
+    const jc = record.type === 'transition' && record.error === undefined && record.failed === undefined && record.kicks === undefined && record.dueAt === undefined ? packedJc(record.jc) : undefined;
     if (jc !== undefined && record.type === 'transition') {
       this.#plain[i] = 1;
       this.#at[i] = record.at;

@@ -2,6 +2,7 @@ import type { ProcessorExecResult } from '../engine/processor-exec-result.js';
 import { Processor, type ProcessorOptions } from '../engine/processor.js';
 import type { Run } from '../model/run.js';
 import type { Workflow } from '../model/workflow.js';
+import type { Schedule } from '../schedule/schedule.js';
 import { FakeClock } from './fake-clock.js';
 
 /**
@@ -18,6 +19,8 @@ export interface RunWithFakeClockOptions<OC, JC> extends Omit<ProcessorOptions<O
   readonly clock?: FakeClock;
   /** Give up (and throw) when this much fake time has passed. @defaultValue one day */
   readonly maxMs?: number;
+  /** Schedules to run on the fake clock (see `ProcessorExecOptions.schedules`); give each a `limit`, or the run never completes. */
+  readonly schedules?: readonly Schedule<JC, string>[];
 }
 
 /**
@@ -57,10 +60,10 @@ export async function runWithFakeClock<AC, OC, JC, S extends string>(
   run: Run<OC, JC>,
   options: RunWithFakeClockOptions<OC, JC> = {},
 ): Promise<FakeClockRun> {
-  const { clock = new FakeClock(), maxMs = 24 * 3600_000, ...processorOptions } = options;
+  const { clock = new FakeClock(), maxMs = 24 * 3600_000, schedules, ...processorOptions } = options;
   const start = clock.now();
   let settled = false;
-  const execution = new Processor(workflow, ac, { ...processorOptions, clock }).exec(run).finally(() => (settled = true));
+  const execution = new Processor(workflow, ac, { ...processorOptions, clock }).exec(run, schedules === undefined ? {} : { schedules: schedules as readonly Schedule<JC, S>[] }).finally(() => (settled = true));
   while (!settled) {
     const next = clock.nextAt;
     if (next === undefined) {
