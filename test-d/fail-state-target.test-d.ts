@@ -63,5 +63,5 @@ crawl.state('a', sharedTimed).to('b', 'failed').exec(({ jc }) => ({ state: 'b', 
 const loose = { timeout: { ms: 5, failState: 'failed' as string } };
 expectError(crawl.state('a', loose).to('b', 'failed').exec(({ jc }) => ({ state: 'b', jc })));
 expectType<
-  TypeMessage<"The timeout failState or retry then-state of state 'a' is typed only as string: write the options inline, or type them StateOptions<'the-fail-state', 'the-then-state'>">
+  TypeMessage<"The timeout failState, retry then-state or join failState of state 'a' is typed only as string: write the options inline, or type them StateOptions<'the-fail-state', 'the-then-state'>">
 >({} as PolicyStatesAreTargets<'a', string, 'b'>);
