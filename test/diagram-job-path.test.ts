@@ -11,7 +11,7 @@ import { useTempDir } from './support/temp-dir.js';
 const tempDir = useTempDir();
 
 describe('jorb diagram --job', () => {
-  it('draws a job\'s visits with their start times and durations, and the children it kicked from the visit that kicked them', async () => {
+  it('draws a job\'s visits with their start times and durations, the children it kicked from the visit that kicked them, and the join that waited for them', async () => {
     const file = join(tempDir(), 'paths.jsonl');
     const store = new JsonlStore<object, JC>(file, { fsync: false });
     await store.load();
@@ -26,12 +26,15 @@ describe('jorb diagram --job', () => {
     expect(mermaid.stderr).toBe('');
     expect(mermaid.stdout).toContain('title: "job p"');
     expect(mermaid.stdout).toMatch(/v0\["plan<br>2026-12-01T12#58;00#58;00\.000Z<br>1\.5s"\]/);
-    expect(mermaid.stdout).toMatch(/v1\["check<br>2026-12-01T12#58;00#58;01\.500Z<br>250ms"\]/);
-    expect(mermaid.stdout).toMatch(/v2\["done<br>2026-12-01T12#58;00#58;01\.750Z<br>here now"\]/);
+    // The join waited 40 ms for the children, then its exec took 250 ms.
+    expect(mermaid.stdout).toMatch(/v1\["check \(join\)<br>2026-12-01T12#58;00#58;01\.500Z<br>290ms"\]/);
+    expect(mermaid.stdout).toMatch(/v2\["done<br>2026-12-01T12#58;00#58;01\.790Z<br>here now"\]/);
     expect(mermaid.stdout).toContain('v0 --> v1');
     expect(mermaid.stdout).toContain('c0["p-#gt;0<br>done"]');
     expect(mermaid.stdout).toContain('v0 -.->|"kicked"| c0');
     expect(mermaid.stdout).toContain('v0 -.->|"kicked"| c1');
+    expect(mermaid.stdout).toContain('c0 -.->|"joined"| v1');
+    expect(mermaid.stdout).toContain('c1 -.->|"joined"| v1');
 
     const dot = await jorb('diagram', 'test/fixtures/job-path-workflow.ts#wf', '--run', file, '--job', 'p->1', '--format', 'dot');
     expect(dot.stdout).toMatch(/^digraph "job p->1" \{/);

@@ -21,6 +21,7 @@ export function jobPathToDot(path: JobPath): string {
   path.children.forEach((child, i) => {
     lines.push(`  c${i} [label=${dotLabel([child.id, `${child.state}${child.failed ? ' (failed)' : ''}`])}, style=rounded];`);
     if (child.fromVisit !== undefined) lines.push(`  v${child.fromVisit} -> c${i} [style=dashed, label="kicked"];`);
+    if (child.joinedBy !== undefined) lines.push(`  c${i} -> v${child.joinedBy} [style=dashed, label="joined"];`);
   });
   lines.push('}');
   return `${lines.join('\n')}\n`;

@@ -22,15 +22,17 @@ export function jobPathToMermaid(path: JobPath): string {
   path.children.forEach((child, i) => {
     lines.push(`  c${i}[${mermaidLabel([child.id, `${child.state}${child.failed ? ' (failed)' : ''}`])}]`);
     if (child.fromVisit !== undefined) lines.push(`  v${child.fromVisit} -.->|"kicked"| c${i}`);
+    if (child.joinedBy !== undefined) lines.push(`  c${i} -.->|"joined"| v${child.joinedBy}`);
   });
   return `${lines.join('\n')}\n`;
 }
 
 /** A visit's label: the state, when the job entered it, how long it stayed (or that it is there now). */
 export function visitLines(visit: JobPath['visits'][number], current: JobPath | undefined): string[] {
-  const lines = [visit.state, new Date(visit.start).toISOString()];
+  const lines = [visit.join ? `${visit.state} (join)` : visit.state, new Date(visit.start).toISOString()];
   if (visit.durationMs !== undefined) lines.push(formatDuration(visit.durationMs));
   else lines.push(current?.failed ? 'here now, failed' : 'here now');
+  if (visit.dueAt !== undefined) lines.push(`delayed until ${new Date(visit.dueAt).toISOString()}`);
   if (visit.note !== undefined) lines.push(visit.note);
   return lines;
 }

@@ -10,6 +10,10 @@ export interface JobVisit {
   readonly durationMs: number | undefined;
   /** Why it was moved there, when an exec did not move it (a redrive). */
   readonly note?: string;
+  /** The state is a join: the job waited there for its children. */
+  readonly join?: true;
+  /** For the state it is in now: it waits there until this time (a delay), in epoch milliseconds. */
+  readonly dueAt?: number;
 }
 
 /** A child the job kicked, and the visit whose exec kicked it (its first history entry is that move's time). */
@@ -19,6 +23,8 @@ export interface JobChild {
   readonly failed: boolean;
   /** The index in `visits` of the visit that kicked it; undefined when that visit is older than the history kept. */
   readonly fromVisit: number | undefined;
+  /** The index in `visits` of the join visit that waited for it (a state declared `join`), when the job joined it. */
+  readonly joinedBy?: number;
 }
 
 /** One job's path through the states (the asyncjob "instance view"): `jorb diagram --run … --job <id>`. */
@@ -40,19 +46,28 @@ const KEPT_HISTORY = 20;
  * order (`<id>->0`, `<id>->1`, …), each tied to the visit whose exec kicked it. `undefined` when
  * the run has no such job.
  */
-export function jobPath(run: Run<unknown, unknown>, id: string): JobPath | undefined {
+export function jobPath(run: Run<unknown, unknown>, id: string, joinStates: ReadonlySet<string> = new Set()): JobPath | undefined {
   const job = run.jobs.get(id);
   if (job === undefined) return undefined;
-  const visits = job.history.map((entry, i) => {
+  const visits: JobVisit[] = job.history.map((entry, i) => {
     const next = job.history[i + 1];
-    return { state: entry.state, start: entry.at, durationMs: next === undefined ? undefined : next.at - entry.at, ...(entry.note === undefined ? {} : { note: entry.note }) };
+    return {
+      state: entry.state,
+      start: entry.at,
+      durationMs: next === undefined ? undefined : next.at - entry.at,
+      ...(entry.note === undefined ? {} : { note: entry.note }),
+      ...(joinStates.has(entry.state) ? { join: true as const } : {}),
+      ...(next === undefined && job.dueAt !== undefined ? { dueAt: job.dueAt } : {}),
+    };
   });
   const children: JobChild[] = [];
   for (const [n, child] of childrenOf(run, job)) {
     void n;
     const kickedAt = child.history[0]?.at;
     const ended = visits.findIndex((v) => v.durationMs !== undefined && v.start + v.durationMs === kickedAt);
-    children.push({ id: child.id, state: child.state, failed: child.failed === true, fromVisit: ended >= 0 ? ended : undefined });
+    const fromVisit = ended >= 0 ? ended : undefined;
+    const joinedBy = joinVisit(visits, fromVisit, child);
+    children.push({ id: child.id, state: child.state, failed: child.failed === true, fromVisit, ...(joinedBy === undefined ? {} : { joinedBy }) });
   }
   return { id: job.id, state: job.state, failed: job.failed === true, visits, children, truncated: job.history.length >= KEPT_HISTORY };
 }
@@ -67,4 +82,16 @@ function childrenOf(run: Run<unknown, unknown>, parent: Job<unknown>): [number, 
     if (Number.isSafeInteger(n)) found.push([n, job]);
   }
   return found.sort((a, b) => a[0] - b[0]);
+}
+
+/** The first join visit after the one that kicked the child, still open when the child settled (its last move). */
+function joinVisit(visits: readonly JobVisit[], fromVisit: number | undefined, child: Job<unknown>): number | undefined {
+  if (fromVisit === undefined) return undefined;
+  const settledAt = child.history.at(-1)?.at ?? child.updatedAt;
+  for (let i = fromVisit + 1; i < visits.length; i++) {
+    const visit = visits[i] as JobVisit;
+    if (visit.join !== true) continue;
+    if (visit.durationMs === undefined || visit.start + visit.durationMs >= settledAt) return i;
+  }
+  return undefined;
 }

@@ -37,7 +37,7 @@ export async function diagram(ref: string, options: DiagramCommandOptions, out: 
     run = opened.run;
   }
   const diagramOptions = run ? { run } : {};
-  const path = run !== undefined && options.job !== undefined ? jobPath(run, options.job) : undefined;
+  const path = run !== undefined && options.job !== undefined ? jobPath(run, options.job, new Set(workflow.graph.states.filter((state) => state.join !== undefined).map((state) => state.name))) : undefined;
   if (run !== undefined && options.job !== undefined && path === undefined) throw new CliError(`${options.run}: run "${run.name}" has no job ${JSON.stringify(options.job)}`);
   const text = path
     ? options.format === 'mermaid'
