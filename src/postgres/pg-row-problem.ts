@@ -32,6 +32,7 @@ export function jobRowProblem(row: JobRow): string | undefined {
   if (typeof row.state !== 'string' || row.state === '') return `"state" must be a non-empty string, got ${renderValue(row.state)}`;
   if (row.priority !== null && !Number.isFinite(row.priority)) return `"priority" must be a finite number or NULL, got ${renderValue(row.priority)}`;
   if (!Number.isFinite(row.updated_at)) return `"updated_at" must be a finite number (epoch milliseconds), got ${renderValue(row.updated_at)}`;
+  if (row.due_at !== null && !Number.isFinite(row.due_at)) return `"due_at" must be a finite number (epoch milliseconds) or NULL, got ${renderValue(row.due_at)}`;
   if (!isErrorMap(row.errors)) return `"errors" must be a JSON object mapping state names to lists of strings, got ${renderValue(row.errors)}`;
   const history = historyProblem(row.history);
   if (history !== undefined) return history;

@@ -106,6 +106,28 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
     CREATE FUNCTION ${s}.refuse(reason text) RETURNS integer LANGUAGE plpgsql AS $f$ BEGIN RAISE EXCEPTION USING ERRCODE = 'JB001', MESSAGE = reason; END $f$;
     COMMENT ON FUNCTION ${s}.refuse(text) IS 'jorb-ts: aborts a statement whose process lost its lease or its jobs (SQLSTATE JB001)';
   `,
+  // 4: delays, joins and keys held only while their job is unsettled (issue #19).
+  // - due_at: a job's exec does not start before it (epoch ms, as updated_at). The waiting index
+  //   keeps delayed jobs apart ((due_at IS NULL) before priority), so a claim walks only jobs it may
+  //   take; jobs_due finds those that fell due (a claim clears their due_at: they join the others)
+  //   and the next one to.
+  // - jobs_children: a join state's job may be claimed once none of its children is unsettled (or,
+  //   with a failState, one failed); settled and failed are in the key, so each test is one probe.
+  // - key_scope 'unsettled': the key is held only while its job is unsettled. The third column of
+  //   jobs_run_key is '' while a job holds its key (run-scoped, or unsettled), so at most one job
+  //   holds a key; a released key has its job's id there, and never conflicts. In "C" order, for
+  //   keyed(prefix) (a schedule's jobs), which reads released keys too.
+  (s) => `
+    ALTER TABLE ${s}.jobs ADD COLUMN due_at double precision, ADD COLUMN key_scope text CHECK (key_scope = 'unsettled');
+    COMMENT ON COLUMN ${s}.jobs.due_at IS 'jorb-ts: the job''s exec does not start before this time (epoch ms); NULL: no delay (a claim clears it once it passed)';
+    COMMENT ON COLUMN ${s}.jobs.key_scope IS 'jorb-ts: ''unsettled'' when the key is held only while the job is unsettled; NULL: held for the run''s life';
+    DROP INDEX ${s}.jobs_waiting;
+    CREATE INDEX jobs_waiting ON ${s}.jobs (run, state, (due_at IS NULL), (coalesce(priority, 0)) DESC, ord) WHERE NOT settled;
+    CREATE INDEX jobs_due ON ${s}.jobs (run, state, due_at) WHERE NOT settled AND due_at IS NOT NULL;
+    CREATE INDEX jobs_children ON ${s}.jobs (run, parent_id, settled, failed) WHERE parent_id IS NOT NULL;
+    DROP INDEX ${s}.jobs_run_key;
+    CREATE UNIQUE INDEX jobs_run_key ON ${s}.jobs (run, key COLLATE "C", (CASE WHEN key_scope IS NULL OR NOT settled THEN '' ELSE id END)) WHERE key IS NOT NULL;
+  `,
 ];
 
 /**

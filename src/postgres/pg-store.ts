@@ -13,7 +13,7 @@ import { RunLockedError } from '../store/run-locked-error.js';
 import { connectError } from './connect-error.js';
 import { type ServerAddress, serverAddress } from './connection-string.js';
 import { randomUUID } from 'node:crypto';
-import { JOB_COLUMNS, type JobRow, jobOfRow, ROW_INPUT_COLUMNS, rowOfJob } from './pg-job-row.js';
+import { JOB_COLUMNS, JOB_COLUMNS_BEFORE_4, type JobRow, jobOfRow, ROW_INPUT_COLUMNS, rowOfJob } from './pg-job-row.js';
 import { jobRowProblem, type RunRow, runRowProblem } from './pg-row-problem.js';
 import { currentVersion, migrate, PG_SCHEMA_VERSION, quoteIdent, tooNew } from './pg-schema.js';
 import { type CheckedPgStoreOptions, checkPgStoreOptions, type PgStoreOptions } from './pg-store-options.js';
@@ -117,6 +117,14 @@ export class PgStore<OC, JC> implements Store<OC, JC> {
   #queue: Promise<unknown> = Promise.resolve();
   /** A shared run (the default): every call goes to it. */
   readonly #cluster: PgCluster<OC, JC> | undefined;
+  /**
+   * The workflow's terminal states, once the store learnt them (from the workflow a run is loaded
+   * for or bound to, or the states a processor names): a job in one is written settled. Unknown,
+   * only failed jobs are (a shared process marks the others when it starts).
+   */
+  #terminal: ReadonlySet<string> | undefined;
+  /** Rows written before the terminal states were known may be in one unmarked: the next append marks them. */
+  #unmarked = false;
 
   constructor(options: PgStoreOptions) {
     this.#options = checkPgStoreOptions(options);
@@ -134,7 +142,26 @@ export class PgStore<OC, JC> implements Store<OC, JC> {
    * `WorkSource` in jorb-ts); `undefined` for an exclusive or read-only store, whose run is in memory.
    */
   workSource(states: readonly WorkState[]): WorkSource<JC> | undefined {
-    return this.#cluster?.workSource(states);
+    if (this.#cluster) return this.#cluster.workSource(states);
+    this.#learnTerminal(states.filter((s) => s.terminal).map((s) => s.name));
+    return undefined;
+  }
+
+  /** The terminal states of the workflow this store's run belongs to, from its compiled graph (when it has one). */
+  #learnTerminalOf(workflow: WorkflowStates<string> | undefined): void {
+    const states: unknown = (workflow as { graph?: { states?: unknown } } | undefined)?.graph?.states;
+    if (Array.isArray(states)) this.#learnTerminal((states as readonly { name: string; terminal: boolean }[]).filter((s) => s.terminal).map((s) => s.name));
+  }
+
+  #learnTerminal(terminal: readonly string[]): void {
+    if (this.#terminal !== undefined && terminal.length === this.#terminal.size && terminal.every((s) => this.#terminal?.has(s))) return;
+    this.#terminal = new Set(terminal);
+    this.#unmarked = terminal.length > 0;
+  }
+
+  /** Whether a job needs no more work: failed, or in a terminal state (as far as this store knows them). */
+  #settled(job: Job<JC>): boolean {
+    return job.failed === true || this.#terminal?.has(job.state) === true;
   }
 
   /**
@@ -156,6 +183,7 @@ export class PgStore<OC, JC> implements Store<OC, JC> {
       }
       const run = fromSnapshot<OC, JC>({ format: 'jorb-run', version: 1, name: read.name, oc: read.oc, nextId: read.nextId, jobs: read.jobs }, this.#owner);
       const bound = workflow ? bindRun(run, workflow) : (run as Run<OC, JC, S>);
+      if (!this.#options.readOnly) this.#learnTerminalOf(workflow);
       this.#loaded = true;
       this.#stored = true;
       this.#version = read.version;
@@ -167,11 +195,14 @@ export class PgStore<OC, JC> implements Store<OC, JC> {
   /** The run's row and its jobs in `ord` order, each row checked, in one repeatable-read snapshot. */
   async #read(): Promise<{ name: string; oc: OC; nextId: number; version: number | undefined; jobs: Job<JC>[] } | undefined> {
     const connections = await this.#ready();
+    let jobColumns = JOB_COLUMNS;
     if (this.#options.readOnly) {
       // A read-only store migrates nothing: a schema never created holds no run, one too new is refused.
       const version = await this.#withClient(connections, (client) => currentVersion(client, this.schema));
       if (version === 0) return undefined;
       if (version > PG_SCHEMA_VERSION) throw tooNew(this.schema, this.#address.database, version);
+      // An older schema is read as it is: before version 4 there are no delays and no scoped keys.
+      if (version < 4) jobColumns = JOB_COLUMNS_BEFORE_4;
     }
     const versionColumn = this.#options.readOnly ? 'NULL::bigint AS version' : 'version';
     return this.#transaction(connections, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', async (client) => {
@@ -182,7 +213,7 @@ export class PgStore<OC, JC> implements Store<OC, JC> {
       if (runProblem !== undefined) throw this.#badData(`its row in ${this.#s}.runs cannot be read: ${runProblem}`);
       const jobs: Job<JC>[] = [];
       for (let after = '-1'; ; ) {
-        const page = await client.query<JobRow>(`SELECT ${JOB_COLUMNS} FROM ${this.#s}.jobs WHERE run = $1 AND ord > $2 ORDER BY ord LIMIT ${PAGE_ROWS}`, [this.run, after]);
+        const page = await client.query<JobRow>(`SELECT ${jobColumns} FROM ${this.#s}.jobs WHERE run = $1 AND ord > $2 ORDER BY ord LIMIT ${PAGE_ROWS}`, [this.run, after]);
         for (const row of page.rows) {
           const problem = jobRowProblem(row);
           if (problem !== undefined) throw this.#badData(`job ${JSON.stringify(row.id)} (its row in ${this.#s}.jobs) cannot be read: ${problem}`);
@@ -224,6 +255,7 @@ export class PgStore<OC, JC> implements Store<OC, JC> {
     }
     return this.#serial('checkpoint', async () => {
       this.#checkWritable('checkpoint');
+      this.#learnTerminalOf(internalsOf(run).workflow);
       if (run === this.#run) {
         await flushUnsavedRecords(run, (records) => this.#append(records));
         return;
@@ -274,14 +306,19 @@ export class PgStore<OC, JC> implements Store<OC, JC> {
     if (records.length === 0) return;
     if (!this.#stored) throw new Error(`${this.#owner}: append before the first checkpoint: there is no run to append to`);
     const ids = touchedIds(records);
+    const terminal = this.#unmarked ? this.#terminal : undefined;
     await this.#writing(async (client, expected, writeId) => {
+      if (terminal !== undefined) {
+        // Rows written before the workflow's terminal states were known: marked once, so that a key held only while its job is unsettled is free again.
+        await client.query(`UPDATE ${this.#s}.jobs SET settled = true WHERE run = $1 AND NOT settled AND state = ANY($2::text[])`, [this.run, [...terminal]]);
+      }
       const found = await client.query<JobRow>(`SELECT ${JOB_COLUMNS} FROM ${this.#s}.jobs WHERE run = $1 AND id = ANY($2::text[]) ORDER BY ord FOR UPDATE`, [this.run, ids]);
       // The touched jobs as stored, the records applied to them by the model's own code.
       const touched = fromSnapshot<null, JC>({ format: 'jorb-run', version: 1, name: this.run, oc: null, nextId: 0, jobs: found.rows.map((row) => jobOfRow<JC>(row)) }, this.#owner);
       replay(touched, records.map(ownRecord));
       const { jobs, nextId } = toSnapshot(touched);
       const kicked = kickCounts(records);
-      const rows = JSON.stringify(jobs.map((job, n) => rowOfJob(job, n, this.#owner, kicked.get(job.id) ?? 0)));
+      const rows = JSON.stringify(jobs.map((job, n) => rowOfJob(job, n, this.#owner, kicked.get(job.id) ?? 0, this.#settled(job))));
       // The run's row is advanced only at the version this store last saw (the fence): when another
       // store wrote the run since, no row comes back and nothing is written.
       const written = await client.query(
@@ -289,20 +326,22 @@ export class PgStore<OC, JC> implements Store<OC, JC> {
            UPDATE ${this.#s}.runs SET next_ord = next_ord + $3, next_id = greatest(next_id, $4), version = version + 1, write_id = $6, updated_at = now()
            WHERE name = $1 AND version = $5 RETURNING next_ord - $3 AS base
          )
-         INSERT INTO ${this.#s}.jobs AS j (run, id, ord, state, failed, settled, parent_id, key, priority, jc, errors, history, updated_at, kick_count)
-         SELECT $1, x.id, r.base + x.n, x.state, x.failed, x.failed, x.parent_id, x.key, x.priority, coalesce(x.jc, 'null'), x.errors, x.history, x.updated_at, x.kick_count
+         INSERT INTO ${this.#s}.jobs AS j (run, id, ord, state, failed, settled, parent_id, key, priority, jc, errors, history, updated_at, kick_count, due_at, key_scope)
+         SELECT $1, x.id, r.base + x.n, x.state, x.failed, x.settled, x.parent_id, x.key, x.priority, coalesce(x.jc, 'null'), x.errors, x.history, x.updated_at, x.kick_count, x.due_at, x.key_scope
          FROM r, json_to_recordset($2::json) AS x(${ROW_INPUT_COLUMNS})
          ON CONFLICT (run, id) DO UPDATE SET state = excluded.state, failed = excluded.failed, settled = excluded.settled, jc = excluded.jc, errors = excluded.errors,
-           history = excluded.history, updated_at = excluded.updated_at, kick_count = greatest(j.kick_count, excluded.kick_count)`,
+           history = excluded.history, updated_at = excluded.updated_at, kick_count = greatest(j.kick_count, excluded.kick_count), due_at = excluded.due_at`,
         [this.run, rows, jobs.length, nextId, expected ?? -1, writeId],
       );
       if (written.rowCount !== jobs.length) await this.#refuseStale(client, expected);
     });
+    if (terminal !== undefined && terminal === this.#terminal) this.#unmarked = false;
   }
 
   async #writeWhole(run: Run<OC, JC>): Promise<void> {
     const snapshot = toSnapshot(run);
     const counts = internalsOf(run).kickCounts;
+    const terminal = this.#terminal;
     await this.#writing(async (client, expected, writeId) => {
       const values = [this.run, snapshot.name, JSON.stringify(snapshot.oc ?? null), snapshot.nextId, snapshot.jobs.length, writeId];
       // A new run's row is created only when there is none; a run this store loaded is replaced only at the version it saw.
@@ -316,15 +355,16 @@ export class PgStore<OC, JC> implements Store<OC, JC> {
       if (head.rowCount !== 1) await this.#refuseStale(client, expected);
       await client.query(`DELETE FROM ${this.#s}.jobs WHERE run = $1`, [this.run]);
       for (let start = 0; start < snapshot.jobs.length; start += PAGE_ROWS) {
-        const rows = JSON.stringify(snapshot.jobs.slice(start, start + PAGE_ROWS).map((job, i) => rowOfJob(job, start + i, this.#owner, counts.get(job.id) ?? 0)));
+        const rows = JSON.stringify(snapshot.jobs.slice(start, start + PAGE_ROWS).map((job, i) => rowOfJob(job, start + i, this.#owner, counts.get(job.id) ?? 0, this.#settled(job))));
         await client.query(
-          `INSERT INTO ${this.#s}.jobs (run, id, ord, state, failed, settled, parent_id, key, priority, jc, errors, history, updated_at, kick_count)
-           SELECT $1, x.id, x.n, x.state, x.failed, x.failed, x.parent_id, x.key, x.priority, coalesce(x.jc, 'null'), x.errors, x.history, x.updated_at, x.kick_count
+          `INSERT INTO ${this.#s}.jobs (run, id, ord, state, failed, settled, parent_id, key, priority, jc, errors, history, updated_at, kick_count, due_at, key_scope)
+           SELECT $1, x.id, x.n, x.state, x.failed, x.settled, x.parent_id, x.key, x.priority, coalesce(x.jc, 'null'), x.errors, x.history, x.updated_at, x.kick_count, x.due_at, x.key_scope
            FROM json_to_recordset($2::json) AS x(${ROW_INPUT_COLUMNS})`,
           [this.run, rows],
         );
       }
     });
+    if (terminal === this.#terminal) this.#unmarked = false; // every row was written knowing them
   }
 
   /** A write found the run's row at another version than `expected` (or gone): says which, and writes nothing more. */
@@ -603,9 +643,7 @@ export class PgStore<OC, JC> implements Store<OC, JC> {
 
 /**
  * How many children each parent in the records has kicked, at least (from its kicks' ids
- * `<parent>-><n>`); a row keeps the greater of this and what it had. Settled marks are written as
- * the failed mark: an exclusive store does not know the terminal states, so a shared process marks
- * the jobs in them settled when it starts (and a redriven job is unsettled again, as it must be).
+ * `<parent>-><n>`); a row keeps the greater of this and what it had.
  */
 function kickCounts(records: readonly StoreRecord<unknown>[]): Map<string, number> {
   const counts = new Map<string, number>();
