@@ -9,6 +9,7 @@ import { fromSnapshot, toSnapshot } from '../model/run-snapshot.js';
 import type { StoreRecord } from '../model/store-record.js';
 import { UnknownStatesError } from '../model/unknown-states-error.js';
 import type { WorkflowStates } from '../model/workflow-states.js';
+import type { JoinOptions } from '../model/state-options.js';
 import type { Claimed, ClaimRequest, CommitChoices, WorkSource, WorkState } from '../model/work-source.js';
 import { RunLockedError } from '../store/run-locked-error.js';
 import { connectError } from './connect-error.js';
@@ -28,6 +29,8 @@ const FIRST_PAUSE_MS = 50;
 const LONGEST_PAUSE_MS = 1_000;
 /** The least time between two notifications from one process. */
 const NOTIFY_EVERY_MS = 100;
+/** The most delayed jobs a claim moves to the waiting ones once they fell due (the next claims take the rest). */
+const PROMOTE_ROWS = 1_000;
 /** SQLSTATE of `<schema>.refuse(reason)`: the process lost its lease or a job it had claimed. */
 const REFUSED = 'JB001';
 
@@ -47,10 +50,12 @@ interface CommitRow {
   readonly updated_at: number;
   readonly kick_count: number;
   readonly keep: boolean;
+  readonly due_at: number | null;
+  readonly key_scope: 'unsettled' | null;
 }
 
 const COMMIT_COLUMNS =
-  'n bigint, id text, state text, failed boolean, settled boolean, parent_id text, key text, priority double precision, jc jsonb, errors jsonb, history jsonb, updated_at double precision, kick_count integer, keep boolean';
+  'n bigint, id text, state text, failed boolean, settled boolean, parent_id text, key text, priority double precision, jc jsonb, errors jsonb, history jsonb, updated_at double precision, kick_count integer, keep boolean, due_at double precision, key_scope text';
 
 /**
  * A run shared by every process that opens it (a {@link PgStore}'s default mode): each process
@@ -103,6 +108,10 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
   /** When the latest renewal of the lease that succeeded was sent (this process's clock). */
   #renewedAt = 0;
   #lastNotify = 0;
+  /** The timer of a notification owed (see {@link PgCluster.#owe}). */
+  #owed: NodeJS.Timeout | undefined;
+  /** The workflow has a join state: a commit that settles a child notifies the others. */
+  #joins = false;
 
   constructor(options: CheckedPgStoreOptions, address: ServerAddress, owner: string) {
     this.#options = options;
@@ -163,6 +172,7 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
   workSource(states: readonly WorkState[]): WorkSource<JC> {
     this.#states = states;
     this.#terminal = new Set(states.filter((s) => s.terminal).map((s) => s.name));
+    this.#joins = states.some((s) => s.join !== undefined);
     this.#prepared.clear();
     return this;
   }
@@ -192,6 +202,7 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
     }
     this.#closed = true;
     if (this.#heartbeat) clearInterval(this.#heartbeat);
+    if (this.#owed) clearTimeout(this.#owed);
     await this.#listener?.end().catch(() => undefined);
     await this.#pool?.end().catch(() => undefined);
     this.#pool = undefined;
@@ -220,22 +231,37 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
       // (and keep their work) or they are ended (and can never renew), never both.
       // The process's own row is only read here (its heartbeat and its commits write it): a claim
       // holding that row's lock would hold up this process's commits.
-      const me = await client.query<{ alive: string; shared: boolean }>(
-        `WITH ended AS (UPDATE ${this.#s}.processes SET lease_until = '-infinity' WHERE run = $2 AND id <> $1 AND lease_until < now() AND lease_until > '-infinity' RETURNING id)
+      // Delayed jobs that fell due (by this process's clock) join the state's waiting jobs: their
+      // due_at is cleared, so the claim below walks only jobs it may take (the waiting index keeps
+      // delayed ones apart). And the next one to fall due, for the engine to claim again then.
+      const now = Date.now();
+      const me = await client.query<{ alive: string; shared: boolean; next_due: number | null }>(
+        `WITH ended AS (UPDATE ${this.#s}.processes SET lease_until = '-infinity' WHERE run = $2 AND id <> $1 AND lease_until < now() AND lease_until > '-infinity' RETURNING id),
+         due AS (
+           UPDATE ${this.#s}.jobs d SET due_at = NULL FROM (
+             SELECT id FROM ${this.#s}.jobs WHERE run = $2 AND state = $4 AND NOT settled AND due_at IS NOT NULL AND due_at <= $5 AND $6::integer > 0
+             ORDER BY due_at LIMIT ${PROMOTE_ROWS} FOR UPDATE SKIP LOCKED
+           ) fell WHERE d.run = $2 AND d.id = fell.id RETURNING 1
+         )
          SELECT (SELECT count(*) FROM ${this.#s}.processes WHERE id = $1 AND lease_until > now()) AS alive, (SELECT count(*) FROM ended) AS ended,
-                pg_try_advisory_xact_lock_shared(hashtextextended($3, 0)) AS shared`,
-        [this.id, this.#runName, lockKey(this.#options.schema, this.#runName)],
+                pg_try_advisory_xact_lock_shared(hashtextextended($3, 0)) AS shared, (SELECT count(*) FROM due) AS due,
+                (SELECT min(n.due_at) FROM ${this.#s}.jobs n WHERE n.run = $2 AND n.state = $4 AND NOT n.settled AND n.due_at IS NOT NULL AND n.due_at > $5
+                   AND (n.lease_owner IS NULL OR NOT EXISTS (SELECT 1 FROM ${this.#s}.processes p WHERE p.id = n.lease_owner AND p.lease_until > '-infinity'))) AS next_due`,
+        [this.id, this.#runName, lockKey(this.#options.schema, this.#runName), request.state, now, request.jobs],
       );
       if (Number(me.rows[0]?.alive) !== 1) throw this.#leaseLost();
       if (me.rows[0]?.shared !== true) throw this.#heldExclusively();
+      const nextDue = me.rows[0]?.next_due ?? null;
+      const join = this.#states.find((s) => s.name === request.state)?.join;
       const jobs: Job<JC>[] = [];
       const kickCounts = new Map<string, number>();
+      let children: Map<string, Job<JC>[]> | undefined;
       if (request.jobs > 0) {
         const claimed = await client.query<JobRow & { kick_count: number }>(
           `WITH picked AS (
              SELECT j.id FROM ${this.#s}.jobs j
-             WHERE j.run = $1 AND j.state = $2 AND NOT j.settled
-               AND (j.lease_owner IS NULL OR NOT EXISTS (SELECT 1 FROM ${this.#s}.processes p WHERE p.id = j.lease_owner AND p.lease_until > '-infinity'))
+             WHERE j.run = $1 AND j.state = $2 AND NOT j.settled AND j.due_at IS NULL
+               AND (j.lease_owner IS NULL OR NOT EXISTS (SELECT 1 FROM ${this.#s}.processes p WHERE p.id = j.lease_owner AND p.lease_until > '-infinity'))${join === undefined ? '' : joinReady(this.#s, join)}
              ORDER BY coalesce(j.priority, 0) DESC, j.ord
              LIMIT $3 FOR UPDATE OF j SKIP LOCKED
            )
@@ -245,18 +271,19 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
         );
         const rows = claimed.rows.sort((a, b) => (b.priority ?? 0) - (a.priority ?? 0) || compareOrd(a.ord, b.ord));
         for (const row of rows) {
-          const problem = jobRowProblem(row);
-          if (problem !== undefined) throw this.#badData(`job ${JSON.stringify(row.id)} (its row in ${this.#s}.jobs) cannot be read: ${problem}`);
-          jobs.push(jobOfRow<JC>(row));
+          jobs.push(this.#jobOfRow(row));
           if (row.kick_count > 0) kickCounts.set(row.id, row.kick_count);
         }
+        if (join !== undefined && jobs.length > 0) children = await this.#childrenOf(client, jobs);
       }
       const { held, share, released } = await this.#adjustSlots(client, request, jobs.length);
-      if (released && this.#mayNotify()) await client.query('SELECT pg_notify($1, $2)', [this.#channel, 'slots']);
+      const notify = released && this.#mayNotify();
+      if (notify) await client.query('SELECT pg_notify($1, $2)', [this.#channel, 'slots']);
       await client.query('COMMIT');
+      if (released && !notify) this.#owe();
       // Counted once committed: a claim rolled back (its connection broke) took and gave back nothing.
       this.#held.set(request.state, held);
-      return { jobs, kickCounts, slots: held, share };
+      return { jobs, kickCounts, slots: held, share, ...(children === undefined ? {} : { children }), ...(nextDue === null ? {} : { nextDueAt: nextDue }) };
     } catch (error) {
       await client.query('ROLLBACK').catch((rollback: unknown) => (broken = rollback instanceof Error ? rollback : new Error(String(rollback))));
       if (isConnectionError(error)) broken ??= error as Error;
@@ -264,6 +291,29 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
     } finally {
       client.release(broken);
     }
+  }
+
+  /** A row read back as the job it stores, checked first: a row no store writes is refused ('bad-data'). */
+  #jobOfRow(row: JobRow): Job<JC> {
+    const problem = jobRowProblem(row);
+    if (problem !== undefined) throw this.#badData(`job ${JSON.stringify(row.id)} (its row in ${this.#s}.jobs) cannot be read: ${problem}`);
+    return jobOfRow<JC>(row);
+  }
+
+  /**
+   * The children of jobs a join state's claim took, by parent, in kick order (the n of their ids
+   * `<parent>-><n>`, then the run's order). They may have settled in any process: read here.
+   */
+  async #childrenOf(client: pg.PoolClient, parents: readonly Job<JC>[]): Promise<Map<string, Job<JC>[]>> {
+    const found = await client.query<JobRow>(`SELECT ${JOB_COLUMNS} FROM ${this.#s}.jobs WHERE run = $1 AND parent_id = ANY($2::text[])`, [this.#runName, parents.map((p) => p.id)]);
+    const byParent = new Map<string, { n: number; ord: string; job: Job<JC> }[]>(parents.map((p) => [p.id, []]));
+    for (const row of found.rows) {
+      const parent = row.parent_id as string;
+      byParent.get(parent)?.push({ n: childNumber(parent, row.id), ord: row.ord, job: this.#jobOfRow(row) });
+    }
+    const children = new Map<string, Job<JC>[]>();
+    for (const [parent, list] of byParent) children.set(parent, list.sort((a, b) => a.n - b.n || compareOrd(a.ord, b.ord)).map((c) => c.job));
+    return children;
   }
 
   /**
@@ -364,8 +414,13 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
     const own = this.#own;
     if (own === undefined) throw new Error(`${this.#owner}: commit before the run's first checkpoint`);
     const { updates, inserts, ids } = this.#rowsOf(records, own, choices);
-    // Others are told when the batch leaves work for them (a job this process did not keep).
-    const releases = updates.some((row) => !row.keep && !row.settled) || inserts.some((row) => !row.keep && !row.settled);
+    // Others are told when the batch leaves work for them (a job this process did not keep), and,
+    // when the workflow has a join, when it settles a child: its parent may be waiting in another.
+    const releases =
+      updates.some((row) => !row.keep && !row.settled) ||
+      inserts.some((row) => !row.keep && !row.settled) ||
+      (this.#joins && updates.some((row) => row.settled && row.parent_id !== null));
+    const notify = releases && this.#mayNotify();
     // Jobs added here with automatic ids move the run's next id on, so a process that loads the run later does not pick them again.
     let nextId = 0;
     for (const record of records) if (record.type === 'add' && record.nextId !== undefined) nextId = Math.max(nextId, record.nextId);
@@ -381,17 +436,20 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
              UPDATE ${this.#s}.processes SET lease_until = now() + $4 * interval '1 millisecond', last_write = $5 WHERE id = $3 AND lease_until > now() RETURNING id
            ), u AS (
              UPDATE ${this.#s}.jobs j SET state = x.state, failed = x.failed, settled = x.settled, jc = coalesce(x.jc, 'null'), errors = x.errors, history = x.history,
-               updated_at = x.updated_at, kick_count = greatest(j.kick_count, x.kick_count), lease_owner = CASE WHEN x.keep THEN $3 END
+               updated_at = x.updated_at, kick_count = greatest(j.kick_count, x.kick_count), lease_owner = CASE WHEN x.keep THEN $3 END, due_at = x.due_at
              FROM json_to_recordset($1::json) AS x(${COMMIT_COLUMNS}, owner text)
              -- The owner comes with each row, not as a constant: the planner estimates a constant
              -- owner as one row and scans the run for it, where it should look each job up by id.
              WHERE j.run = $2 AND j.id = x.id AND j.lease_owner = x.owner AND EXISTS (SELECT 1 FROM me)
              RETURNING j.id
            ), i AS (
-             INSERT INTO ${this.#s}.jobs (run, id, ord, state, failed, settled, parent_id, key, priority, jc, errors, history, updated_at, kick_count, lease_owner)
-             SELECT $2, x.id, nextval('${this.#s}.job_ord'), x.state, x.failed, x.settled, x.parent_id, x.key, x.priority, coalesce(x.jc, 'null'), x.errors, x.history, x.updated_at, x.kick_count, CASE WHEN x.keep THEN $3 END
+             INSERT INTO ${this.#s}.jobs (run, id, ord, state, failed, settled, parent_id, key, priority, jc, errors, history, updated_at, kick_count, lease_owner, due_at, key_scope)
+             SELECT $2, x.id, nextval('${this.#s}.job_ord'), x.state, x.failed, x.settled, x.parent_id, x.key, x.priority, coalesce(x.jc, 'null'), x.errors, x.history, x.updated_at, x.kick_count, CASE WHEN x.keep THEN $3 END,
+               x.due_at, x.key_scope
              FROM json_to_recordset($6::json) AS x(${COMMIT_COLUMNS})
-             WHERE EXISTS (SELECT 1 FROM me)
+             -- After the updates (counting them runs them first): a key its job released in this
+             -- batch (it settled) is free for a kick of the same batch.
+             WHERE EXISTS (SELECT 1 FROM me) AND (SELECT count(*) FROM u) = $7
              ORDER BY x.n
              ON CONFLICT DO NOTHING
              RETURNING id
@@ -402,9 +460,10 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
                        WHEN (SELECT count(*) FROM u) <> $7 THEN ${this.#s}.refuse('claim')
                        WHEN NOT pg_try_advisory_xact_lock_shared(hashtextextended($10, 0)) THEN ${this.#s}.refuse('exclusive') END AS refused,
                   ARRAY(SELECT id FROM i) AS inserted, (SELECT count(*) FROM ids) AS ids, CASE WHEN $11::boolean THEN pg_notify($8, 'commit') END AS notified`,
-          [owned, this.#runName, this.id, this.#options.leaseMs, writeId, JSON.stringify(inserts), updates.length, this.#channel, nextId, lockKey(this.#options.schema, this.#runName), releases && this.#mayNotify()],
+          [owned, this.#runName, this.id, this.#options.leaseMs, writeId, JSON.stringify(inserts), updates.length, this.#channel, nextId, lockKey(this.#options.schema, this.#runName), notify],
         );
         this.#renewed(sent);
+        if (releases && !notify) this.#owe();
         const inserted = new Set(result.rows[0]?.inserted ?? []);
         for (const row of inserts) if (!inserted.has(row.id)) choices.existed(row.id);
         return;
@@ -452,7 +511,7 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
     const ids: string[] = [];
     for (const job of toSnapshot(scratch).jobs) {
       const settled = job.failed === true || this.#terminal.has(job.state);
-      const keep = !settled && choices.keep(job.id, job.state);
+      const keep = !settled && choices.keep(job.id, job.state, job.dueAt);
       const row = commitRow(job, updates.length + inserts.length, settled, keep, Math.max(own.kickCounts.get(job.id) ?? 0, kicked.get(job.id) ?? 0));
       (updated.has(job.id) ? updates : inserts).push(row);
       ids.push(job.id);
@@ -485,6 +544,28 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
     this.#checkLive();
     const found = await this.#retrying(() => this.#query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${this.#s}.jobs WHERE run = $1 AND NOT settled) AS any`, [this.#runName]));
     return found.rows[0]?.any === true;
+  }
+
+  /**
+   * The run's jobs whose key starts with `prefix` (a schedule's): how many, the greatest key (in
+   * code point order) and whether it is settled (false while any job with it is not). One read of
+   * jobs_run_key's range for the prefix.
+   */
+  async keyed(prefix: string): Promise<{ count: number; last?: { key: string; settled: boolean } }> {
+    this.#checkLive();
+    const pattern = `${prefix.replace(/[\\%_]/g, '\\$&')}%`;
+    const found = await this.#retrying(() =>
+      this.#query<{ count: string; last: string | null; settled: boolean | null }>(
+        `WITH k AS (SELECT key, settled FROM ${this.#s}.jobs WHERE run = $1 AND key IS NOT NULL AND key COLLATE "C" LIKE $2),
+              m AS (SELECT count(*) AS count, max(key COLLATE "C") AS last FROM k)
+         SELECT m.count, m.last, (SELECT bool_and(k.settled) FROM k WHERE k.key COLLATE "C" = m.last) AS settled FROM m`,
+        [this.#runName, pattern],
+      ),
+    );
+    const row = found.rows[0];
+    const count = Number(row?.count ?? 0);
+    if (row?.last === null || row?.last === undefined) return { count };
+    return { count, last: { key: row.last, settled: row.settled === true } };
   }
 
   // ---- the session ----
@@ -699,8 +780,8 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
   async #insertRows(rows: readonly CommitRow[], ordered: boolean): Promise<void> {
     await this.#query(
       `WITH i AS (
-         INSERT INTO ${this.#s}.jobs (run, id, ord, state, failed, settled, parent_id, key, priority, jc, errors, history, updated_at, kick_count)
-         SELECT $1, x.id, ${ordered ? 'x.n' : `nextval('${this.#s}.job_ord')`}, x.state, x.failed, x.settled, x.parent_id, x.key, x.priority, coalesce(x.jc, 'null'), x.errors, x.history, x.updated_at, x.kick_count
+         INSERT INTO ${this.#s}.jobs (run, id, ord, state, failed, settled, parent_id, key, priority, jc, errors, history, updated_at, kick_count, due_at, key_scope)
+         SELECT $1, x.id, ${ordered ? 'x.n' : `nextval('${this.#s}.job_ord')`}, x.state, x.failed, x.settled, x.parent_id, x.key, x.priority, coalesce(x.jc, 'null'), x.errors, x.history, x.updated_at, x.kick_count, x.due_at, x.key_scope
          FROM json_to_recordset($2::json) AS x(${COMMIT_COLUMNS}) ORDER BY x.n
          ON CONFLICT DO NOTHING RETURNING 1
        ) SELECT pg_notify($3, 'added') FROM (SELECT count(*) FROM i) c`,
@@ -812,6 +893,22 @@ export class PgCluster<OC, JC> implements WorkSource<JC> {
     return true;
   }
 
+  /**
+   * A write that left work for others committed without a notification (one was sent less than
+   * NOTIFY_EVERY_MS before): one is sent once that time is up, so they learn of it at most that
+   * late, not at their next look. One owed notification at a time covers every write before it.
+   */
+  #owe(): void {
+    if (this.#owed !== undefined || this.#closed) return;
+    this.#owed = setTimeout(() => {
+      this.#owed = undefined;
+      if (this.#closed || this.#lost !== undefined || this.#pool === undefined) return;
+      if (!this.#mayNotify()) return this.#owe();
+      this.#query('SELECT pg_notify($1, $2)', [this.#channel, 'owed']).catch(() => undefined);
+    }, Math.max(1, this.#lastNotify + NOTIFY_EVERY_MS - Date.now()));
+    this.#owed.unref();
+  }
+
   /** An exclusive store (a redrive) took the run while this process's listener was reconnecting: it writes nothing more. */
   #heldExclusively(): PgStoreError {
     const lost = new PgStoreError(
@@ -859,6 +956,26 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/**
+ * The condition a join state's job meets to be claimed (`j` the job): none of its children is
+ * unsettled, or, with a failState, one of them failed (settled and failed are in the key of
+ * jobs_children: each test is one index probe per waiting job). The failed test is a scalar
+ * subquery (true or null), so the planner runs it per job rather than hashing every failed row.
+ */
+function joinReady(s: string, join: JoinOptions): string {
+  const unsettled = `NOT EXISTS (SELECT 1 FROM ${s}.jobs c WHERE c.run = j.run AND c.parent_id = j.id AND NOT c.settled)`;
+  if (join.failState === undefined) return `\n               AND ${unsettled}`;
+  return `\n               AND (${unsettled} OR (SELECT true FROM ${s}.jobs f WHERE f.run = j.run AND f.parent_id = j.id AND f.settled AND f.failed LIMIT 1))`;
+}
+
+/** `n` of a child's id `<parent>-><n>`, or Infinity for an id of another shape (such children come last, in the run's order). */
+function childNumber(parent: string, id: string): number {
+  if (!id.startsWith(`${parent}->`)) return Infinity;
+  const digits = id.slice(parent.length + 2);
+  const n = /^\d+$/.test(digits) ? Number(digits) : NaN;
+  return Number.isSafeInteger(n) ? n : Infinity;
+}
+
 function compareOrd(a: string, b: string): number {
   return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 }
@@ -886,6 +1003,8 @@ function commitRow(job: Job<unknown>, n: number, settled: boolean, keep: boolean
     updated_at: job.updatedAt,
     kick_count: kickCount,
     keep,
+    due_at: job.dueAt ?? null,
+    key_scope: job.keyScope ?? null,
   };
 }
 
