@@ -37,10 +37,10 @@ describe('diagramMetrics', () => {
   it('counts each state\'s jobs, the jobs with errors there, and the mean duration of a visit from the histories', () => {
     expect(diagramMetrics(crawl, crawlRun())).toEqual([
       // visits of fetch: 100 ms (job 0), 300 + 300 ms (job 1), 200 ms (job 3); jobs 2 and 4 are still there
-      { state: 'fetch', terminal: false, waiting: 1, executing: 0, committing: 0, completed: 0, failed: 1, errors: 3, visits: 4, meanDurationMs: 225 },
-      { state: 'parse', terminal: false, waiting: 1, executing: 0, committing: 0, completed: 0, failed: 0, errors: 0, visits: 1, meanDurationMs: 50 },
-      { state: 'done', terminal: true, waiting: 0, executing: 0, committing: 0, completed: 1, failed: 0, errors: 0, visits: 0 },
-      { state: 'fetch-failed', terminal: true, waiting: 0, executing: 0, committing: 0, completed: 1, failed: 0, errors: 0, visits: 0 },
+      { state: 'fetch', terminal: false, waiting: 1, delayed: 0, joining: 0, executing: 0, committing: 0, completed: 0, failed: 1, errors: 3, visits: 4, meanDurationMs: 225 },
+      { state: 'parse', terminal: false, waiting: 1, delayed: 0, joining: 0, executing: 0, committing: 0, completed: 0, failed: 0, errors: 0, visits: 1, meanDurationMs: 50 },
+      { state: 'done', terminal: true, waiting: 0, delayed: 0, joining: 0, executing: 0, committing: 0, completed: 1, failed: 0, errors: 0, visits: 0 },
+      { state: 'fetch-failed', terminal: true, waiting: 0, delayed: 0, joining: 0, executing: 0, committing: 0, completed: 1, failed: 0, errors: 0, visits: 0 },
     ]);
   });
 
@@ -54,7 +54,7 @@ describe('diagramMetrics', () => {
   it('leaves out jobs in states the workflow does not declare, and an empty run is all zeros', () => {
     const stray = job('9', [['fetch', 0], ['archived', 10]], { errors: { archived: ['x'] } });
     const [fetch] = diagramMetrics(crawl, crawlRun([stray]));
-    expect(fetch).toEqual({ state: 'fetch', terminal: false, waiting: 0, executing: 0, committing: 0, completed: 0, failed: 0, errors: 0, visits: 1, meanDurationMs: 10 });
+    expect(fetch).toEqual({ state: 'fetch', terminal: false, waiting: 0, delayed: 0, joining: 0, executing: 0, committing: 0, completed: 0, failed: 0, errors: 0, visits: 1, meanDurationMs: 10 });
     const empty = diagramMetrics(crawl, crawl.newRun('empty', { startedBy: 'test' }));
     expect(empty.every((m) => m.waiting + m.executing + m.completed + m.failed + m.errors + m.visits === 0)).toBe(true);
   });

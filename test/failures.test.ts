@@ -93,12 +93,12 @@ describe('an invalid transition from an untyped exec', () => {
     [
       'a misspelt field (compiles: inferred returns are not checked for excess properties)',
       () => ({ state: 'done', jc: { n: 1 }, kick: [{ state: 'work', jc: { n: 2 } }] }),
-      'exec of state "work" returned an unknown field "kick" (a transition has state, jc, kicks, error)',
+      'exec of state "work" returned an unknown field "kick" (a transition has state, jc, kicks, error, delayMs)',
     ],
     [
       'a kick with a misspelt field',
       () => ({ state: 'done', jc: { n: 1 }, kicks: [{ state: 'work', jc: { n: 2 }, priorty: 3 }] }),
-      'exec of state "work" returned kicks[0] with an unknown field "priorty" (a kick has state, jc, key, priority)',
+      'exec of state "work" returned kicks[0] with an unknown field "priorty" (a kick has state, jc, key, keyScope, priority, delayMs)',
     ],
     ['kicks that are not an array', () => ({ state: 'done', jc: { n: 1 }, kicks: 'x' }), 'exec of state "work" returned kicks that are not an array: "x"'],
   ])('is recorded as an error and the job is marked failed: %s', async (_, fn, message) => {

@@ -131,8 +131,8 @@ describe('processor scenarios (ported from jorb)', () => {
     await vi.runAllTimersAsync();
     await result;
     const last = updates.at(-1);
-    expect(countsOf(last, 'new')).toEqual({ waiting: 0, delayed: 0, joining: 0, executing: 0, completed: 0, failed: 0 });
-    expect(countsOf(last, 'done')).toEqual({ waiting: 0, delayed: 0, joining: 0, executing: 0, completed: 11, failed: 0 });
+    expect(countsOf(last, 'new')).toEqual({ waiting: 0, executing: 0, completed: 0, failed: 0 });
+    expect(countsOf(last, 'done')).toEqual({ waiting: 0, executing: 0, completed: 11, failed: 0 });
     const done = updates.map((u) => countsOf(u, 'done').completed);
     expect(done).toEqual([...done].sort((a, b) => a - b)); // never goes backwards
     expect(updates.length).toBeGreaterThan(2);

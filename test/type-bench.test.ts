@@ -16,11 +16,14 @@ import { fixtureTsconfig, generateWorkflow } from '../scripts/generate-workflow.
  * `npm run bench:types` (tsc --extendedDiagnostics reports the same count for the same fixture,
  * scripts/fixtures/200): ~14,000 for the library with a 1-state workflow, then ~110 per state,
  * level from 10 to 500 states (46,653 and ~178 per state before the step types were slimmed).
- * Pinned at 1.5×. A builder whose per-step cost grows with the states declared so
+ * Pinned at 1.5× then. Since, the library it checks grew (50,365 before issue #19; 63,155 after
+ * its joins, delays and schedules, croner's types included), with the per-state cost unchanged
+ * (`npm run bench:types`: 109.8, 111.4 and 111.0 instantiations per state for 10→50, 50→200 and
+ * 200→500); pinned at 1.2× that. A builder whose per-step cost grows with the states declared so
  * far (STYLE §5: lookups over a growing union, re-mapping the map each step) measured 400K+ at
  * 200 states and fails this by far; raise it only with bench:types figures in the commit.
  */
-const INSTANTIATION_CEILING = 52_750;
+const INSTANTIATION_CEILING = 75_800;
 
 const dir = join(fileURLToPath(new URL('..', import.meta.url)), 'scripts', 'fixtures', `test-${process.pid}`);
 
