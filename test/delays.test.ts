@@ -101,6 +101,11 @@ describe('delays across a restart', () => {
     while (run.jobs.get('0')?.state !== 'check') await new Promise((resolve) => setTimeout(resolve, 2));
     controller.abort();
     expect((await execution).outcome).toBe('aborted');
+    // Before close (which may compact): the due times come back from the log's records too.
+    const reader = new JsonlStore<object, JC>(file, { readOnly: true });
+    const replayed = await reader.load(wf);
+    expect([replayed?.jobs.get('0')?.dueAt, replayed?.jobs.get('0->0')?.dueAt]).toEqual([T0 + 60_000, T0 + 5_000]);
+    await reader.close();
     await store.close();
   }
 
