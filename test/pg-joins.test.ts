@@ -3,7 +3,7 @@
 // exclusive store's rows, keyed(prefix), and the migration from version 3 to 4.
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { type Job, type KickRecord, Run, type StoreRecord, type TransitionRecord, workflow } from '../src/index.js';
+import { type Job, type KickRecord, Processor, Run, type StoreRecord, type TransitionRecord, workflow } from '../src/index.js';
 import type { CommitChoices, WorkSource, WorkState } from '../src/model/work-source.js';
 import { internalsOf } from '../src/model/run.js';
 import { PG_SCHEMA_VERSION, PgStore } from '../src/postgres/index.js';
@@ -429,4 +429,109 @@ describe('the migration from version 3 to 4', () => {
     await expect(server().sql(`INSERT INTO old_v3.jobs (run, id, ord, state, jc, updated_at, key, settled) VALUES ('r', '2', 2, 'w', '{}', 1, 'b', false)`)).rejects.toThrow(/jobs_run_key/);
     await store.close();
   });
+});
+
+describe('end to end: two processes on one shared run', () => {
+  interface EJC {
+    readonly n: number;
+    readonly at?: number;
+  }
+
+  it('20 parents × 10 children across 2 processes: every parent’s join exec runs once, with its 10 children settled, in kick order', async () => {
+    const name = 'e2e-join';
+    const merged: { id: string; children: string[]; states: string[]; values: number[] }[] = [];
+    const ran = new Map<string, number>();
+    const wf = workflow<object, object, EJC>('e2e-join')
+      .state('split', { concurrency: 4 })
+      .to('merge')
+      .spawns('work')
+      .exec(({ jc }) => ({ state: 'merge', jc, kicks: Array.from({ length: 10 }, (_, i) => ({ state: 'work' as const, jc: { n: jc.n * 100 + i } })) }))
+      .state('work', { concurrency: 6 })
+      .to('worked')
+      .exec(async ({ jc }) => {
+        await new Promise((resolve) => setTimeout(resolve, 1 + (jc.n % 5)));
+        return { state: 'worked', jc: { n: jc.n * 2 } };
+      })
+      .state('merge', { join: true, concurrency: 2 })
+      .to('done')
+      .exec(({ jc, job, children }) => {
+        ran.set(job.id, (ran.get(job.id) ?? 0) + 1);
+        merged.push({ id: job.id, children: children.map((c) => c.id), states: children.map((c) => `${c.state}${c.failed ? '!' : ''}`), values: children.map((c) => c.jc.n) });
+        return { state: 'done', jc };
+      })
+      .terminal('worked', 'done')
+      .build();
+    const open = async () => {
+      const store = new PgStore<object, EJC>({ connectionString: server().url(), run: name });
+      let run = await store.load(wf);
+      if (run === undefined) {
+        run = wf.newRun(name, {});
+        for (let i = 0; i < 20; i++) run.add({ n: i }, 'split', { id: `p${i}` });
+      }
+      return { store, run };
+    };
+    const [a, b] = await Promise.all([open(), open()]);
+    const results = await Promise.all([new Processor(wf, {}, { store: a.store }).exec(a.run), new Processor(wf, {}, { store: b.store }).exec(b.run)]);
+    for (const result of results) expect(result.outcome).toBe('complete');
+    expect(results.map((r) => r.transitions).reduce((x, y) => x + y)).toBe(20 * 2 + 200);
+    expect(results.every((r) => r.transitions > 0)).toBe(true);
+    expect([...ran.values()].every((n) => n === 1)).toBe(true);
+    expect(merged.map((m) => m.id).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `p${i}`).sort());
+    for (const m of merged) {
+      const i = Number(m.id.slice(1));
+      expect(m.children).toEqual(Array.from({ length: 10 }, (_, k) => `${m.id}->${k}`));
+      expect(m.states).toEqual(Array.from({ length: 10 }, () => 'worked'));
+      expect(m.values).toEqual(Array.from({ length: 10 }, (_, k) => (i * 100 + k) * 2));
+    }
+    const left = await server().sql<{ n: string }>('SELECT count(*) AS n FROM jorb.jobs WHERE run = $1 AND (NOT settled OR lease_owner IS NOT NULL)', [name]);
+    expect(Number(left[0]?.n)).toBe(0);
+    await Promise.all([a.store.close(), b.store.close()]);
+  }, 60_000);
+
+  it('delayed jobs run no earlier than their due time, in whichever process', async () => {
+    const name = 'e2e-delay';
+    const due = new Map<string, number>();
+    const started = new Map<string, number>();
+    const wf = workflow<object, object, EJC>('e2e-delay')
+      .state('start', { concurrency: 4 })
+      .to('wait')
+      .spawns('wait')
+      .exec(({ jc, job }) => {
+        const delayMs = 100 + (jc.n % 4) * 100;
+        const now = Date.now();
+        due.set(job.id, now + delayMs);
+        due.set(`${job.id}->0`, now + 2 * delayMs);
+        return { state: 'wait', jc: { n: jc.n }, delayMs, kicks: [{ state: 'wait' as const, jc: { n: jc.n + 1000 }, delayMs: 2 * delayMs }] };
+      })
+      .state('wait', { concurrency: 4 })
+      .to('done')
+      .exec(({ jc, job }) => {
+        started.set(job.id, Date.now());
+        return { state: 'done', jc };
+      })
+      .terminal('done')
+      .build();
+    const open = async () => {
+      const store = new PgStore<object, EJC>({ connectionString: server().url(), run: name });
+      let run = await store.load(wf);
+      if (run === undefined) {
+        run = wf.newRun(name, {});
+        for (let i = 0; i < 12; i++) run.add({ n: i }, 'start', { id: `s${i}` });
+        // Both processes may make the run (they merge): the job is one of theirs, due no earlier than either's clock said.
+        const before = Date.now();
+        run.add({ n: 99 }, 'wait', { id: 'added', delayMs: 300 });
+        due.set('added', Math.min(due.get('added') ?? Infinity, before + 300));
+      }
+      return { store, run };
+    };
+    const [a, b] = await Promise.all([open(), open()]);
+    const results = await Promise.all([new Processor(wf, {}, { store: a.store }).exec(a.run), new Processor(wf, {}, { store: b.store }).exec(b.run)]);
+    for (const result of results) expect(result.outcome).toBe('complete');
+    expect(started.size).toBe(12 * 2 + 1);
+    for (const [id, at] of started) expect(at, id).toBeGreaterThanOrEqual((due.get(id) as number) - 1); // a due time is counted from the transition, a moment after the exec read the clock
+    // ...and not much later: a claim comes when the next job falls due.
+    const late = [...started].map(([id, at]) => at - (due.get(id) as number));
+    expect(Math.max(...late)).toBeLessThan(1_500);
+    await Promise.all([a.store.close(), b.store.close()]);
+  }, 60_000);
 });
