@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { JsonlStore, Processor, workflow, type StateStatus } from '../src/index.js';
+import { JsonlStore, Processor, redrive, workflow, type StateStatus } from '../src/index.js';
 import { FakeClock, runWithFakeClock } from '../src/testing/index.js';
 
 type JC = { n: number; log?: string[] };
@@ -81,6 +81,24 @@ describe('delays', () => {
     expect(run.jobs.get('1')?.errors['start']).toEqual(['exec of state "start" returned delayMs -1: a delay must be a number of milliseconds >= 0']);
     expect(run.jobs.get('2')?.errors['start']).toEqual(['exec of state "start" returned delayMs Infinity: a delay must be a number of milliseconds >= 0']);
     expect(() => run.add({ n: 3 }, 'start', { delayMs: -5 })).toThrow('Run "r": delayMs must be a number of milliseconds >= 0, got -5');
+  });
+});
+
+describe('delays and redrives', () => {
+  it('a redrive moves a delayed job without its delay: the wait was for the state it left', async () => {
+    const clock = new FakeClock(T0);
+    const ran: { id: string; at: number }[] = [];
+    const wf = poller(ran, clock);
+    const run = wf.newRun('r', {}).add({ n: 0 }, 'start');
+    const controller = new AbortController();
+    const execution = new Processor(wf, {}, { clock }).exec(run, { signal: controller.signal });
+    await clock.advance(0);
+    await new Promise((resolve) => setImmediate(resolve));
+    controller.abort();
+    await execution;
+    expect(run.jobs.get('0')?.dueAt).toBe(T0 + 60_000);
+    expect(redrive(run, { from: 'check', to: 'start' })).toEqual(['0', '0->0']);
+    expect(run.jobs.get('0')?.dueAt).toBeUndefined();
   });
 });
 

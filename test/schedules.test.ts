@@ -82,6 +82,15 @@ describe('schedules', () => {
     await expect(runWithFakeClock(wf, {}, wf.newRun('r', {}), { clock, schedules: [bad] })).rejects.toThrow(/schedule "bad".*no config/);
   });
 
+  it('refuses a schedule into a terminal state: its jobs would be done before they ran', async () => {
+    const clock = new FakeClock(0);
+    const wf = poller(clock, 1);
+    const done = schedule({ name: 'd', everyMs: 1_000, state: 'done', jc: { tick: 0, n: 0 } });
+    await expect(new Processor(wf, {}, { clock }).exec(wf.newRun('r', {}), { schedules: [done] })).rejects.toThrow(
+      new RunError('Schedule "d" adds jobs in state "done", a terminal state of workflow "poller": they would be done before they ran'),
+    );
+  });
+
   it('refuses a schedule into a state the workflow does not declare, before anything runs', async () => {
     const clock = new FakeClock(0);
     const wf = poller(clock, 1);

@@ -199,6 +199,7 @@ function checkSchedules(graph: { name: string; state(name: string): { terminal: 
     if (!isSchedule(value)) throw new TypeError(`processor.exec(run, options): schedules[${i}] was not made by schedule(…), got ${renderValue(value)}`);
     const node = graph.state(value.options.state);
     if (node === undefined) throw new RunError(`Schedule "${value.name}" adds jobs in state ${renderValue(value.options.state)}, which workflow "${graph.name}" does not declare`);
+    if (node.terminal) throw new RunError(`Schedule "${value.name}" adds jobs in state ${renderValue(value.options.state)}, a terminal state of workflow "${graph.name}": they would be done before they ran`);
     if (names.has(value.name)) throw new TypeError(`processor.exec(run, options): two schedules are named "${value.name}": their jobs would share keys`);
     names.add(value.name);
   }

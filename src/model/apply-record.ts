@@ -68,6 +68,8 @@ export function applyMove(job: Job<unknown>, record: MoveRecord): void {
   const own = job as MutableJob<unknown>;
   own.state = record.to;
   if (own.failed && record.keepFailed !== true) delete own.failed;
+  // A delay was the wait before the exec of the state the job leaves: in the new one it runs at once.
+  if (own.dueAt !== undefined) delete own.dueAt;
   own.updatedAt = record.at;
   own.history = withEntry(own.history, { state: record.to, at: record.at, note: record.note });
 }
