@@ -26,8 +26,13 @@ export interface AimdSnapshot {
   readonly min: number;
   /** The ceiling, after normalisation (`Infinity` for none). */
   readonly max: number;
-  /** `'slow-start'` until the first rate-limit signal (with slow start on), then how the rate grows: `'cubic'` or `'additive'`. */
-  readonly phase: 'slow-start' | 'cubic' | 'additive';
+  /**
+   * `aimd()`: `'slow-start'` until the service first refuses, then `'cruise'` just under the
+   * learned ceiling, `'probe'` while testing above it, `'blocked'` while the service refuses
+   * everything. `aimd.cubic()` and `aimd.classic()`: `'slow-start'` until the first rate-limit
+   * signal (with slow start on), then how the rate grows: `'cubic'` or `'additive'`.
+   */
+  readonly phase: 'slow-start' | 'cruise' | 'probe' | 'blocked' | 'cubic' | 'additive';
   /** What the last backoff started from (the estimate of the service's limit, or the rate); `Infinity` before the first. */
   readonly estimate: number;
   /** How long `tryAcquire()` still answers with a pause after a retry-after, in ms (0 if none). */

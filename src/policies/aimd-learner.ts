@@ -1,0 +1,297 @@
+import type { Clock } from '../model/clock.js';
+import type { AimdLimiter, AimdSnapshot } from './aimd-limiter.js';
+import { AimdRound } from './aimd-round.js';
+import { ClockSlot, TokenBucket, usableWait } from './token-bucket.js';
+
+/** The bucket holds this much time's worth of permits: burst = max(1, rate × 10 ms), smooth enough for a concurrency cap. */
+const BURST_WINDOW_MS = 10;
+/** Cruise this far under the learned ceiling. */
+const MARGIN = 0.95;
+/** ...or this far when rejections are expensive (each one pauses the state a whole second or more). */
+const EXPENSIVE_MARGIN = 0.97;
+/** A round in which fewer than this share of answers were rejections is noise at the edge, not a measure. */
+const TOLERATED_SHARE = 0.01;
+/** A round that delivered at least this share of the rate was not over the service's limit. */
+const UNDER_RATE = 0.97;
+/** A round is cut short once this many rejections came, at least this share of its answers. */
+const EARLY_REJECTIONS = 4;
+const EARLY_SHARE = 0.25;
+/** This many rejections in a row, no success between: the service refuses everything for now. */
+const BLOCK_STREAK = 5;
+/** While blocked, one probe after max(this, one permit's time), the gap doubling up to BLOCK_MAX_GAP_MS. */
+const BLOCK_FIRST_GAP_MS = 25;
+const BLOCK_MAX_GAP_MS = 4000;
+/** A block longer than this many rounds is a long window's (per minute): what came before it was no rate. */
+const LONG_BLOCK_ROUNDS = 1.5;
+/** Clean rounds at the ceiling before a probe above it: cheap rejections, expensive ones. */
+const HOLD_ROUNDS = 3;
+const EXPENSIVE_HOLD_ROUNDS = 20;
+/** ...and at least this many successes' worth of rounds (a probe costs a rejection or two, whatever the rate). */
+const HOLD_SUCCESSES = 100;
+/** A probe raises the rate by this share, doubled by each clean probe after it, up to ×2. */
+const FIRST_PROBE = 0.05;
+const EXPENSIVE_FIRST_PROBE = 0.03;
+/** Whole-second rejections closer than this in time: far over, cut harder. */
+const EXPENSIVE_REPEAT_MS = 10_000;
+const EXPENSIVE_REPEAT_FACTOR = 0.85;
+/** A retry-after of at least a second in whole seconds: the engine pauses the state that long for each rejection. */
+const WHOLE_SECOND_MS = 1000;
+
+/** The learning limiter's settings after checking: see `AimdOptions`. */
+export interface AimdLearnerSettings {
+  readonly initial: number;
+  readonly min: number;
+  readonly max: number;
+  /** The measuring round (slow start measures in half rounds). */
+  readonly roundMs: number;
+  readonly clock: Clock | undefined;
+}
+
+type Phase = 'slow-start' | 'cruise' | 'probe' | 'blocked';
+
+/**
+ * `aimd()`'s limiter: learns the rate a service lets through from what it delivers, whatever the
+ * shape of its quota. See {@link aimd} for the design. Not part of the public API.
+ *
+ * @example
+ * ```ts
+ * const limiter = new AimdLearner({ initial: 1, min: 1, max: Infinity, roundMs: 1000, clock: undefined });
+ * ```
+ * @internal
+ */
+export class AimdLearner implements AimdLimiter {
+  readonly #s: AimdLearnerSettings;
+  readonly #clock: ClockSlot;
+  readonly #bucket: TokenBucket;
+  readonly #round: AimdRound;
+  #rate: number;
+  #phase: Phase = 'slow-start';
+  /** The phase a block interrupted, to go back to. */
+  #beforeBlock: Exclude<Phase, 'blocked'> = 'slow-start';
+  /** The rate when the block began. */
+  #rateBeforeBlock = 0;
+  #blockedAt = 0;
+  #nextProbeAt = 0;
+  #probeGapMs = BLOCK_FIRST_GAP_MS;
+  /** The service's capacity as last measured in a saturated round (Infinity until then). */
+  #ceiling = Infinity;
+  /** Clean rounds in a row at the ceiling. */
+  #clean = 0;
+  /** The next probe's step. */
+  #probe = FIRST_PROBE;
+  /** Whether rejections come with whole-second retry-afters (each one a pause of the state). */
+  #expensive = false;
+  #pausedUntil = -Infinity;
+  /** When the last rejection with a whole-second retry-after came. */
+  #lastCostly = -Infinity;
+  #paced = false;
+  #increases = 0;
+  #backoffs = 0;
+  #merged = 0;
+
+  constructor(s: AimdLearnerSettings) {
+    this.#s = s;
+    this.#rate = s.initial;
+    this.#clock = new ClockSlot(s.clock);
+    const now = this.#clock.now();
+    this.#round = new AimdRound(now);
+    this.#bucket = new TokenBucket(this.#rate, burstFor(this.#rate), now);
+    this.#bucket.holdUntil(now, now);
+  }
+
+  tryAcquire(): number {
+    const now = this.#clock.now();
+    this.#endRound(now);
+    if (now < this.#pausedUntil) return Math.ceil(this.#pausedUntil - now);
+    this.#paced = true;
+    if (this.#phase === 'blocked') {
+      if (now < this.#nextProbeAt) return Math.ceil(this.#nextProbeAt - now);
+      this.#probeGapMs = Math.min(BLOCK_MAX_GAP_MS, this.#probeGapMs * 2);
+      this.#nextProbeAt = now + this.#probeGapMs;
+      return 0;
+    }
+    const wait = this.#bucket.take(now);
+    if (wait > 0) this.#round.limited = true;
+    return wait;
+  }
+
+  onSuccess(): void {
+    const now = this.#clock.now();
+    this.#round.success();
+    if (this.#phase === 'blocked') this.#unblock(now);
+    this.#endRound(now);
+  }
+
+  onRateLimited(retryAfterMs?: number): void {
+    const now = this.#clock.now();
+    const wait = usableWait(retryAfterMs);
+    const wasPaused = now < this.#pausedUntil;
+    let costly = false;
+    if (wait !== undefined) {
+      costly = wait >= WHOLE_SECOND_MS && wait % WHOLE_SECOND_MS === 0 && now >= this.#pausedUntil;
+      if (costly) this.#expensive = true;
+      const until = now + wait;
+      if (until > this.#pausedUntil) {
+        this.#round.pausedMs += until - Math.max(now, this.#pausedUntil);
+        this.#pausedUntil = until;
+        this.#bucket.holdUntil(until, now);
+      }
+    }
+    if (wasPaused && wait !== undefined) {
+      // an attempt that was in flight when the service said how long to wait: that wait says it all
+      this.#merged++;
+      return;
+    }
+    this.#round.rejection();
+    if (this.#phase === 'blocked') {
+      this.#merged++;
+      this.#nextProbeAt = Math.max(this.#nextProbeAt, this.#pausedUntil);
+      return;
+    }
+    if (this.#round.streak >= BLOCK_STREAK) return this.#block(now);
+    if (costly && this.#phase === 'slow-start') {
+      // the last rate before this doubling drew none
+      this.#lastCostly = now;
+      this.#ceiling = this.#rate;
+      return this.#backOff(Math.max(this.#s.min, this.#rate / 2), now);
+    }
+    if (costly) {
+      // each such rejection pauses the state a second: the rate that drew it is too high, now
+      const factor = now - this.#lastCostly < EXPENSIVE_REPEAT_MS ? EXPENSIVE_REPEAT_FACTOR : EXPENSIVE_MARGIN;
+      this.#lastCostly = now;
+      this.#ceiling = Math.min(this.#ceiling, this.#rate);
+      return this.#backOff(Math.max(this.#s.min, this.#rate * factor), now);
+    }
+    const round = this.#round;
+    if (round.rejections >= EARLY_REJECTIONS && round.successes > 0 && round.rejectedShare() >= EARLY_SHARE) {
+      // far over: cut now by the share refused, rather than a whole round later
+      this.#ceiling = Math.min(this.#ceiling, this.#rate * (1 - round.rejectedShare()));
+      this.#backOff(Math.max(this.#s.min, this.#ceiling * this.#margin()), now);
+      round.reset(now);
+    } else {
+      this.#merged++;
+    }
+  }
+
+  /** Evaluates the round when it is over: grow on a clean one, learn the ceiling from a saturated one. */
+  #endRound(now: number): void {
+    const round = this.#round;
+    const length = this.#phase === 'slow-start' ? this.#s.roundMs / 2 : this.#s.roundMs;
+    if (now - round.start < length) return;
+    if (round.successes === 0) return round.reset(now); // nothing delivered (blocked, paused or idle): no measure
+    const share = round.rejectedShare();
+    const delivered = round.delivered(now);
+    // cruising, a few rejections while the service delivered all it was sent are answers to
+    // attempts sent before (at a higher rate) or noise at the edge: no measure
+    const stray = this.#phase === 'cruise' && !this.#expensive && (share < TOLERATED_SHARE || delivered >= this.#rate * UNDER_RATE);
+    if (round.rejections === 0 || stray) {
+      if (round.rejections === 0 && this.#phase !== 'blocked') this.#cleanRound(now, round.limited || !this.#paced, delivered);
+    } else if (!this.#expensive) {
+      // saturated: what got through is what the service allows (with whole-second pauses in it,
+      // rounds measure the pauses: the ceiling comes from the rejections themselves)
+      this.#ceiling = delivered;
+      if (this.#phase !== 'blocked') this.#backOff(Math.max(this.#s.min, Math.min(this.#rate, this.#ceiling * this.#margin())), now);
+    }
+    round.reset(now);
+  }
+
+  #cleanRound(now: number, limited: boolean, delivered: number): void {
+    if (!limited) return;
+    const { max } = this.#s;
+    const target = this.#ceiling * this.#margin();
+    if (this.#phase === 'slow-start') return this.#increase(Math.min(max, this.#rate * 2), now);
+    if (this.#phase === 'probe') {
+      // clean above the old ceiling: the service allows more now
+      this.#ceiling = Math.max(this.#ceiling, delivered);
+      this.#probe = Math.min(1, this.#probe * 2);
+      return this.#increase(Math.min(max, this.#rate * (1 + this.#probe)), now);
+    }
+    if (this.#rate < target) return this.#increase(Math.min(max, target, this.#rate * 2), now);
+    if (++this.#clean < this.#holdRounds()) return;
+    this.#phase = 'probe';
+    this.#probe = this.#expensive ? EXPENSIVE_FIRST_PROBE : FIRST_PROBE;
+    this.#increase(Math.min(max, this.#rate * (1 + this.#probe)), now);
+  }
+
+  /** Clean rounds at the ceiling before a probe: enough that a probe's few rejections are a small share of what was delivered. */
+  #holdRounds(): number {
+    return Math.max(this.#expensive ? EXPENSIVE_HOLD_ROUNDS : HOLD_ROUNDS, Math.ceil(HOLD_SUCCESSES / this.#rate));
+  }
+
+  #margin(): number {
+    return this.#expensive ? EXPENSIVE_MARGIN : MARGIN;
+  }
+
+  #increase(rate: number, now: number): void {
+    if (rate <= this.#rate) return;
+    this.#increases++;
+    this.#setRate(rate, now);
+  }
+
+  #backOff(rate: number, now: number): void {
+    this.#backoffs++;
+    this.#round.reset(now);
+    this.#phase = 'cruise';
+    this.#clean = 0;
+    this.#setRate(rate, now);
+  }
+
+  #block(now: number): void {
+    this.#backoffs++;
+    this.#beforeBlock = this.#phase === 'slow-start' ? 'slow-start' : 'cruise';
+    this.#rateBeforeBlock = this.#rate;
+    this.#phase = 'blocked';
+    this.#blockedAt = now;
+    this.#probeGapMs = Math.max(BLOCK_FIRST_GAP_MS, 1000 / this.#rate);
+    this.#nextProbeAt = Math.max(now + this.#probeGapMs, this.#pausedUntil);
+  }
+
+  /** The service let one through again: back to the rate before the block, or the learned ceiling's if lower. */
+  #unblock(now: number): void {
+    const longWindow = now - this.#blockedAt >= LONG_BLOCK_ROUNDS * this.#s.roundMs;
+    this.#phase = this.#beforeBlock;
+    this.#clean = 0;
+    const learned = this.#ceiling * this.#margin();
+    const rate = Math.max(this.#s.min, longWindow ? this.#rateBeforeBlock : Math.min(this.#rateBeforeBlock, learned));
+    // a round measures the service at one rate: a lower one starts a new round
+    if (rate < this.#rate) this.#round.reset(now);
+    this.#setRate(rate, now);
+  }
+
+  #setRate(rate: number, now: number): void {
+    this.#rate = Math.min(this.#s.max, rate);
+    this.#bucket.set(this.#rate, burstFor(this.#rate), now);
+  }
+
+  current(): number {
+    return this.#rate;
+  }
+
+  snapshot(): AimdSnapshot {
+    return {
+      rate: this.#rate,
+      min: this.#s.min,
+      max: this.#s.max,
+      phase: this.#phase,
+      estimate: this.#ceiling,
+      pausedForMs: Math.max(0, this.#pausedUntil - this.#clock.now()),
+      increases: this.#increases,
+      backoffs: this.#backoffs,
+      mergedBackoffs: this.#merged,
+    };
+  }
+
+  useClock(clock: Clock): void {
+    const delta = this.#clock.use(clock);
+    if (delta === 0) return;
+    this.#pausedUntil += delta;
+    this.#blockedAt += delta;
+    this.#nextProbeAt += delta;
+    this.#round.shift(delta);
+    this.#bucket.shift(delta);
+  }
+}
+
+function burstFor(rate: number): number {
+  return Math.max(1, (rate * BURST_WINDOW_MS) / 1000);
+}

@@ -1,0 +1,77 @@
+// Issue #21's goals for aimd() against every quota shape, in simulated time: a modelled service
+// (bench/ratelimit-shapes.ts, the same models the bench's HTTP server runs) and the engine's
+// part (1 ms steps, 256 in flight, a rejection's wait pauses the state) in bench/ratelimit-sim.ts,
+// on a hand-moved clock, deterministic. From `aimd()` with nothing given (1 a second), knowing
+// nothing of the quota: 90 % of it within 10 s, >= 90 % steady goodput, <= 5 % rejected.
+// The cells the default does not meet yet are listed with the reason, and asserted to still
+// miss, so that a change that fixes one has to say so here.
+import { describe, expect, it } from 'vitest';
+import { aimd } from '../src/policies/aimd.js';
+import type { AimdLimiter } from '../src/policies/aimd.js';
+import { HINTS, SHAPES } from '../bench/ratelimit-shapes.js';
+import type { Hint, ShapeName } from '../bench/ratelimit-shapes.js';
+import { measure, simulate } from '../bench/ratelimit-sim.js';
+
+const QUOTAS = [10, 100, 1000, 10_000] as const;
+const START = 1_000_000;
+
+/** Run lengths: three windows of 60 s after the first partial one; three phases of 20 s; else 30 s. */
+function runMsFor(shape: ShapeName): number {
+  return shape === 'fixed-60s' ? 240_000 : shape === 'halve-double' ? 60_000 : 30_000;
+}
+
+function run(shape: ShapeName, hint: Hint, quota: number, make: (clock: { now(): number; setTimeout(): unknown; clearTimeout(): void }) => AimdLimiter) {
+  let now = START;
+  const clock = { now: () => now, setTimeout: () => 0, clearTimeout: () => undefined };
+  const limiter = make(clock);
+  const outcome = simulate({ shape, quota, hint, limiter, setNow: (ms) => (now = ms), start: START, runMs: runMsFor(shape), offsetMs: shape === 'fixed-60s' ? 20_000 : 300 });
+  return measure(shape, quota, outcome);
+}
+
+/** Cells the default misses, measured; why, for the README. */
+const MISSES: Record<string, string> = {
+  // whole-second Retry-After: the engine pauses the state a full second per 429, and a 1 s window's
+  // 429 comes just before the boundary, so each one costs up to a window
+  'fixed-1s seconds 10': 'a 1 s pause per 429',
+  'fixed-1s seconds 100': 'a 1 s pause per 429',
+  'fixed-1s seconds 1000': 'a 1 s pause per 429',
+  'fixed-1s seconds 10000': 'a 1 s pause per 429',
+  'sliding-1s seconds 10000': 'a 1 s pause per 429',
+  'halve-double seconds 10': 'probing for the doubling costs a 1 s pause per failed probe, so probes are 20 s apart',
+  'halve-double seconds 100': 'as above',
+  'halve-double seconds 1000': 'as above',
+  'halve-double seconds 10000': 'as above',
+  // 10 a second: one probe's rejection or two is a large share of so few calls
+  'fixed-1s none 10': 'rejections over 5 %',
+  'sliding-1s none 10': 'goodput under 90 %',
+  'sliding-1s precise 10': 'goodput under 90 %',
+  'bucket-burst none 10': 'rejections just over 5 %',
+  'halve-double none 10': 'goodput under 90 %',
+  'halve-double precise 10': 'the doubling found after 12 s',
+  'fixed-60s precise 10': 'goodput under 90 %',
+  'fixed-1s none 100': 'goodput under 90 %',
+  // a concurrency cap: pacing bursts and the rate's steps put more than k in flight
+  'concurrency none 10': 'k = 1 at 100 ms: rate held far under the cap',
+  'concurrency none 100': 'goodput under 90 %',
+  'concurrency none 10000': 'slow start stalls on 503s before 90 %',
+};
+
+const cells = SHAPES.flatMap((shape) => HINTS.filter((hint) => shape !== 'concurrency' || hint === 'none').flatMap((hint) => QUOTAS.map((quota) => [shape, hint, quota] as const)));
+
+describe('aimd() learns every quota shape from 1 a second (simulated time)', () => {
+  it.each(cells)('%s, retry hint %s, %i/s', (shape, hint, quota) => {
+    const g = run(shape, hint, quota, (clock) => aimd({ clock }));
+    const key = `${shape} ${hint} ${quota}`;
+    const figures = { to90: g.secondsTo90, goodput: Math.round(g.goodput * 1000) / 1000, rejected: Math.round(g.rejected * 10_000) / 10_000 };
+    if (key in MISSES) expect(g.pass.all, `${key} now meets every goal (${JSON.stringify(figures)}): take it off MISSES`).toBe(false);
+    else expect(g.pass, JSON.stringify(figures)).toEqual({ to90: true, goodput: true, rejected: true, all: true });
+  });
+
+  it('meets more cells than aimd.cubic(), the default before, and than aimd.classic()', () => {
+    const met = (make: (clock: { now(): number; setTimeout(): unknown; clearTimeout(): void }) => AimdLimiter) =>
+      cells.filter(([shape, hint, quota]) => run(shape, hint, quota, make).pass.all).length;
+    const learner = cells.length - Object.keys(MISSES).length;
+    expect(met((clock) => aimd.cubic({ initial: 1, clock }))).toBeLessThan(learner);
+    expect(met((clock) => aimd.classic({ initial: 1, clock }))).toBeLessThan(learner);
+  });
+});
