@@ -1,75 +1,68 @@
 // Child process of the ratelimit workload (bench/ratelimit.ts): a node:http server on 127.0.0.1
-// that enforces a hidden quota, in a process of its own so that it does not share the client's
+// that enforces hidden quotas, in a process of its own so that it does not share the client's
 // event loop. `node --import tsx bench/ratelimit-server.ts`, started with an IPC channel:
 //
-//   parent -> child  { type: 'quota', quota, burst }   a fresh bucket, full; answered { type: 'quota-set' }
-//   parent -> child  { type: 'stats' }          answered { type: 'stats', ok, limited } since the last quota
-//   parent -> child  { type: 'stop' }           closes the server and exits
+//   parent -> child  { type: 'services', services: [{ id, ...ShapeSettings without start }] }
+//                    fresh services, their runs starting now; answered { type: 'services-set' }
+//   parent -> child  { type: 'stats' }   answered { type: 'stats', stats: { [id]: { ok, limited } } }
+//   parent -> child  { type: 'stop' }    closes the server and exits
 //   child -> parent  { type: 'listening', port } once, at start
 //
-// The quota is a token bucket refilled at `quota` requests a second that holds `burst` requests
-// (the parent says how many; the client is never told either), starting full. A request that finds a whole token takes it and gets 200; any
-// other gets 429 with the wait until the next token, as `Retry-After` in whole seconds (HTTP's
-// form, at least 1) and `Retry-After-Ms` in milliseconds with fractions (the precise value).
+// `GET /<id>` is one call to service <id>, a model of bench/ratelimit-shapes.ts on this process's
+// performance.now(): 200, or 429 over a quota with the wait as `Retry-After` (whole seconds,
+// HTTP's form, at least 1) and `Retry-After-Ms` (milliseconds with fractions), or 503 over a
+// concurrency cap (no wait). An admitted call of a shape with latency is answered that much later.
 //
 // It stops itself: when the parent goes away (the IPC channel closes), and in any case after
 // MAX_LIFETIME_MS.
 import { createServer } from 'node:http';
+import { hintedWait, makeService } from './ratelimit-shapes.js';
+import type { ServiceModel, ShapeSettings } from './ratelimit-shapes.js';
 
 /** The server exits after this long whatever happens. */
-const MAX_LIFETIME_MS = 15 * 60_000;
+const MAX_LIFETIME_MS = 20 * 60_000;
 
-type Message = { type: 'quota'; quota: number; burst: number } | { type: 'stats' } | { type: 'stop' };
+type ServiceSpec = Omit<ShapeSettings, 'start'> & { readonly id: string };
+type Message = { type: 'services'; services: ServiceSpec[] } | { type: 'stats' } | { type: 'stop' };
 
-class Bucket {
-  readonly rate: number;
-  readonly burst: number;
-  tokens: number;
-  stamp: number;
-
-  constructor(rate: number, burst: number) {
-    this.rate = rate;
-    this.burst = burst;
-    this.tokens = this.burst;
-    this.stamp = performance.now();
-  }
-
-  /** Takes a token and returns 0, or returns the ms until the next whole token. */
-  take(): number {
-    const now = performance.now();
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.stamp) * this.rate) / 1000);
-    this.stamp = now;
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
-      return 0;
-    }
-    return ((1 - this.tokens) * 1000) / this.rate;
-  }
+interface Hosted {
+  readonly model: ServiceModel;
+  ok: number;
+  limited: number;
 }
 
 function main(): void {
   const send = process.send?.bind(process);
   if (send === undefined) throw new Error('ratelimit-server: start me with an IPC channel');
-  let bucket = new Bucket(1, 1);
-  let ok = 0;
-  let limited = 0;
+  let services = new Map<string, Hosted>();
 
   const server = createServer((req, res) => {
     req.resume();
-    const wait = bucket.take();
-    if (wait === 0) {
-      ok++;
-      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '2' });
-      res.end('ok');
+    const hosted = services.get((req.url ?? '/').slice(1));
+    if (hosted === undefined) {
+      res.writeHead(404, { 'content-length': '0' });
+      res.end();
       return;
     }
-    limited++;
-    res.writeHead(429, {
-      'content-type': 'text/plain',
-      'content-length': '17',
-      'retry-after': String(Math.max(1, Math.ceil(wait / 1000))),
-      'retry-after-ms': wait.toFixed(3),
-    });
+    const now = performance.now();
+    const a = hosted.model.admit(now);
+    if (a.status === 200) {
+      hosted.ok++;
+      const answer = () => {
+        hosted.model.finished(performance.now());
+        res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '2' });
+        res.end('ok');
+      };
+      if (hosted.model.latencyMs > 0) setTimeout(answer, hosted.model.latencyMs);
+      else answer();
+      return;
+    }
+    hosted.limited++;
+    const headers: Record<string, string> = { 'content-type': 'text/plain', 'content-length': '17' };
+    const seconds = hintedWait('seconds', a.waitMs);
+    if (seconds !== undefined) headers['retry-after'] = String(seconds / 1000);
+    if (a.waitMs !== undefined) headers['retry-after-ms'] = a.waitMs.toFixed(3);
+    res.writeHead(a.status, headers);
     res.end('too many requests');
   });
   server.keepAliveTimeout = 60_000;
@@ -82,13 +75,12 @@ function main(): void {
   setTimeout(stop, MAX_LIFETIME_MS).unref();
   process.on('disconnect', stop);
   process.on('message', (message: Message) => {
-    if (message.type === 'quota') {
-      bucket = new Bucket(message.quota, message.burst);
-      ok = 0;
-      limited = 0;
-      send({ type: 'quota-set' });
+    if (message.type === 'services') {
+      const start = performance.now();
+      services = new Map(message.services.map((s) => [s.id, { model: makeService({ ...s, start }), ok: 0, limited: 0 }]));
+      send({ type: 'services-set' });
     } else if (message.type === 'stats') {
-      send({ type: 'stats', ok, limited });
+      send({ type: 'stats', stats: Object.fromEntries([...services].map(([id, h]) => [id, { ok: h.ok, limited: h.limited }])) });
     } else if (message.type === 'stop') {
       stop();
     }

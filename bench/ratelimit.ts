@@ -1,30 +1,28 @@
-// Workload "ratelimit": how fast an adaptive rate limit learns a real service's hidden quota.
+// Workload "ratelimit": how fast an adaptive rate limit learns a real service's hidden quota,
+// for every quota shape of issue #21 (bench/ratelimit-shapes.ts): fixed windows of 1 s and of a
+// "minute" (SCALED DOWN here to 10 s, three windows and a bit per run, to keep the matrix within
+// minutes; test/aimd-shapes.test.ts runs the real 60 s window in simulated time), a sliding 1 s
+// log, a token bucket holding a second of quota, a concurrency cap answering 503, and a token
+// bucket whose quota is halved for the middle third of the run; each with no retry hint, with
+// whole-second `Retry-After` and with `Retry-After-Ms` (the cap with none: it has no wait to give).
 //
-// A node:http server on 127.0.0.1 (bench/ratelimit-server.ts, a child process of its own, so that
-// it does not share the client's event loop) enforces a token-bucket quota the client is not told:
-// refilled at `quota` requests a second, holding 100 ms of it (at least 2 requests), starting full.
-// Over the quota it answers 429 with `Retry-After` (whole seconds, as HTTP has it, at least 1)
-// and `Retry-After-Ms` (the exact wait until the next token, with fractions).
+// The server is a node:http server on 127.0.0.1 in a child process (bench/ratelimit-server.ts)
+// hosting one service per run. The client is a jorb-ts workflow, call -> done, one GET per job
+// through node:http with a keep-alive agent, concurrency 256 and `rateLimit: aimd()` or
+// `aimd.classic()`, both from their defaults (1 a second, knowing nothing of the quota). A 429 or
+// 503 throws `RateLimitError({ retryAfterMs })` with the wait the hint gives (none, Retry-After ×
+// 1000, or Retry-After-Ms); the engine backs the limiter off and pauses the state that long.
 //
-// The client is a jorb-ts workflow, call -> done, one GET per job through node:http with a
-// keep-alive agent, concurrency 256 (far above quota × latency, so concurrency never binds) and
-// `rateLimit: aimd(...)`. A 429 throws `RateLimitError({ retryAfterMs })`, where retryAfterMs is
-// `Retry-After-Ms` when the response has it, else `Retry-After` × 1000 (or an HTTP date's distance
-// from now); the engine then backs the limiter off and pauses the state that long.
-//
-// For each hidden quota (10, 100, 1,000, 5,000 a second) it runs the default limiter and
-// `aimd.classic()`, with the same options (initial 50), for RUN_SECONDS of real time each, and
-// reports from the client's side:
-//   - time to 90 %: the first moment the successes of the last second (a sliding 1 s window)
-//     reach 90 % of the quota;
-//   - steady goodput: successes over the last half of the run, a second, divided by the quota
-//     (it can pass 100 % by a little: what the server's bucket saved up while the client was
-//     under the quota is spent when it probes above it);
-//   - 429 share: responses that were 429, of all responses.
-// Targets (for the default): 90 % within 10 s, steady goodput >= 90 %, 429s <= 5 %.
-// Env BENCH_RATELIMIT_SECONDS and BENCH_RATELIMIT_QUOTAS (e.g. "10,5000") shorten it for development;
-// BENCH_RATELIMIT_WHOLE_SECONDS=1 makes the client read only `Retry-After` (whole seconds), to see
-// what a rounded-up retry-after costs: every 429 then pauses the state for a second.
+// Runs that load the machine little go side by side (a batch is at most BATCH_LOAD requests a
+// second of quota in all); 10,000/s runs only for the shapes in QUOTA_10K_CELLS, one at a time.
+// Per run, from the client's side (bench/ratelimit-sim.ts `measure`, as the tests measure):
+//   - time to 90 %: from each rise of the quota (the start; the doubling) to the first 1 s window
+//     of successes with 90 % of it;
+//   - steady goodput: successes over the second half of each phase of the quota, over the quota;
+//   - rejected: 429s and 503s over all calls.
+// Goals (issue #21): 90 % within 10 s, steady goodput >= 90 %, rejected <= 5 %.
+// Env BENCH_RATELIMIT_QUOTAS (e.g. "10,1000") and BENCH_RATELIMIT_SHAPES (e.g. "fixed-1s,concurrency")
+// narrow it for development.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
@@ -34,26 +32,41 @@ import { fileURLToPath } from 'node:url';
 import { aimd, Processor, RateLimitError, workflow } from '../src/index.js';
 import type { AimdLimiter } from '../src/index.js';
 import { fmt, round3, verdict } from './report.js';
+import { concurrencyCap, HINTS, SHAPES } from './ratelimit-shapes.js';
+import type { Hint, ShapeName, ShapeSettings } from './ratelimit-shapes.js';
+import { measure, TARGET_GOODPUT, TARGET_REJECTED, TARGET_SECONDS_TO_90 } from './ratelimit-sim.js';
+import type { Goals } from './ratelimit-sim.js';
 
-const RUN_SECONDS = 20;
-const QUOTAS = [10, 100, 1000, 5000] as const;
+const QUOTAS = [10, 100, 1000, 10_000] as const;
+/** At 10,000/s each run has the machine to itself: only these cells, the common case of no hint. */
+const QUOTA_10K_CELLS: readonly string[] = ['fixed-1s none', 'sliding-1s none', 'bucket-burst none', 'concurrency none'];
 const CONCURRENCY = 256;
-const INITIAL = 50;
-/** The server's bucket holds this much time's worth of quota... */
-const SERVER_BURST_MS = 100;
-/** ...and at least this many requests (a bucket of one would refuse any jitter at all). */
-const SERVER_MIN_BURST = 2;
-const TARGET_SECONDS_TO_90 = 10;
-const TARGET_GOODPUT = 0.9;
-const TARGET_429_SHARE = 0.05;
+/** The bench's "minute": a fixed window of 10 s (scaled down from 60 s), the run starting 3 s into one. */
+const LONG_WINDOW_MS = 10_000;
+const LONG_WINDOW_OFFSET_MS = 3_000;
+/** A batch of runs side by side asks for at most this many requests a second in all. */
+const BATCH_LOAD = 6000;
 
 const LIMITERS = {
-  default: { label: `aimd({ initial: ${INITIAL} })`, make: (): AimdLimiter => aimd({ initial: INITIAL }) },
-  classic: { label: `aimd.classic({ initial: ${INITIAL} })`, make: (): AimdLimiter => aimd.classic({ initial: INITIAL }) },
+  default: { label: 'aimd()', make: (): AimdLimiter => aimd() },
+  classic: { label: 'aimd.classic()', make: (): AimdLimiter => aimd.classic() },
 } as const;
 type LimiterName = keyof typeof LIMITERS;
 
-type ServerMessage = { type: 'listening'; port: number } | { type: 'quota-set' } | { type: 'stats'; ok: number; limited: number };
+function runMsFor(shape: ShapeName): number {
+  return shape === 'fixed-60s' ? 4 * LONG_WINDOW_MS : shape === 'halve-double' ? 30_000 : 20_000;
+}
+
+interface Cell {
+  readonly id: string;
+  readonly shape: ShapeName;
+  readonly hint: Hint;
+  readonly quota: number;
+  readonly limiter: LimiterName;
+  readonly settings: Omit<ShapeSettings, 'start'>;
+}
+
+type ServerMessage = { type: 'listening'; port: number } | { type: 'services-set' } | { type: 'stats'; stats: Record<string, { ok: number; limited: number }> };
 
 /** The rate-limited server in its child process. */
 class Server {
@@ -84,13 +97,12 @@ class Server {
     });
   }
 
-  async setQuota(quota: number): Promise<void> {
-    const burst = Math.max(SERVER_MIN_BURST, (quota * SERVER_BURST_MS) / 1000);
-    await this.#ask({ type: 'quota', quota, burst }, 'quota-set');
+  async setServices(cells: readonly Cell[]): Promise<void> {
+    await this.#ask({ type: 'services', services: cells.map((c) => ({ id: c.id, ...c.settings })) }, 'services-set');
   }
 
-  stats(): Promise<{ ok: number; limited: number }> {
-    return this.#ask({ type: 'stats' }, 'stats');
+  async stats(): Promise<Record<string, { ok: number; limited: number }>> {
+    return (await this.#ask({ type: 'stats' }, 'stats')).stats;
   }
 
   stop(): Promise<void> {
@@ -103,16 +115,20 @@ class Server {
 }
 
 /**
- * The wait a 429 asks for, in ms: `Retry-After-Ms` when given (fractions kept), else
- * `Retry-After` as delta-seconds or as an HTTP date; undefined when neither is usable.
+ * The wait a rejection asks for, in ms, as a client reading `hint` sees it: `Retry-After-Ms`
+ * (fractions kept) for 'precise', `Retry-After` as delta-seconds or an HTTP date for 'seconds',
+ * nothing for 'none'; undefined when the header is missing or unusable.
  */
-export function retryAfterMs(headers: Record<string, string | string[] | undefined>, now = Date.now()): number | undefined {
+export function retryAfterMs(headers: Record<string, string | string[] | undefined>, hint: Hint, now = Date.now()): number | undefined {
   const one = (name: string) => {
     const value = headers[name];
     return Array.isArray(value) ? value[0] : value;
   };
-  const ms = Number(one('retry-after-ms'));
-  if (one('retry-after-ms') !== undefined && Number.isFinite(ms) && ms >= 0) return ms;
+  if (hint === 'none') return undefined;
+  if (hint === 'precise') {
+    const ms = Number(one('retry-after-ms'));
+    return one('retry-after-ms') !== undefined && Number.isFinite(ms) && ms >= 0 ? ms : undefined;
+  }
   const raw = one('retry-after');
   if (raw === undefined) return undefined;
   if (/^\s*\d+(\.\d+)?\s*$/.test(raw)) return Number(raw) * 1000;
@@ -124,7 +140,7 @@ interface Client {
   readonly get: (signal: AbortSignal) => Promise<{ status: number; retryAfterMs: number | undefined }>;
 }
 
-function httpClient(port: number, agent: Agent, wholeSeconds: boolean): Client {
+function httpClient(port: number, path: string, agent: Agent, hint: Hint): Client {
   const seen = new WeakSet<AbortSignal>();
   return {
     get: (signal) =>
@@ -134,10 +150,9 @@ function httpClient(port: number, agent: Agent, wholeSeconds: boolean): Client {
           setMaxListeners(0, signal);
           seen.add(signal);
         }
-        const req = request({ host: '127.0.0.1', port, path: '/', agent, signal }, (res) => {
+        const req = request({ host: '127.0.0.1', port, path, agent, signal }, (res) => {
           const status = res.statusCode ?? 0;
-          const headers = wholeSeconds ? { ...res.headers, 'retry-after-ms': undefined } : res.headers;
-          const after = status === 429 ? retryAfterMs(headers) : undefined;
+          const after = status === 429 || status === 503 ? retryAfterMs(res.headers, hint) : undefined;
           res.resume();
           res.once('end', () => resolve({ status, retryAfterMs: after }));
           res.once('error', reject);
@@ -161,9 +176,9 @@ function buildWorkflow(limiter: AimdLimiter, measured: Measured, start: () => nu
     .to('done')
     .exec(async ({ ac, jc, signal }) => {
       const { status, retryAfterMs: wait } = await ac.get(signal);
-      if (status === 429) {
+      if (status === 429 || status === 503) {
         measured.limited++;
-        throw new RateLimitError('429 Too Many Requests', { retryAfterMs: wait });
+        throw new RateLimitError(status === 429 ? '429 Too Many Requests' : '503 Service Unavailable', { retryAfterMs: wait });
       }
       if (status !== 200) {
         measured.other++;
@@ -176,130 +191,132 @@ function buildWorkflow(limiter: AimdLimiter, measured: Measured, start: () => nu
     .build();
 }
 
-export interface PairResult {
-  readonly quota: number;
-  readonly limiter: LimiterName;
-  /** Seconds to the first 1 s window with >= 90 % of the quota; null if never. */
-  readonly secondsTo90: number | null;
-  /** Successes a second over the last half of the run, over the quota. */
-  readonly steadyGoodput: number;
-  readonly share429: number;
-  readonly limited: number;
-  readonly requests: number;
+interface CellResult {
+  readonly cell: Cell;
+  readonly goals: Goals;
+  readonly calls: number;
   readonly finalRate: number;
-  readonly backoffs: number;
 }
 
-/** The first time (s) the successes within the last second reach `need`; null if never. */
-export function secondsToReach(successes: readonly number[], need: number): number | null {
-  let from = 0;
-  for (let i = 0; i < successes.length; i++) {
-    const t = successes[i] as number;
-    while ((successes[from] as number) <= t - 1000) from++;
-    if (i - from + 1 >= need) return t / 1000;
-  }
-  return null;
-}
-
-async function runPair(server: Server, agent: Agent, quota: number, name: LimiterName, seconds: number): Promise<PairResult> {
-  await server.setQuota(quota);
-  const limiter = LIMITERS[name].make();
+async function runCell(port: number, cell: Cell): Promise<CellResult> {
+  const limiter = LIMITERS[cell.limiter].make();
   const measured: Measured = { successes: [], limited: 0, other: 0 };
   let t0 = 0;
   const wf = buildWorkflow(limiter, measured, () => t0);
-  const run = wf.newRun(`ratelimit-${quota}-${name}`, {});
-  const jobs = Math.ceil(quota * seconds * 1.3) + 2 * CONCURRENCY;
+  const run = wf.newRun(`ratelimit-${cell.id}`, {});
+  const { runMs } = cell.settings;
+  const jobs = Math.ceil((cell.quota * runMs) / 1000 * 2) + 2 * CONCURRENCY;
   for (let i = 0; i < jobs; i++) run.add({ n: i }, 'call');
+  const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new Error('the run is over')), seconds * 1000);
+  const timer = setTimeout(() => controller.abort(new Error('the run is over')), runMs);
   t0 = performance.now();
-  const wholeSeconds = process.env['BENCH_RATELIMIT_WHOLE_SECONDS'] === '1';
-  const result = await new Processor(wf, httpClient(server.port, agent, wholeSeconds)).exec(run, { signal: controller.signal });
-  clearTimeout(timer);
-  if (result.outcome !== 'aborted') throw new Error(`ratelimit: the run ran out of jobs (${JSON.stringify(result)})`);
-  if (measured.other > 0 || result.failed > 0) throw new Error(`ratelimit: ${measured.other} unexpected responses, ${result.failed} failed jobs`);
-
-  const ms = seconds * 1000;
-  const successes = measured.successes.filter((t) => t <= ms);
-  const steady = successes.filter((t) => t > ms / 2).length / (seconds / 2) / quota;
-  const requests = measured.successes.length + measured.limited;
-  const snapshot = limiter.snapshot();
-  return {
-    quota,
-    limiter: name,
-    secondsTo90: secondsToReach(successes, 0.9 * quota),
-    steadyGoodput: steady,
-    share429: requests === 0 ? 0 : measured.limited / requests,
-    limited: measured.limited,
-    requests,
-    finalRate: snapshot.rate,
-    backoffs: snapshot.backoffs,
-  };
+  try {
+    const result = await new Processor(wf, httpClient(port, `/${cell.id}`, agent, cell.hint)).exec(run, { signal: controller.signal });
+    if (result.outcome !== 'aborted') throw new Error(`ratelimit: ${cell.id} ran out of jobs (${JSON.stringify(result)})`);
+    if (measured.other > 0 || result.failed > 0) throw new Error(`ratelimit: ${cell.id}: ${measured.other} unexpected responses, ${result.failed} failed jobs`);
+  } finally {
+    clearTimeout(timer);
+    agent.destroy();
+  }
+  const successes = measured.successes.filter((t) => t <= runMs);
+  const goals = measure(cell.shape, cell.quota, { successes, rejected: measured.limited, runMs });
+  return { cell, goals, calls: measured.successes.length + measured.limited, finalRate: limiter.current() };
 }
 
 function pct(x: number): string {
   return `${(x * 100).toFixed(x < 0.01 ? 2 : 1)} %`;
 }
 
-function envList(name: string): number[] | undefined {
+function envList(name: string): string[] | undefined {
   const raw = process.env[name];
   if (raw === undefined || raw.trim() === '') return undefined;
-  const values = raw.split(',').map((s) => Number(s.trim().replaceAll('_', '')));
-  if (values.some((v) => !Number.isFinite(v) || v <= 0)) throw new Error(`bench: ${name} must be positive numbers, got ${JSON.stringify(raw)}`);
-  return values;
+  return raw.split(',').map((s) => s.trim().replaceAll('_', ''));
+}
+
+function cellsFor(quotas: readonly number[], shapes: readonly ShapeName[]): Cell[] {
+  const cells: Cell[] = [];
+  for (const shape of shapes) {
+    for (const hint of HINTS) {
+      if (shape === 'concurrency' && hint !== 'none') continue;
+      for (const quota of quotas) {
+        if (quota >= 10_000 && !QUOTA_10K_CELLS.includes(`${shape} ${hint}`)) continue;
+        for (const limiter of Object.keys(LIMITERS) as LimiterName[]) {
+          const settings = { shape, quota, runMs: runMsFor(shape), longWindowMs: LONG_WINDOW_MS, offsetMs: shape === 'fixed-60s' ? LONG_WINDOW_OFFSET_MS : 0 };
+          cells.push({ id: `${shape}-${hint}-${quota}-${limiter}`, shape, hint, quota, limiter, settings });
+        }
+      }
+    }
+  }
+  return cells;
+}
+
+/** Packs cells into batches of at most BATCH_LOAD (classic climbs +1/s: it asks for little), longest first. */
+function batches(cells: readonly Cell[]): Cell[][] {
+  const load = (c: Cell) => (c.limiter === 'classic' ? Math.min(c.quota, 50) : c.quota);
+  const sorted = [...cells].sort((a, b) => b.settings.runMs - a.settings.runMs || load(b) - load(a));
+  const out: { cells: Cell[]; load: number }[] = [];
+  for (const c of sorted) {
+    const fit = out.find((b) => b.cells[0]?.settings.runMs === c.settings.runMs && b.load + load(c) <= BATCH_LOAD);
+    if (fit) {
+      fit.cells.push(c);
+      fit.load += load(c);
+    } else out.push({ cells: [c], load: load(c) });
+  }
+  return out.map((b) => b.cells);
 }
 
 export async function rateLimit(log: (line: string) => void): Promise<Record<string, number | boolean | null>> {
-  const seconds = envList('BENCH_RATELIMIT_SECONDS')?.[0] ?? RUN_SECONDS;
-  const quotas = envList('BENCH_RATELIMIT_QUOTAS') ?? [...QUOTAS];
-  const names = Object.keys(LIMITERS) as LimiterName[];
+  const quotas = envList('BENCH_RATELIMIT_QUOTAS')?.map(Number) ?? [...QUOTAS];
+  if (quotas.some((q) => !Number.isFinite(q) || q <= 0)) throw new Error(`bench: BENCH_RATELIMIT_QUOTAS must be positive numbers`);
+  const shapes = (envList('BENCH_RATELIMIT_SHAPES') ?? [...SHAPES]) as ShapeName[];
+  const unknown = shapes.filter((s) => !(SHAPES as readonly string[]).includes(s));
+  if (unknown.length > 0) throw new Error(`bench: BENCH_RATELIMIT_SHAPES takes ${SHAPES.join(', ')}, got ${unknown.join(', ')}`);
+  const cells = cellsFor(quotas, shapes);
+  const plan = batches(cells);
+  const seconds = plan.reduce((sum, b) => sum + (b[0]?.settings.runMs ?? 0) / 1000, 0);
   log(
-    `RATELIMIT real HTTP on 127.0.0.1: hidden token-bucket quota (${SERVER_BURST_MS} ms of quota, at least ${SERVER_MIN_BURST} requests), ` +
-      `429 with Retry-After and Retry-After-Ms; concurrency ${CONCURRENCY}, keep-alive; ` +
-      `each (quota, limiter) pair runs ${seconds} s of real time: ${quotas.length * names.length} runs, about ${Math.round(quotas.length * names.length * seconds)} s`,
+    `RATELIMIT real HTTP on 127.0.0.1, issue #21's quota shapes (the per-minute window SCALED DOWN to ${LONG_WINDOW_MS / 1000} s here), ` +
+      `both limiters from their defaults (1/s), concurrency ${CONCURRENCY}, keep-alive; ${cells.length} runs in ${plan.length} batches side by side, about ${Math.round(seconds)} s; ` +
+      `a concurrency cap of k in flight at latency L: ${[10, 100, 1000, 10_000].map((q) => `${fmt(q)}/s k ${concurrencyCap(q).k} L ${concurrencyCap(q).latencyMs} ms`).join(', ')}`,
   );
-  const figures: Record<string, number | boolean | null> = { ratelimit_seconds_per_run: seconds, ratelimit_initial: INITIAL };
+  const figures: Record<string, number | boolean | null> = { ratelimit_runs: cells.length };
   const server = await Server.start();
-  const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-  let met = 0;
-  let targets = 0;
+  const results: CellResult[] = [];
   try {
-    for (const quota of quotas) {
-      for (const name of names) {
-        const r = await runPair(server, agent, quota, name, seconds);
-        const served = await server.stats();
-        const key = `ratelimit_q${quota}_${name}`;
-        figures[`${key}_s_to_90`] = r.secondsTo90 === null ? null : round3(r.secondsTo90);
-        figures[`${key}_goodput`] = round3(r.steadyGoodput);
-        figures[`${key}_429_share`] = Math.round(r.share429 * 1e4) / 1e4;
-        figures[`${key}_429s`] = r.limited;
-        figures[`${key}_requests`] = r.requests;
-        figures[`${key}_final_rate`] = Math.round(r.finalRate * 10) / 10;
-        const to90 = r.secondsTo90 === null ? 'never' : `${r.secondsTo90.toFixed(1)} s`;
-        log(
-          `RATELIMIT quota ${fmt(quota)}/s ${LIMITERS[name].label}: 90 % of quota after ${to90}, steady goodput ${pct(r.steadyGoodput)} of quota, ` +
-            `429s ${pct(r.share429)} of ${fmt(r.requests)} requests (server: ${fmt(served.ok)} ok, ${fmt(served.limited)} 429), ` +
-            `rate at the end ${fmt(Math.round(r.finalRate))}/s after ${r.backoffs} backoffs`,
-        );
-        if (name !== 'default') continue;
-        const checks: [string, boolean][] = [
-          [`90 % within ${TARGET_SECONDS_TO_90} s`, r.secondsTo90 !== null && r.secondsTo90 <= TARGET_SECONDS_TO_90],
-          [`steady goodput >= ${TARGET_GOODPUT * 100} %`, r.steadyGoodput >= TARGET_GOODPUT],
-          [`429s <= ${TARGET_429_SHARE * 100} %`, r.share429 <= TARGET_429_SHARE],
-        ];
-        for (const [, ok] of checks) {
-          targets++;
-          if (ok) met++;
-        }
-        log(`RATELIMIT quota ${fmt(quota)}/s targets for the default: ${checks.map(([what, ok]) => `${what} ${verdict(ok)}`).join('; ')}`);
-      }
+    for (const batch of plan) {
+      await server.setServices(batch);
+      results.push(...(await Promise.all(batch.map((cell) => runCell(server.port, cell)))));
     }
   } finally {
-    agent.destroy();
     await server.stop();
   }
-  log(`RATELIMIT default: ${met} of ${targets} targets met`);
-  figures['ratelimit_targets_met'] = met;
-  figures['ratelimit_targets'] = targets;
+  let met = 0;
+  let total = 0;
+  const order = (r: CellResult) => [SHAPES.indexOf(r.cell.shape), HINTS.indexOf(r.cell.hint), r.cell.quota, r.cell.limiter === 'default' ? 0 : 1];
+  results.sort((a, b) => {
+    const [x, y] = [order(a), order(b)];
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return (x[i] as number) - (y[i] as number);
+    return 0;
+  });
+  for (const { cell, goals: g, calls, finalRate } of results) {
+    const key = `ratelimit_${cell.shape.replace('-', '_')}_${cell.hint}_q${cell.quota}_${cell.limiter}`;
+    figures[`${key}_s_to_90`] = g.secondsTo90 === null ? null : round3(g.secondsTo90);
+    figures[`${key}_goodput`] = round3(g.goodput);
+    figures[`${key}_rejected`] = Math.round(g.rejected * 1e4) / 1e4;
+    if (cell.limiter === 'default') {
+      total++;
+      if (g.pass.all) met++;
+    }
+    const to90 = g.secondsTo90 === null ? 'never' : `${g.secondsTo90.toFixed(1)} s`;
+    log(
+      `RATELIMIT ${cell.shape.padEnd(12)} hint ${cell.hint.padEnd(7)} ${`${fmt(cell.quota)}/s`.padStart(8)} ${LIMITERS[cell.limiter].label.padEnd(14)}: ` +
+        `90 % after ${to90} ${verdict(g.pass.to90)}, goodput ${pct(g.goodput)} ${verdict(g.pass.goodput)}, rejected ${pct(g.rejected)} of ${fmt(calls)} ${verdict(g.pass.rejected)}, ` +
+        `rate at the end ${fmt(Math.round(finalRate))}/s: ${g.pass.all ? 'PASS' : 'FAIL'}`,
+    );
+  }
+  log(`RATELIMIT aimd(): ${met} of ${total} cells meet all three goals (90 % within ${TARGET_SECONDS_TO_90} s, goodput >= ${TARGET_GOODPUT * 100} %, rejected <= ${TARGET_REJECTED * 100} %)`);
+  figures['ratelimit_default_cells_met'] = met;
+  figures['ratelimit_default_cells'] = total;
   return figures;
 }
