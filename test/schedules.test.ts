@@ -14,8 +14,12 @@ function poller(clock: FakeClock, workMs: number) {
   return workflow<object, object, JC>('poller')
     .state('poll')
     .to('done')
-    .exec(async ({ jc }) => {
-      await new Promise<void>((resolve) => clock.setTimeout(resolve, workMs));
+    .exec(async ({ jc, signal }) => {
+      // Stops when the exec is stopped (a shutdown): the job stays where it is, unsettled.
+      await new Promise<void>((resolve, reject) => {
+        const timer = clock.setTimeout(resolve, workMs);
+        signal.addEventListener('abort', () => (clock.clearTimeout(timer), reject(new Error('stopped'))), { once: true });
+      });
       return { state: 'done', jc };
     })
     .terminal('done')
@@ -109,18 +113,26 @@ describe('schedules across a restart', () => {
     dir = undefined;
   });
 
+  type Options = { catchUp?: 'none' | 'one' | 'all'; limit?: number; overlap?: 'allow' | 'skip'; cron?: string; workMs?: number };
+
   /** Runs the schedule from `start` for `forMs` of fake time, then stops the exec (a shutdown). */
-  async function runFor(file: string, start: number, forMs: number, options: { catchUp?: 'none' | 'one' | 'all'; limit?: number }): Promise<Run<object, JC>> {
+  async function runFor(file: string, start: number, forMs: number, options: Options): Promise<Run<object, JC>> {
+    const { cron, workMs = 10, ...rest } = options;
     const clock = new FakeClock(start);
-    const wf = poller(clock, 10);
+    const wf = poller(clock, workMs);
     const store = new JsonlStore<object, JC>(file);
     const run = (await store.load(wf)) ?? wf.newRun('r', {});
-    const every = schedule({ name: 'p', everyMs: 1_000, state: 'poll', jc: (t) => ({ tick: t.at, n: t.n }), ...options });
+    const timing = cron === undefined ? { everyMs: 1_000 } : { cron };
+    const every = schedule({ name: 'p', ...timing, state: 'poll', jc: (t) => ({ tick: t.at, n: t.n }), ...rest });
     const controller = new AbortController();
     const execution = new Processor(wf, {}, { clock, store }).exec(run, { schedules: [every], signal: controller.signal });
     // The exec starts once the store has written the run (real I/O): then the schedule's timer is set.
     while (clock.pending === 0) await new Promise((resolve) => setTimeout(resolve, 1));
-    await clock.advance(forMs);
+    // In steps, letting the store's real writes finish between them: what a job did by then is in the run.
+    for (let t = 0; t < forMs; t += 100) {
+      await clock.advance(Math.min(100, forMs - t));
+      await new Promise((resolve) => setTimeout(resolve, 3));
+    }
     controller.abort();
     await clock.runAll();
     await execution;
@@ -143,6 +155,30 @@ describe('schedules across a restart', () => {
       expect(new Set(ticks(run).map(([key]) => key)).size).toBe(expected.length); // one job per tick
     });
   }
+
+  it("overlap 'skip' across a restart: the job stopped mid-run is unsettled, so the ticks until it finishes add nothing", async () => {
+    dir = await mkdtemp(join(tmpdir(), 'jorb-schedules-'));
+    const file = join(dir, 'run.jsonl');
+    // Each job takes 2.5 s: the one of tick 0 is still running when the exec stops at 0.5 s.
+    await runFor(file, 0, 500, { overlap: 'skip', workMs: 2_500 });
+    // Back at 10.5 s: the missed tick (10 s) is skipped, the job of tick 0 runs again and ends at
+    // 13 s, the tick at 13 s still finds it running (its transition is being stored), and the one
+    // at 14 s adds the next.
+    const run = await runFor(file, 10_500, 4_000, { overlap: 'skip', workMs: 2_500 });
+    expect(ticks(run).map(([, t, , state]) => [t, state])).toEqual([
+      [0, 'done'],
+      [14_000, 'poll'],
+    ]);
+  });
+
+  it('a cron schedule across a restart: the ticks continue from the run, one job each', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'jorb-schedules-'));
+    const file = join(dir, 'run.jsonl');
+    const start = Date.UTC(2026, 11, 1, 12, 0, 0);
+    await runFor(file, start + 1, 4_500, { cron: '*/2 * * * * *', catchUp: 'none' });
+    const run = await runFor(file, start + 9_000, 2_500, { cron: '*/2 * * * * *', catchUp: 'none' });
+    expect(ticks(run).map(([, t]) => ((t as number) - start) / 1000)).toEqual([2, 4, 10]);
+  });
 
   it('the limit counts the jobs the run already has: a restart adds only the rest', async () => {
     dir = await mkdtemp(join(tmpdir(), 'jorb-schedules-'));
