@@ -16,6 +16,8 @@ const UNDER_RATE = 0.97;
 /** A round is cut short once this many rejections came, at least this share of its answers. */
 const EARLY_REJECTIONS = 4;
 const EARLY_SHARE = 0.25;
+/** An early cut keeps at least this share of the rate. */
+const EARLY_FLOOR = 0.5;
 /** This many rejections in a row, no success between: the service refuses everything for now. */
 const BLOCK_STREAK = 5;
 /** While blocked, one probe after max(this, one permit's time), the gap doubling up to BLOCK_MAX_GAP_MS. */
@@ -28,6 +30,8 @@ const HOLD_ROUNDS = 3;
 const EXPENSIVE_HOLD_ROUNDS = 20;
 /** ...and at least this many successes' worth of rounds (a probe costs a rejection or two, whatever the rate). */
 const HOLD_SUCCESSES = 100;
+/** ...but never more than this many (at 1 a second, 100 rounds would be no probing at all). */
+const MAX_HOLD_ROUNDS = 10;
 /** A probe raises the rate by this share, doubled by each clean probe after it, up to ×2. */
 const FIRST_PROBE = 0.05;
 const EXPENSIVE_FIRST_PROBE = 0.03;
@@ -165,7 +169,8 @@ export class AimdLearner implements AimdLimiter {
     const round = this.#round;
     if (round.rejections >= EARLY_REJECTIONS && round.successes > 0 && round.rejectedShare() >= EARLY_SHARE) {
       // far over: cut now by the share refused, rather than a whole round later
-      this.#ceiling = Math.min(this.#ceiling, this.#rate * (1 - round.rejectedShare()));
+      // at most halving in one step: a share measured over a few answers says little more
+      this.#ceiling = Math.min(this.#ceiling, this.#rate * Math.max(EARLY_FLOOR, 1 - round.rejectedShare()));
       this.#backOff(Math.max(this.#s.min, this.#ceiling * this.#margin()), now);
       round.reset(now);
     } else {
@@ -215,7 +220,8 @@ export class AimdLearner implements AimdLimiter {
 
   /** Clean rounds at the ceiling before a probe: enough that a probe's few rejections are a small share of what was delivered. */
   #holdRounds(): number {
-    return Math.max(this.#expensive ? EXPENSIVE_HOLD_ROUNDS : HOLD_ROUNDS, Math.ceil(HOLD_SUCCESSES / this.#rate));
+    if (this.#expensive) return EXPENSIVE_HOLD_ROUNDS;
+    return Math.min(MAX_HOLD_ROUNDS, Math.max(HOLD_ROUNDS, Math.ceil(HOLD_SUCCESSES / this.#rate)));
   }
 
   #margin(): number {
