@@ -1,12 +1,14 @@
-// Issue #21's goals for aimd() against every quota shape, in simulated time: a modelled service
+// Issue #21's goals against every quota shape, for its learning limiter (in progress, not yet what
+// aimd() makes: src/policies/aimd-learner.ts), in simulated time: a modelled service
 // (bench/ratelimit-shapes.ts, the same models the bench's HTTP server runs) and the engine's
 // part (1 ms steps, 256 in flight, a rejection's wait pauses the state) in bench/ratelimit-sim.ts,
-// on a hand-moved clock, deterministic. From `aimd()` with nothing given (1 a second), knowing
+// on a hand-moved clock, deterministic. From its defaults (1 a second), knowing
 // nothing of the quota: 90 % of it within 10 s, >= 90 % steady goodput, <= 5 % rejected.
-// The cells the default does not meet yet are listed with the reason, and asserted to still
+// The cells it does not meet yet are listed with the reason, and asserted to still
 // miss, so that a change that fixes one has to say so here.
 import { describe, expect, it } from 'vitest';
 import { aimd } from '../src/policies/aimd.js';
+import { learningAimd } from '../src/policies/aimd-learner.js';
 import type { AimdLimiter } from '../src/policies/aimd.js';
 import { HINTS, SHAPES } from '../bench/ratelimit-shapes.js';
 import type { Hint, ShapeName } from '../bench/ratelimit-shapes.js';
@@ -58,20 +60,20 @@ const MISSES: Record<string, string> = {
 
 const cells = SHAPES.flatMap((shape) => HINTS.filter((hint) => shape !== 'concurrency' || hint === 'none').flatMap((hint) => QUOTAS.map((quota) => [shape, hint, quota] as const)));
 
-describe('aimd() learns every quota shape from 1 a second (simulated time)', () => {
+describe('the learning limiter (issue #21, in progress) against every quota shape from 1 a second (simulated time)', () => {
   it.each(cells)('%s, retry hint %s, %i/s', (shape, hint, quota) => {
-    const g = run(shape, hint, quota, (clock) => aimd({ clock }));
+    const g = run(shape, hint, quota, (clock) => learningAimd({ clock }));
     const key = `${shape} ${hint} ${quota}`;
     const figures = { to90: g.secondsTo90, goodput: Math.round(g.goodput * 1000) / 1000, rejected: Math.round(g.rejected * 10_000) / 10_000 };
     if (key in MISSES) expect(g.pass.all, `${key} now meets every goal (${JSON.stringify(figures)}): take it off MISSES`).toBe(false);
     else expect(g.pass, JSON.stringify(figures)).toEqual({ to90: true, goodput: true, rejected: true, all: true });
   });
 
-  it('meets more cells than aimd.cubic(), the default before, and than aimd.classic()', () => {
+  it('meets more cells than aimd(), the default, and than aimd.classic()', () => {
     const met = (make: (clock: { now(): number; setTimeout(): unknown; clearTimeout(): void }) => AimdLimiter) =>
       cells.filter(([shape, hint, quota]) => run(shape, hint, quota, make).pass.all).length;
     const learner = cells.length - Object.keys(MISSES).length;
-    expect(met((clock) => aimd.cubic({ initial: 1, clock }))).toBeLessThan(learner);
+    expect(met((clock) => aimd({ initial: 1, clock }))).toBeLessThan(learner);
     expect(met((clock) => aimd.classic({ initial: 1, clock }))).toBeLessThan(learner);
   });
 });

@@ -307,10 +307,10 @@ describe('aimd: pacing', () => {
   });
 });
 
-describe('aimd.cubic() (the default before #21): slow start, then AIMD', () => {
+describe('aimd: slow start, then AIMD', () => {
   it('doubles per increase interval until the first rate-limit signal, then backs off to 85 %', () => {
     const clock = manualClock();
-    const limiter = aimd.cubic({ initial: 50, max: 100_000, clock });
+    const limiter = aimd({ initial: 50, max: 100_000, clock });
     expect(limiter.snapshot()).toMatchObject({ phase: 'slow-start', estimate: Infinity });
     const seen: number[] = [];
     for (let s = 0; s < 8; s++) {
@@ -328,7 +328,7 @@ describe('aimd.cubic() (the default before #21): slow start, then AIMD', () => {
 
   it('never overshoots max', () => {
     const clock = manualClock();
-    const limiter = aimd.cubic({ initial: 50, max: 150, clock });
+    const limiter = aimd({ initial: 50, max: 150, clock });
     limiter.onSuccess();
     clock.add(1000);
     limiter.onSuccess();
@@ -368,7 +368,7 @@ describe('aimd.cubic() (the default before #21): slow start, then AIMD', () => {
 
   it('grows only while the rate holds callers back (growOnlyWhenLimiting)', () => {
     const clock = manualClock();
-    const limiter = aimd.cubic({ initial: 50, clock });
+    const limiter = aimd({ initial: 50, clock });
     // a state whose concurrency keeps it at 10 attempts a second: never waits for a permit
     for (let s = 0; s < 30; s++) {
       for (let i = 0; i < 10; i++) {

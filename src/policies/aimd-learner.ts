@@ -1,4 +1,5 @@
 import type { Clock } from '../model/clock.js';
+import { aimdSettings, type AimdOptions } from './aimd-options.js';
 import type { AimdLimiter, AimdSnapshot } from './aimd-limiter.js';
 import { AimdRound } from './aimd-round.js';
 import { ClockSlot, TokenBucket, usableWait } from './token-bucket.js';
@@ -54,8 +55,10 @@ export interface AimdLearnerSettings {
 type Phase = 'slow-start' | 'cruise' | 'probe' | 'blocked';
 
 /**
- * `aimd()`'s limiter: learns the rate a service lets through from what it delivers, whatever the
- * shape of its quota. See {@link aimd} for the design. Not part of the public API.
+ * The learning limiter of issue #21, in progress: learns the rate a service lets through from what
+ * it delivers, whatever the shape of its quota. Not part of the public API, and not what `aimd()`
+ * makes: it becomes the default once it meets the issue's goals on every shape (the bench's matrix,
+ * `npm run bench -- --only ratelimit`, prints it beside `aimd()` and `aimd.classic()`).
  *
  * @example
  * ```ts
@@ -300,4 +303,19 @@ export class AimdLearner implements AimdLimiter {
 
 function burstFor(rate: number): number {
   return Math.max(1, (rate * BURST_WINDOW_MS) / 1000);
+}
+
+/**
+ * A learning limiter from `aimd()`'s options (`initial`, `min`, `max`, `increaseIntervalMs` as its
+ * round, `clock`), for the tests and the bench. Not part of the public API.
+ *
+ * @example
+ * ```ts
+ * const limiter = learningAimd({ clock });
+ * ```
+ * @internal
+ */
+export function learningAimd(options: AimdOptions = {}): AimdLearner {
+  const s = aimdSettings('aimd', options, true);
+  return new AimdLearner({ initial: s.initial, min: s.min, max: s.max, roundMs: s.increaseIntervalMs, clock: s.clock });
 }

@@ -27,10 +27,9 @@ export interface AimdSnapshot {
   /** The ceiling, after normalisation (`Infinity` for none). */
   readonly max: number;
   /**
-   * `aimd()`: `'slow-start'` until the service first refuses, then `'cruise'` just under the
-   * learned ceiling, `'probe'` while testing above it, `'blocked'` while the service refuses
-   * everything. `aimd.cubic()` and `aimd.classic()`: `'slow-start'` until the first rate-limit
-   * signal (with slow start on), then how the rate grows: `'cubic'` or `'additive'`.
+   * `'slow-start'` until the first rate-limit signal (with slow start on), then how the rate
+   * grows: `'cubic'` or `'additive'`. (`'cruise'`, `'probe'` and `'blocked'` are the phases of the
+   * learning limiter of issue #21, which `aimd()` does not make yet.)
    */
   readonly phase: 'slow-start' | 'cruise' | 'probe' | 'blocked' | 'cubic' | 'additive';
   /** What the last backoff started from (the estimate of the service's limit, or the rate); `Infinity` before the first. */

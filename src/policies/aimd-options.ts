@@ -163,9 +163,6 @@ export const AIMD_OPTION_KEYS = optionKeys<AimdOptions>({
   clock: true,
 });
 
-/** The options that tune a part of the cubic limiter: given to `aimd()`, they select it. */
-export const CUBIC_OPTION_KEYS = ['backoffDebounceMs', 'disableBackoffMerge', 'slowStart', 'slowStartFactor', 'growth', 'backoffFactor', 'backoffFrom', 'growOnlyWhenLimiting'] as const satisfies readonly (keyof AimdOptions)[];
-
 /**
  * The options of a limiter after checking and normalisation: every default applied. Not part of
  * the public API.

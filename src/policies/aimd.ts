@@ -1,7 +1,6 @@
 import { checkOptions } from '../model/check-option.js';
-import { AimdLearner } from './aimd-learner.js';
 import { AimdRateLimiter, type AimdLimiter } from './aimd-limiter.js';
-import { AIMD_OPTION_KEYS, CLASSIC_BACKOFF_FACTOR, CUBIC_OPTION_KEYS, aimdSettings, type AimdClassicOptions, type AimdOptions } from './aimd-options.js';
+import { AIMD_OPTION_KEYS, CLASSIC_BACKOFF_FACTOR, aimdSettings, type AimdClassicOptions, type AimdOptions } from './aimd-options.js';
 
 export type { AimdOptions } from './aimd-options.js';
 export type { AimdLimiter, AimdSnapshot } from './aimd-limiter.js';
@@ -79,22 +78,7 @@ export const aimd: {
    * ```
    */
   classic(options?: AimdClassicOptions): AimdLimiter;
-  /**
-   * The default before issue #21: slow start, a backoff to 85 % of an estimate of what the
-   * service let through, cubic growth back (TCP CUBIC's curve). Good against a smooth quota that
-   * answers with a precise wait; `aimd()` learns the other shapes. Every option of {@link aimd}
-   * applies; giving `aimd()` one of its tuning options (`slowStart`, `slowStartFactor`, `growth`,
-   * `backoffFactor`, `backoffFrom`, `growOnlyWhenLimiting`, `backoffDebounceMs`,
-   * `disableBackoffMerge`) makes this limiter too.
-   *
-   * @example
-   * ```ts
-   * .state('call-api', { rateLimit: aimd.cubic({ initial: 50, max: 15_000 }) })
-   * ```
-   */
-  cubic(options?: AimdOptions): AimdLimiter;
-} = Object.assign((options: AimdOptions = {}): AimdLimiter => learnerOrCubic(options), {
-  cubic: (options: AimdOptions = {}): AimdLimiter => new AimdRateLimiter(aimdSettings('aimd.cubic', options, true)),
+} = Object.assign((options: AimdOptions = {}): AimdLimiter => new AimdRateLimiter(aimdSettings('aimd', options, true)), {
   classic: (options: AimdClassicOptions = {}): AimdLimiter => new AimdRateLimiter(aimdSettings('aimd.classic', classicOptions(options), false)),
 });
 
@@ -106,11 +90,4 @@ export const aimd: {
 function classicOptions(options: AimdClassicOptions): AimdOptions {
   checkOptions('aimd.classic', options, AIMD_OPTION_KEYS, '{ initial: 10 }');
   return { ...options, slowStart: false, growth: 'additive', backoffFactor: CLASSIC_BACKOFF_FACTOR, backoffFrom: 'rate' };
-}
-
-/** The learning limiter, unless `options` tune a part of the cubic one (the default before #21). */
-function learnerOrCubic(options: AimdOptions): AimdLimiter {
-  const s = aimdSettings('aimd', options, true);
-  if (CUBIC_OPTION_KEYS.some((key) => options[key] !== undefined)) return new AimdRateLimiter(s);
-  return new AimdLearner({ initial: s.initial, min: s.min, max: s.max, roundMs: s.increaseIntervalMs, clock: s.clock });
 }
