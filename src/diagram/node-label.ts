@@ -5,11 +5,12 @@ import { displayText } from './display-text.js';
 import { formatDuration } from './format-duration.js';
 
 /** What a node label says about a state's definition. */
-export type LabelledState = Pick<StateNode, 'name' | 'terminal' | 'concurrency' | 'recursive' | 'timeout' | 'retry' | 'rateLimit' | 'hedge' | 'join'>;
+export type LabelledState = Pick<StateNode, 'name' | 'terminal' | 'concurrency' | 'recursive' | 'timeout' | 'retry' | 'rateLimit' | 'hedge' | 'join'> & Partial<Pick<StateNode, 'adaptive'>>;
 
 /**
  * The lines of a state's node label, as display text (no format's escaping yet): the name, then
- * its policies — concurrency, rate limit (the limiter's current rate), timeout, retry, hedge —
+ * its policies — concurrency (an adaptive one as its limit now and its bounds), rate limit (the
+ * limiter's current rate), timeout, retry, hedge —
  * then, given metrics, its counts, errors and mean duration.
  *
  * @example
@@ -21,7 +22,7 @@ export type LabelledState = Pick<StateNode, 'name' | 'terminal' | 'concurrency' 
 export function stateLabelLines(state: LabelledState, metrics?: StateMetrics): string[] {
   const lines = [displayText(state.name)];
   if (!state.terminal) {
-    const running = [`concurrency ${state.concurrency}`];
+    const running = [state.adaptive ? formatAdaptive(state.adaptive) : `concurrency ${state.concurrency}`];
     if (state.rateLimit) running.push(formatLimit(state.rateLimit));
     if (state.recursive) running.push('recursive');
     lines.push(running.join(' · '));
@@ -65,6 +66,16 @@ function formatLimit(limiter: RateLimiter): string {
   if (bounds === undefined) return `≤ ${formatRate(limiter.current())}`;
   const range = Number.isFinite(bounds.max) ? `${formatRate(bounds.min, '')}–${formatRate(bounds.max)}` : `from ${formatRate(bounds.min)}`;
   return `adaptive ${formatRate(limiter.current())} (${range})`;
+}
+
+/** An adaptive concurrency as a label shows it: `concurrency adaptive 8 (1–200)`; one with bad options (build reports them) as `concurrency adaptive`. */
+function formatAdaptive(limit: NonNullable<StateNode['adaptive']>): string {
+  try {
+    const { limit: now, min, max } = limit.snapshot();
+    return `concurrency adaptive ${now} (${min}–${max})`;
+  } catch {
+    return 'concurrency adaptive';
+  }
 }
 
 function adaptiveBounds(limiter: RateLimiter): { min: number; max: number } | undefined {

@@ -21,6 +21,7 @@ import type { Job, MutableJob } from '../model/job.js';
 import { internalsOf, type Run, type RunInternals } from '../model/run.js';
 import type { ChildResult } from '../model/transition.js';
 import { StatePool } from './state-pool.js';
+import type { AdaptiveLimit } from '../policies/adaptive-limit.js';
 import type { Kick, Transition } from '../model/transition.js';
 import type { CommitChoices, WorkSource } from '../model/work-source.js';
 import type { RateLimiter } from '../model/rate-limiter.js';
@@ -173,6 +174,7 @@ export class Execution {
       for (const job of this.#own.jobs.values()) this.#place(job);
     }
     if (store) await store.checkpoint(this.#ctx.run, 'start');
+    for (const pool of this.#pools) pool.adaptive?.attach(this.#ctx.clock, pool.node.rateLimit);
     const unsubscribe = this.#source ? this.#share(this.#source) : undefined;
     const finished = new Promise<void>((resolve) => (this.#finish = resolve));
     const outer = this.#ctx.signal;
@@ -187,6 +189,7 @@ export class Execution {
       this.#checkDone();
       await finished;
     } finally {
+      for (const pool of this.#pools) pool.adaptive?.detach();
       this.#scheduler?.stop();
       await this.#scheduler?.idle();
       unsubscribe?.();
@@ -379,7 +382,7 @@ export class Execution {
     own.jobs.clear();
     own.kickCounts.clear();
     own.kickKeys.clear();
-    for (const pool of this.#pools) pool.capacity = 0;
+    for (const pool of this.#pools) pool.setShare(0);
     const offWake = source.onWake(this.#guarded(() => this.#claimAgain(false)));
     const offBeat = source.onBeat(this.#guarded(() => this.#claimAgain(true)));
     return () => {
@@ -418,7 +421,8 @@ export class Execution {
     const ahead = claimAhead(pool);
     const have = pool.waiting.length + pool.kept + pool.delayed;
     const jobs = pool.dry ? 0 : Math.max(0, ahead - have);
-    const cap = pool.node.concurrency;
+    // An adaptive limit caps what this process takes of the state's slots.
+    const cap = pool.adaptive === undefined ? pool.node.concurrency : Math.min(pool.node.concurrency, pool.adaptive.current());
     const wantSlots = Math.min(cap, pool.active + have + jobs);
     const excess = pool.held > pool.capacity && pool.active <= pool.capacity; // above its share, and free to give back
     // Slots this process has no use for are given back on a heartbeat, not the moment its queue is
@@ -446,7 +450,7 @@ export class Execution {
         pool.held = claimed.slots;
         // Above its share (another process wants this state too), no new attempt starts until the
         // running ones are down to it; the next claim gives the rest back.
-        pool.capacity = Math.min(claimed.slots, claimed.share);
+        pool.setShare(Math.min(claimed.slots, claimed.share));
         // Nothing more to take: wait for a wake-up or a heartbeat.
         if (asked > 0) pool.dry = claimed.jobs.length < asked;
         this.#pump(pool);
@@ -567,6 +571,10 @@ export class Execution {
   #attempt(pool: StatePool, job: Job<unknown>): Promise<void> {
     const slot = new Slot(pool, job);
     this.#slots.add(slot);
+    if (pool.adaptive !== undefined) {
+      slot.startedAt = this.#ctx.clock.now();
+      pool.adaptive.started(pool.active);
+    }
     let done: Promise<void>;
     try {
       // The exec gets its own copy: a jc mutated in place must not reach the stored job before its transition.
@@ -606,8 +614,20 @@ export class Execution {
   #report(slot: Slot, outcome: AttemptOutcome): void {
     if (slot.abandoned || slot.reported) return;
     slot.reported = true;
+    if (slot.pool.adaptive !== undefined) this.#adapt(slot.pool, slot.pool.adaptive, slot.startedAt, outcome);
     if (outcome.kind === 'timed-out') this.#startGrace(slot);
     this.#settle(slot.pool, slot.job, outcome);
+  }
+
+  /**
+   * Tells a state's adaptive limit how an attempt went: a transition is a latency sample; a
+   * timeout or a RateLimitError is an overload; anything else (another error, an abort) says
+   * nothing about load. A changed limit is the state's capacity from now on (growth is taken up
+   * when the slot frees, which pumps).
+   */
+  #adapt(pool: StatePool, limit: AdaptiveLimit, startedAt: number, outcome: AttemptOutcome): void {
+    const kind = outcome.kind === 'returned' ? 'ok' : outcome.kind === 'timed-out' || (outcome.kind === 'threw' && findRateLimitError(outcome.error) !== undefined) ? 'overload' : 'other';
+    if (limit.finished(startedAt, kind, pool.active)) pool.setShare(pool.share);
   }
 
   #startGrace(slot: Slot): void {
@@ -1109,6 +1129,8 @@ class Slot {
   freed = false;
   graceTimer: unknown = undefined;
   release: (() => void) | undefined = undefined;
+  /** When the attempt started (kept for states with an adaptive limit only). */
+  startedAt = 0;
 
   constructor(
     readonly pool: StatePool,

@@ -4,6 +4,7 @@ import type { StateCounts } from '../status/status-tracker.js';
 import type { Job } from '../model/job.js';
 import type { AttemptContext } from './attempt.js';
 import { PriorityQueue } from './priority-queue.js';
+import type { AdaptiveLimit } from '../policies/adaptive-limit.js';
 
 /**
  * The jobs of one state during an execution. Waiting jobs stay in our own FIFO and are handed to
@@ -40,9 +41,14 @@ export class StatePool implements StateCounts {
   attemptContext: AttemptContext | undefined = undefined;
   /**
    * How many attempts may run here at once in this process: the state's concurrency, or, when the
-   * run is shared with other processes, the slots this process holds of it.
+   * run is shared with other processes, the slots this process holds of it; with an adaptive
+   * limit, at most that limit (see `share`).
    */
   capacity: number;
+  /** What the run allows here regardless of an adaptive limit: the concurrency, or a shared run's claimed share. */
+  share: number;
+  /** The state's adaptive concurrency limit, if it has one (the graph compiler checked it is ours). */
+  readonly adaptive: AdaptiveLimit | undefined;
   /** Shared runs: the slots of this state this process holds (capacity is at most this, less above its share). */
   held = 0;
   /** Attempts started so far, and (shared runs) how many per second lately, measured at each claim. */
@@ -67,7 +73,20 @@ export class StatePool implements StateCounts {
     this.node = node;
     this.maxUndurable = maxUndurable;
     this.queue = new PQueue({ concurrency: Math.max(1, node.concurrency) });
-    this.capacity = node.concurrency;
+    this.adaptive = node.adaptive as AdaptiveLimit | undefined;
+    this.share = node.concurrency;
+    this.capacity = this.adaptive === undefined ? node.concurrency : Math.min(node.concurrency, this.adaptive.current());
+  }
+
+  /** Sets what the run allows here; capacity follows it, within the adaptive limit. */
+  setShare(share: number): void {
+    this.share = share;
+    this.capacity = this.adaptive === undefined ? share : Math.min(share, this.adaptive.current());
+  }
+
+  /** The adaptive limit now, for status updates; undefined for a fixed concurrency. */
+  limitNow(): number | undefined {
+    return this.adaptive?.current();
   }
 
   /** Updates `startRate` (an average over the last second or so) from the attempts started since the last call. */

@@ -18,6 +18,7 @@ import {
 import { aFunction, anObject, durationMs, explained, numberIn, oneOf, optional, optionProblem, rule, unknownOptionProblems, wholeNumber } from '../model/check-option.js';
 import { renderValue } from '../model/render-value.js';
 import { WorkflowDefinitionError } from './workflow-definition-error.js';
+import { AdaptiveLimit } from '../policies/adaptive-limit.js';
 
 /** A state as the builder recorded it, before validation. */
 export interface StateDefinition {
@@ -57,11 +58,14 @@ function toNode(d: StateDefinition, index: number): StateNode {
   // validateState reported a working state without an exec; this only tells the type checker
   if (d.exec === undefined) throw new Error(`compileGraph: state ${renderValue(d.name)} has no exec, and validation let it through`);
   const { concurrency, recursive, timeout, retry, rateLimit, hedge, join } = d.options;
+  const adaptive = concurrency instanceof AdaptiveLimit ? concurrency : undefined;
   return Object.freeze({
     name: d.name,
     index,
     terminal: false,
-    concurrency: concurrency ?? 1,
+    // an adaptive limit's node shows its max: the most that may run (slots, queues and claims are sized by it)
+    concurrency: adaptive ? adaptive.settings.max : ((concurrency as number | undefined) ?? 1),
+    ...(adaptive ? { adaptive } : {}),
     recursive: recursive === true,
     targets: Object.freeze([...d.targets]),
     spawns: Object.freeze([...d.spawns]),
@@ -98,7 +102,15 @@ function validateDefinitions(definitions: readonly StateDefinition[]): string[] 
     if (declared.has(d.name)) problems.push(`State ${renderValue(d.name)} is declared twice`);
     declared.add(d.name);
   }
-  for (const d of definitions) problems.push(...validateState(d, declared));
+  const limits = new Map<unknown, string>();
+  for (const d of definitions) {
+    problems.push(...validateState(d, declared));
+    const concurrency: unknown = d.options.concurrency;
+    if (d.terminal || !(concurrency instanceof AdaptiveLimit)) continue;
+    const first = limits.get(concurrency);
+    if (first === undefined) limits.set(concurrency, d.name);
+    else problems.push(`State ${renderValue(d.name)}: its concurrency is the adaptive() limit of state ${renderValue(first)}: call adaptive() once per state`);
+  }
   return problems;
 }
 
@@ -113,8 +125,8 @@ function validateState(d: StateDefinition, declared: ReadonlySet<string>): strin
   const problems = found(
     typeof d.exec === 'function' ? undefined : `${where} has no exec: call .exec(fn) after .to(...)`,
     d.targets.length > 0 ? undefined : `${where} has no .to(...) targets: an exec must have somewhere to go`,
-    optionProblem(where, 'concurrency', d.options.concurrency, optional(wholeNumber(1))),
   );
+  problems.push(...concurrencyProblems(where, d.options.concurrency));
   problems.push(...unknownOptionProblems(where, undefined, d.options, STATE_OPTION_KEYS));
   for (const t of d.targets) {
     if (!declared.has(t)) problems.push(`${where} targets ${renderValue(t)}, which is never declared with .state() or .terminal()`);
@@ -139,6 +151,13 @@ function validateState(d: StateDefinition, declared: ReadonlySet<string>): strin
   return problems;
 }
 
+/** A state's concurrency: a whole number from 1 up, or an adaptive() limit made with good options. */
+function concurrencyProblems(where: string, concurrency: unknown): string[] {
+  if (concurrency instanceof AdaptiveLimit) return concurrency.settings.problems.map((problem) => `${where}: concurrency ${problem}`);
+  return found(optionProblem(where, 'concurrency', concurrency, optional(CONCURRENCY)));
+}
+
+const CONCURRENCY = wholeNumber(1);
 const TIMEOUT_SHAPE = anObject("{ ms: 30_000, failState: 'failed' }");
 const RETRY_SHAPE = anObject('{ attempts: 3 }');
 const BACKOFF_SHAPE = anObject('{ initialMs: 100 }');

@@ -1,7 +1,7 @@
 import type { ExecFn } from './transition.js';
 import type { SourceLocation } from './source-location.js';
 import type { RateLimiter } from './rate-limiter.js';
-import type { HedgeOptions, JoinOptions, RetryOptions, TimeoutOptions } from './state-options.js';
+import type { AdaptiveConcurrency, HedgeOptions, JoinOptions, RetryOptions, TimeoutOptions } from './state-options.js';
 
 /**
  * A state of a compiled workflow graph: a {@link TerminalStateNode}, where a job's walk ends, or a
@@ -57,6 +57,8 @@ export interface TerminalStateNode {
   readonly hedge?: never;
   /** None. */
   readonly join?: never;
+  /** None. */
+  readonly adaptive?: never;
 }
 
 /**
@@ -77,7 +79,10 @@ export interface WorkingStateNode<AC = unknown, OC = unknown, JC = unknown> {
   readonly index: number;
   /** Always false: the job moves on from here. */
   readonly terminal: false;
-  /** How many jobs execute at once (1 or more). */
+  /**
+   * How many jobs execute at once (1 or more). With an adaptive limit (`concurrency: adaptive(…)`)
+   * it is that limit's `max`, the most it may reach; `adaptive.current()` is the limit now.
+   */
   readonly concurrency: number;
   /** Whether kicks may lead back to this state on purpose (see `StateOptions.recursive`). */
   readonly recursive: boolean;
@@ -99,6 +104,8 @@ export interface WorkingStateNode<AC = unknown, OC = unknown, JC = unknown> {
   readonly hedge?: HedgeOptions;
   /** Set when the state is a join: a job waits here until its children have settled (`{}` for `join: true`). */
   readonly join?: JoinOptions;
+  /** The state's adaptive concurrency limit, when its `concurrency` is `adaptive(…)`. */
+  readonly adaptive?: AdaptiveConcurrency;
 }
 
 /**

@@ -134,12 +134,14 @@ export const JOIN_OPTION_KEYS = optionKeys<JoinOptions>({ failState: true });
  */
 export interface StateOptions<F extends string = never, R extends string = never> {
   /**
-   * How many jobs of this state execute at once.
+   * How many jobs of this state execute at once: a whole number, or `adaptive(…)` for a limit
+   * that follows the service (it grows while more in flight raises throughput and shrinks when
+   * latency, overload errors or the event loop say it is too many).
    *
    * Minimum: 1 (a whole number).
    * @defaultValue 1
    */
-  readonly concurrency?: number;
+  readonly concurrency?: number | AdaptiveConcurrency;
   /** A per-attempt time limit; without one an attempt may run for ever. */
   readonly timeout?: TimeoutOptions<F>;
   /** Retries when exec throws; `then` names where the job goes when they run out. */
@@ -160,6 +162,106 @@ export interface StateOptions<F extends string = never, R extends string = never
    * @defaultValue false
    */
   readonly recursive?: boolean;
+}
+
+/**
+ * Why an adaptive concurrency limit moved, or held, at one of its decisions:
+ *
+ * - `'start'`: the limit it starts with.
+ * - `'slow-start'`: doubled (nothing has pushed back yet, or it is coming back after an overload).
+ * - `'grow'`: one more, or a few more for a large limit: the limit was in use and latency stayed at its baseline.
+ * - `'hold'`: kept near the level where latency last rose, before it tries that level again.
+ * - `'steady'`: already at `max`, or in use with latency at its baseline and nothing to change.
+ * - `'unused'`: fewer attempts were in flight than the limit allows: it never grows then.
+ * - `'latency'`: latency rose above its baseline (the service queues): cut by how much it rose.
+ * - `'overload'`: an attempt timed out or threw a `RateLimitError` (a 429, a 503): halved.
+ * - `'rate-limit'`: the state's rate limit needs no more in flight than this (Little's law: rate × latency, plus headroom).
+ * - `'event-loop'`: the event loop is saturated: held (or cut when it is badly late).
+ * - `'rebaseline'`: a cut did not lower latency, so the queue was not this state's: latency's baseline is the new latency, and the limit comes back.
+ *
+ * @example
+ * ```ts
+ * const why: AdaptiveReason | undefined = fetchLimit.snapshot().last?.reason; // 'latency'
+ * ```
+ * @public
+ */
+export type AdaptiveReason = 'start' | 'slow-start' | 'grow' | 'hold' | 'steady' | 'unused' | 'latency' | 'overload' | 'rate-limit' | 'event-loop' | 'rebaseline';
+
+/**
+ * One decision of an adaptive concurrency limit: when, why, from what to what, in words.
+ *
+ * @example
+ * ```ts
+ * const { at, reason, from, to, detail } = fetchLimit.snapshot().recent[0]!;
+ * console.log(`${at}: ${from} -> ${to} (${reason}: ${detail})`); // 81250: 9 -> 8 (latency: latency 64 ms, 1.27× its baseline of 50 ms)
+ * ```
+ * @public
+ */
+export interface AdaptiveDecision {
+  /** When, by the processor's clock (ms). */
+  readonly at: number;
+  /** Why. */
+  readonly reason: AdaptiveReason;
+  /** The limit before. */
+  readonly from: number;
+  /** The limit after (the same as `from` when it held). */
+  readonly to: number;
+  /** What it saw, in words. */
+  readonly detail: string;
+}
+
+/**
+ * What an adaptive concurrency limit knows right now, for status displays, logs and tests.
+ *
+ * @example
+ * ```ts
+ * const { limit, baselineMs, latencyMs, last } = fetchLimit.snapshot();
+ * console.log(`limit ${limit}: latency ${latencyMs} ms against ${baselineMs} ms unloaded; last ${last?.reason}`);
+ * ```
+ * @public
+ */
+export interface AdaptiveSnapshot {
+  /** The concurrency limit now (the same as `current()`). */
+  readonly limit: number;
+  /** The floor. */
+  readonly min: number;
+  /** The ceiling (also the state's `concurrency` in its graph node). */
+  readonly max: number;
+  /** `'slow-start'` while it doubles, `'steady'` after latency or an overload first pushed back. */
+  readonly phase: 'slow-start' | 'steady';
+  /** The lowest median latency of a window (the service unloaded), in ms; undefined before the first window. */
+  readonly baselineMs: number | undefined;
+  /** The median latency of the last window, in ms; undefined before the first. */
+  readonly latencyMs: number | undefined;
+  /** The limit at which latency last rose or an overload came: it holds below it a while before trying it again; undefined for none. */
+  readonly ceiling: number | undefined;
+  /** The event loop's delay at the last decision, in ms (0 when it is not measured). */
+  readonly eventLoopDelayMs: number;
+  /** Decisions taken so far (a hold counts). */
+  readonly decisions: number;
+  /** The last decision; undefined until a processor first runs the state. */
+  readonly last: AdaptiveDecision | undefined;
+  /** The last decisions, oldest first (at most 64). */
+  readonly recent: readonly AdaptiveDecision[];
+}
+
+/**
+ * A state's adaptive concurrency limit, made by `adaptive(…)`: pass it as the state's
+ * `concurrency`. One per state. Read it while the run goes on; the engine drives it.
+ *
+ * @example
+ * ```ts
+ * const limit: AdaptiveConcurrency = adaptive({ initial: 4, max: 64 });
+ * wf.state('fetch', { concurrency: limit });
+ * setInterval(() => console.log(limit.current(), limit.snapshot().last?.reason), 1000);
+ * ```
+ * @public
+ */
+export interface AdaptiveConcurrency {
+  /** The concurrency limit now. */
+  current(): number;
+  /** The limit, its bounds, what it measured and its last decisions. */
+  snapshot(): AdaptiveSnapshot;
 }
 
 /** The keys of {@link StateOptions}, for the unknown-option check (the compiler keeps it in step). */

@@ -58,7 +58,8 @@ export interface ProgressBars extends StatusListener {
 
 /**
  * A status listener that draws one bar per state: the share of all jobs that sit in the state, as
- * executing (`█`), waiting or committing (`░`) or finished (`▓`), with the counts beside it. On a
+ * executing (`█`), waiting or committing (`░`) or finished (`▓`), with the counts beside it (and
+ * an adaptive concurrency's limit now: `8 executing (limit 8)`). On a
  * terminal it redraws in place; elsewhere it prints a block at most once per `intervalMs`, and
  * always the last. `log(line)` prints above the bars.
  *
@@ -120,7 +121,8 @@ export function renderStatuses(statuses: readonly StateStatus[], width = 24): st
     const finished = Math.min(width - executing - waiting, cells(s.completed + s.failed));
     const bar = '█'.repeat(executing) + '░'.repeat(waiting) + '▓'.repeat(finished) + ' '.repeat(width - executing - waiting - finished);
     const committing = s.committing > 0 ? `, ${s.committing} committing` : '';
-    const counts = s.terminal ? `${s.completed} done` : `${s.waiting} waiting, ${s.executing} executing${committing}${s.failed > 0 ? `, ${s.failed} failed` : ''}`;
+    const limit = s.limit === undefined ? '' : ` (limit ${s.limit})`;
+    const counts = s.terminal ? `${s.completed} done` : `${s.waiting} waiting, ${s.executing} executing${limit}${committing}${s.failed > 0 ? `, ${s.failed} failed` : ''}`;
     return `${s.state.padEnd(nameWidth)} |${bar}| ${counts}`;
   });
 }

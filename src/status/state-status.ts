@@ -27,6 +27,11 @@ export interface StateStatus {
   readonly completed: number;
   /** Jobs that stopped here marked failed. */
   readonly failed: number;
+  /**
+   * The concurrency limit now, for a state whose `concurrency` is `adaptive(…)` (see its
+   * `snapshot()` for why it is there). Absent for a fixed concurrency and a terminal state.
+   */
+  readonly limit?: number;
 }
 
 /**

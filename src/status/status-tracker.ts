@@ -8,6 +8,8 @@ export interface StateCounts {
   waitingCount(): number;
   delayedCount(): number;
   joiningCount(): number;
+  /** The adaptive concurrency limit now; undefined for a fixed concurrency. */
+  limitNow(): number | undefined;
   executing: number;
   committing: number;
   completed: number;
@@ -52,23 +54,27 @@ export class StatusTracker {
   }
 
   snapshot(): StateStatus[] {
-    return this.#states.map((s) => ({
-      state: s.name,
-      terminal: s.terminal,
-      waiting: s.waitingCount(),
-      delayed: s.delayedCount(),
-      joining: s.joiningCount(),
-      executing: s.executing,
-      committing: s.committing,
-      completed: s.completed,
-      failed: s.failed,
-    }));
+    return this.#states.map((s) => {
+      const status: StateStatus = {
+        state: s.name,
+        terminal: s.terminal,
+        waiting: s.waitingCount(),
+        delayed: s.delayedCount(),
+        joining: s.joiningCount(),
+        executing: s.executing,
+        committing: s.committing,
+        completed: s.completed,
+        failed: s.failed,
+      };
+      const limit = s.limitNow();
+      return limit === undefined ? status : { ...status, limit };
+    });
   }
 }
 
 function sameStatuses(a: readonly StateStatus[], b: readonly StateStatus[]): boolean {
   return a.every((s, i) => {
     const t = b[i];
-    return t !== undefined && s.waiting === t.waiting && s.delayed === t.delayed && s.joining === t.joining && s.executing === t.executing && s.committing === t.committing && s.completed === t.completed && s.failed === t.failed;
+    return t !== undefined && s.waiting === t.waiting && s.delayed === t.delayed && s.joining === t.joining && s.executing === t.executing && s.committing === t.committing && s.completed === t.completed && s.failed === t.failed && s.limit === t.limit;
   });
 }
