@@ -154,6 +154,20 @@ describe('a state whose exec runs in worker threads', () => {
     });
   });
 
+  it('a thread returning what cannot be copied back fails the job with the path and the reason', async () => {
+    const wf = workflow<object, object, { n: number }>('uncloneable')
+      .state('hash')
+      .to('done')
+      .exec(inThreads(fixture('uncloneable'), { threads: 1 }) as unknown as () => Promise<{ state: 'done'; jc: { n: number } }>)
+      .terminal('done')
+      .build();
+    const run = wf.newRun('r', {}).add({ n: 1 }, 'hash');
+    expect(await new Processor(wf, {}).exec(run)).toMatchObject({ failed: 1 });
+    expect(run.jobs.get('0')?.errors).toEqual({
+      hash: ['exec of state "hash" returned what a worker thread cannot send back: cannot store the returned job context: jc.callback is a function, which JSON drops'],
+    });
+  });
+
   it('refuses a bad module or thread count at once, naming the module', () => {
     expect(() => inThreads(fixture('burn'), { threads: 0 })).toThrow(
       `inThreads(${new URL('./fixtures/threads/burn.ts', import.meta.url).href}): threads must be a whole number from 1 up, got 0`,

@@ -3,6 +3,7 @@
 // What the exec throws is sent back described (ThrownInThread), so its message, name and a
 // RateLimitError's retryAfterMs survive the structured clone.
 import type { Kick, Transition } from '../model/transition.js';
+import { jsonProblem } from '../model/json-value.js';
 import { renderValue } from '../model/render-value.js';
 import type { ThreadReply, ThreadTask, ThrownInThread } from './thread-protocol.js';
 
@@ -19,10 +20,27 @@ export default async function runThreadTask(task: ThreadTask): Promise<ThreadRep
     const { exec, ac } = await loaded(task);
     const { oc, jc, job, attempt, children } = task;
     const transition = (await exec({ ac, oc, jc, job, attempt, children, kick: identity })) as Transition<unknown>;
+    // What a structured clone cannot copy back would end the thread with an error that names
+    // nothing: found here, with the words the engine uses for what it cannot store.
+    const problem = uncopyable(transition);
+    if (problem !== undefined) throw new Error(`exec of state ${renderValue(task.state)} returned what a worker thread cannot send back: ${problem}`);
     return { ok: true, transition };
   } catch (error) {
     return { ok: false, thrown: describe(error) };
   }
+}
+
+/** A job context in the transition that JSON (and so the store) could not hold, as the engine words it. */
+function uncopyable(transition: Transition<unknown>): string | undefined {
+  if (transition === null || typeof transition !== 'object') return undefined; // the engine says what is wrong
+  const problem = jsonProblem(transition.jc);
+  if (problem !== undefined) return `cannot store the returned job context: ${problem}`;
+  const kicks = Array.isArray(transition.kicks) ? transition.kicks : [];
+  for (let i = 0; i < kicks.length; i++) {
+    const kicked = jsonProblem((kicks[i] as Kick<unknown> | undefined)?.jc, `kicks[${i}].jc`);
+    if (kicked !== undefined) return `cannot store kick ${i}'s job context: ${kicked}`;
+  }
+  return undefined;
 }
 
 const identity = <T extends Kick<unknown>>(kick: T): T => kick;
