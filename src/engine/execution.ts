@@ -573,7 +573,7 @@ export class Execution {
     this.#slots.add(slot);
     if (pool.adaptive !== undefined) {
       slot.startedAt = this.#ctx.clock.now();
-      pool.adaptive.started(pool.active);
+      pool.adaptive.started(pool.executing); // execs running: a job's next attempt may start before its last one's slot is freed
     }
     let done: Promise<void>;
     try {
@@ -627,7 +627,7 @@ export class Execution {
    */
   #adapt(pool: StatePool, limit: AdaptiveLimit, startedAt: number, outcome: AttemptOutcome): void {
     const kind = outcome.kind === 'returned' ? 'ok' : outcome.kind === 'timed-out' || (outcome.kind === 'threw' && findRateLimitError(outcome.error) !== undefined) ? 'overload' : 'other';
-    if (limit.finished(startedAt, kind, pool.active)) pool.setShare(pool.share);
+    if (limit.finished(startedAt, kind, pool.executing)) pool.setShare(pool.share);
   }
 
   #startGrace(slot: Slot): void {

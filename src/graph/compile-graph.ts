@@ -154,10 +154,12 @@ function validateState(d: StateDefinition, declared: ReadonlySet<string>): strin
 /** A state's concurrency: a whole number from 1 up, or an adaptive() limit made with good options. */
 function concurrencyProblems(where: string, concurrency: unknown): string[] {
   if (concurrency instanceof AdaptiveLimit) return concurrency.settings.problems.map((problem) => `${where}: concurrency ${problem}`);
-  return found(optionProblem(where, 'concurrency', concurrency, optional(CONCURRENCY)));
+  // an object that is not an adaptive() limit hears of adaptive(); anything else gets the plain words
+  return found(optionProblem(where, 'concurrency', concurrency, optional(typeof concurrency === 'object' && concurrency !== null ? CONCURRENCY_OR_ADAPTIVE : CONCURRENCY)));
 }
 
 const CONCURRENCY = wholeNumber(1);
+const CONCURRENCY_OR_ADAPTIVE = explained(CONCURRENCY, 'or adaptive({ … })');
 const TIMEOUT_SHAPE = anObject("{ ms: 30_000, failState: 'failed' }");
 const RETRY_SHAPE = anObject('{ attempts: 3 }');
 const BACKOFF_SHAPE = anObject('{ initialMs: 100 }');

@@ -71,6 +71,8 @@ export class AdaptiveLimit implements AdaptiveConcurrency {
   readonly #random: () => number;
   /** Latencies and overloads count only from attempts started at or after this (the last change of the limit). */
   #changedAt = -Infinity;
+  /** When the last overload cut came. */
+  #overloadAt = -Infinity;
   #samples: number[] = [];
   /** The most attempts in flight since the window started. */
   #peak = 0;
@@ -151,15 +153,17 @@ export class AdaptiveLimit implements AdaptiveConcurrency {
    * limit changed.
    */
   finished(startedAt: number, outcome: AdaptiveOutcome, inFlight: number): boolean {
-    if (outcome === 'other' || startedAt < this.#changedAt) return false;
+    if (outcome === 'other') return false;
     const now = this.#clock.now();
-    if (outcome === 'overload') return this.#overload(now);
+    // An overload counts unless the attempt was in flight at the last cut for one (that cut was for it too).
+    if (outcome === 'overload') return startedAt >= this.#overloadAt && this.#overload(now);
+    if (startedAt < this.#changedAt) return false;
     this.#samples.push(now - startedAt);
     if (this.#samples.length < Math.max(MIN_SAMPLES, this.#limit)) return false;
     return this.#decide(now, inFlight);
   }
 
-  /** A timeout or a RateLimitError from an attempt started at the current limit: halve now. */
+  /** A timeout or a RateLimitError from an attempt started since the last such cut: halve now. */
   #overload(now: number): boolean {
     const from = this.#limit;
     if (!this.#overloaded) this.#ceiling = from;
@@ -168,6 +172,7 @@ export class AdaptiveLimit implements AdaptiveConcurrency {
     this.#good = 0;
     this.#cut = undefined;
     const to = Math.max(this.settings.min, Math.floor(from * OVERLOAD_FACTOR));
+    this.#overloadAt = now;
     return this.#apply(now, 'overload', to, 'an attempt timed out or was refused as too many', this.#peak);
   }
 
