@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryStore, Processor, workflow } from '../src/index.js';
+import { fixedRate, MemoryStore, Processor, workflow } from '../src/index.js';
 import { closeThreadPools } from '../src/threads/thread-pools.js';
 import { inThreads } from '../src/threads/in-threads.js';
 import type burn from './fixtures/threads/burn.js';
@@ -13,6 +13,7 @@ import type { BurnJC } from './fixtures/threads/burn.js';
 import type double from './fixtures/threads/double.js';
 import type { DoubleJC } from './fixtures/threads/double.js';
 import type { exec as flaky, FlakyJC } from './fixtures/threads/flaky.js';
+import type rateLimited from './fixtures/threads/rate-limited.js';
 
 const fixture = (name: string) => new URL(`./fixtures/threads/${name}.js`, import.meta.url);
 
@@ -94,6 +95,20 @@ describe('a state whose exec runs in worker threads', () => {
       state: 'unparsable',
       errors: { parse: [1, 2, 3].map((n) => `parse b: unexpected token at 7 (attempt ${n})`) },
     });
+  });
+
+  it('a RateLimitError thrown in a thread stays one: the job waits out its retry-after and runs again, no error recorded', async () => {
+    const wf = workflow<object, object, { n: number; calls?: number }>('limited')
+      .state('call', { rateLimit: fixedRate(1000) })
+      .to('done')
+      .exec(inThreads<typeof rateLimited>(fixture('rate-limited'), { threads: 1 }))
+      .terminal('done')
+      .build();
+    const run = wf.newRun('r', {}).add({ n: 1 }, 'call');
+    const started = performance.now();
+    expect(await new Processor(wf, {}).exec(run)).toEqual({ outcome: 'complete', transitions: 1, failed: 0 });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(190);
+    expect(run.jobs.get('0')).toMatchObject({ state: 'done', jc: { n: 1, calls: 2 }, errors: {} });
   });
 
   it('a timeout ends the attempt by terminating its thread, and the pool goes on with a new thread', async () => {
