@@ -22,8 +22,10 @@
 //   - steady goodput: successes over the second half of each phase of the quota, over the quota;
 //   - rejected: 429s and 503s over all calls.
 // Goals (issue #21): 90 % within 10 s, steady goodput >= 90 %, rejected <= 5 %.
-// Env BENCH_RATELIMIT_QUOTAS (e.g. "10,1000") and BENCH_RATELIMIT_SHAPES (e.g. "fixed-1s,concurrency")
-// narrow it for development.
+// Env BENCH_RATELIMIT_QUOTAS (e.g. "10,1000"), BENCH_RATELIMIT_SHAPES (e.g. "fixed-1s,concurrency"),
+// BENCH_RATELIMIT_HINTS (e.g. "none") and BENCH_RATELIMIT_LIMITERS (e.g. "learner") narrow it for
+// development; BENCH_RATELIMIT_TRACE=1 prints each run's limiter snapshot and its last 250 ms
+// every 250 ms (successes, rejections, calls started; the event loop's lag).
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
@@ -172,6 +174,7 @@ interface Measured {
   readonly successes: number[];
   limited: number;
   other: number;
+  started: number;
 }
 
 function buildWorkflow(limiter: AimdLimiter, measured: Measured, start: () => number) {
@@ -179,6 +182,7 @@ function buildWorkflow(limiter: AimdLimiter, measured: Measured, start: () => nu
     .state('call', { concurrency: CONCURRENCY, rateLimit: limiter })
     .to('done')
     .exec(async ({ ac, jc, signal }) => {
+      measured.started++;
       const { status, retryAfterMs: wait } = await ac.get(signal);
       if (status === 429 || status === 503) {
         measured.limited++;
@@ -204,7 +208,7 @@ interface CellResult {
 
 async function runCell(port: number, cell: Cell): Promise<CellResult> {
   const limiter = LIMITERS[cell.limiter].make();
-  const measured: Measured = { successes: [], limited: 0, other: 0 };
+  const measured: Measured = { successes: [], limited: 0, other: 0, started: 0 };
   let t0 = 0;
   const wf = buildWorkflow(limiter, measured, () => t0);
   const run = wf.newRun(`ratelimit-${cell.id}`, {});
@@ -215,17 +219,36 @@ async function runCell(port: number, cell: Cell): Promise<CellResult> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new Error('the run is over')), runMs);
   t0 = performance.now();
+  const trace = process.env['BENCH_RATELIMIT_TRACE'] ? traceRun(cell, limiter, measured, t0) : undefined;
   try {
     const result = await new Processor(wf, httpClient(port, `/${cell.id}`, agent, cell.hint)).exec(run, { signal: controller.signal });
     if (result.outcome !== 'aborted') throw new Error(`ratelimit: ${cell.id} ran out of jobs (${JSON.stringify(result)})`);
     if (measured.other > 0 || result.failed > 0) throw new Error(`ratelimit: ${cell.id}: ${measured.other} unexpected responses, ${result.failed} failed jobs`);
   } finally {
     clearTimeout(timer);
+    if (trace !== undefined) clearInterval(trace);
     agent.destroy();
   }
   const successes = measured.successes.filter((t) => t <= runMs);
   const goals = measure(cell.shape, cell.quota, { successes, rejected: measured.limited, runMs });
   return { cell, goals, calls: measured.successes.length + measured.limited, finalRate: limiter.current() };
+}
+
+/** BENCH_RATELIMIT_TRACE: every TRACE_MS, the limiter's snapshot and what the last TRACE_MS saw. */
+const TRACE_MS = 250;
+function traceRun(cell: Cell, limiter: AimdLimiter, measured: Measured, t0: number): NodeJS.Timeout {
+  let last = { ok: 0, limited: 0, started: 0, at: performance.now() };
+  return setInterval(() => {
+    const now = performance.now();
+    const s = limiter.snapshot();
+    const ok = measured.successes.length;
+    const lag = now - last.at - TRACE_MS;
+    console.log(
+      `TRACE ${cell.id} t ${((now - t0) / 1000).toFixed(2)} ${s.phase} rate ${Math.round(s.rate)} est ${Math.round(s.estimate)} ` +
+        `ok ${ok - last.ok} rej ${measured.limited - last.limited} started ${measured.started - last.started} in flight ${measured.started - ok - measured.limited} lag ${Math.round(lag)} ms`,
+    );
+    last = { ok, limited: measured.limited, started: measured.started, at: now };
+  }, TRACE_MS);
 }
 
 function pct(x: number): string {
@@ -238,14 +261,14 @@ function envList(name: string): string[] | undefined {
   return raw.split(',').map((s) => s.trim().replaceAll('_', ''));
 }
 
-function cellsFor(quotas: readonly number[], shapes: readonly ShapeName[]): Cell[] {
+function cellsFor(quotas: readonly number[], shapes: readonly ShapeName[], hints: readonly Hint[], limiters: readonly LimiterName[]): Cell[] {
   const cells: Cell[] = [];
   for (const shape of shapes) {
-    for (const hint of HINTS) {
+    for (const hint of hints) {
       if (shape === 'concurrency' && hint !== 'none') continue;
       for (const quota of quotas) {
         if (quota >= 10_000 && !QUOTA_10K_CELLS.includes(`${shape} ${hint}`)) continue;
-        for (const limiter of Object.keys(LIMITERS) as LimiterName[]) {
+        for (const limiter of limiters) {
           const settings = { shape, quota, runMs: runMsFor(shape), longWindowMs: LONG_WINDOW_MS, offsetMs: shape === 'fixed-60s' ? LONG_WINDOW_OFFSET_MS : 0 };
           cells.push({ id: `${shape}-${hint}-${quota}-${limiter}`, shape, hint, quota, limiter, settings });
         }
@@ -276,7 +299,11 @@ export async function rateLimit(log: (line: string) => void): Promise<Record<str
   const shapes = (envList('BENCH_RATELIMIT_SHAPES') ?? [...SHAPES]) as ShapeName[];
   const unknown = shapes.filter((s) => !(SHAPES as readonly string[]).includes(s));
   if (unknown.length > 0) throw new Error(`bench: BENCH_RATELIMIT_SHAPES takes ${SHAPES.join(', ')}, got ${unknown.join(', ')}`);
-  const cells = cellsFor(quotas, shapes);
+  const hints = (envList('BENCH_RATELIMIT_HINTS') ?? [...HINTS]) as Hint[];
+  const limiters = (envList('BENCH_RATELIMIT_LIMITERS') ?? [...LIMITER_ORDER]) as LimiterName[];
+  if (hints.some((h) => !(HINTS as readonly string[]).includes(h))) throw new Error(`bench: BENCH_RATELIMIT_HINTS takes ${HINTS.join(', ')}`);
+  if (limiters.some((l) => !LIMITER_ORDER.includes(l))) throw new Error(`bench: BENCH_RATELIMIT_LIMITERS takes ${LIMITER_ORDER.join(', ')}`);
+  const cells = cellsFor(quotas, shapes, hints, limiters);
   const plan = batches(cells);
   const seconds = plan.reduce((sum, b) => sum + (b[0]?.settings.runMs ?? 0) / 1000, 0);
   log(
@@ -308,7 +335,7 @@ export async function rateLimit(log: (line: string) => void): Promise<Record<str
     figures[`${key}_s_to_90`] = g.secondsTo90 === null ? null : round3(g.secondsTo90);
     figures[`${key}_goodput`] = round3(g.goodput);
     figures[`${key}_rejected`] = Math.round(g.rejected * 1e4) / 1e4;
-    if (cell.limiter === 'default') total++;
+    if (cell.limiter === limiters[0]) total++;
     if (g.pass.all) met[cell.limiter]++;
     const to90 = g.secondsTo90 === null ? 'never' : `${g.secondsTo90.toFixed(1)} s`;
     log(
@@ -318,7 +345,7 @@ export async function rateLimit(log: (line: string) => void): Promise<Record<str
     );
   }
   const goals = `(90 % within ${TARGET_SECONDS_TO_90} s, goodput >= ${TARGET_GOODPUT * 100} %, rejected <= ${TARGET_REJECTED * 100} %)`;
-  for (const name of LIMITER_ORDER) {
+  for (const name of limiters) {
     log(`RATELIMIT ${LIMITERS[name].label}: ${met[name]} of ${total} cells meet all three goals ${goals}`);
     figures[`ratelimit_${name}_cells_met`] = met[name];
   }

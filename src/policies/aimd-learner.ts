@@ -39,6 +39,13 @@ const EXPENSIVE_FIRST_PROBE = 0.03;
 /** Whole-second rejections closer than this in time: far over, cut harder. */
 const EXPENSIVE_REPEAT_MS = 10_000;
 const EXPENSIVE_REPEAT_FACTOR = 0.85;
+/**
+ * After a cut, the answers to calls sent before it (as many as were in flight) say nothing of the
+ * new rate: their rejections cut no further. At most this many rounds, in case some never answer.
+ */
+const STALE_MAX_ROUNDS = 1;
+/** The rate a cut starts from is what was actually sent in the round, if that is lower (a client at its own limit). */
+const SENT_MIN_MS = 50;
 /** A retry-after of at least a second in whole seconds: the engine pauses the state that long for each rejection. */
 const WHOLE_SECOND_MS = 1000;
 
@@ -92,6 +99,14 @@ export class AimdLearner implements AimdLimiter {
   /** When the last rejection with a whole-second retry-after came. */
   #lastCostly = -Infinity;
   #paced = false;
+  /** Permits given, and answers taken (successes and rejections): the difference is in flight. */
+  #granted = 0;
+  #answered = 0;
+  /** Answers up to this count are to calls sent before the last cut, until #staleUntilMs. */
+  #staleAnswers = 0;
+  #staleUntilMs = -Infinity;
+  /** Permits given since the round began. */
+  #sentInRound = 0;
   #increases = 0;
   #backoffs = 0;
   #merged = 0;
@@ -115,15 +130,28 @@ export class AimdLearner implements AimdLimiter {
       if (now < this.#nextProbeAt) return Math.ceil(this.#nextProbeAt - now);
       this.#probeGapMs = Math.min(BLOCK_MAX_GAP_MS, this.#probeGapMs * 2);
       this.#nextProbeAt = now + this.#probeGapMs;
+      this.#sent();
       return 0;
     }
     const wait = this.#bucket.take(now);
     if (wait > 0) this.#round.limited = true;
+    else this.#sent();
     return wait;
+  }
+
+  #sent(): void {
+    this.#granted++;
+    this.#sentInRound++;
+  }
+
+  /** Whether the answer being taken is to a call sent before the last cut. */
+  #stale(now: number): boolean {
+    return this.#answered <= this.#staleAnswers && now < this.#staleUntilMs;
   }
 
   onSuccess(): void {
     const now = this.#clock.now();
+    this.#answered++;
     this.#round.success();
     if (this.#phase === 'blocked') this.#unblock(now);
     this.#endRound(now);
@@ -143,6 +171,12 @@ export class AimdLearner implements AimdLimiter {
         this.#pausedUntil = until;
         this.#bucket.holdUntil(until, now);
       }
+    }
+    this.#answered++;
+    if (this.#stale(now)) {
+      // sent at the rate before the last cut: says nothing of this one
+      this.#merged++;
+      return;
     }
     if (wasPaused && wait !== undefined) {
       // an attempt that was in flight when the service said how long to wait: that wait says it all
@@ -173,9 +207,8 @@ export class AimdLearner implements AimdLimiter {
     if (round.rejections >= EARLY_REJECTIONS && round.successes > 0 && round.rejectedShare() >= EARLY_SHARE) {
       // far over: cut now by the share refused, rather than a whole round later
       // at most halving in one step: a share measured over a few answers says little more
-      this.#ceiling = Math.min(this.#ceiling, this.#rate * Math.max(EARLY_FLOOR, 1 - round.rejectedShare()));
+      this.#ceiling = Math.min(this.#ceiling, this.#sendingRate(now) * Math.max(EARLY_FLOOR, 1 - round.rejectedShare()));
       this.#backOff(Math.max(this.#s.min, this.#ceiling * this.#margin()), now);
-      round.reset(now);
     } else {
       this.#merged++;
     }
@@ -186,7 +219,7 @@ export class AimdLearner implements AimdLimiter {
     const round = this.#round;
     const length = this.#phase === 'slow-start' ? this.#s.roundMs / 2 : this.#s.roundMs;
     if (now - round.start < length) return;
-    if (round.successes === 0) return round.reset(now); // nothing delivered (blocked, paused or idle): no measure
+    if (round.successes === 0) return this.#resetRound(now); // nothing delivered (blocked, paused or idle): no measure
     const share = round.rejectedShare();
     const delivered = round.delivered(now);
     // cruising, a few rejections while the service delivered all it was sent are answers to
@@ -200,7 +233,7 @@ export class AimdLearner implements AimdLimiter {
       this.#ceiling = delivered;
       if (this.#phase !== 'blocked') this.#backOff(Math.max(this.#s.min, Math.min(this.#rate, this.#ceiling * this.#margin())), now);
     }
-    round.reset(now);
+    this.#resetRound(now);
   }
 
   #cleanRound(now: number, limited: boolean, delivered: number): void {
@@ -237,12 +270,26 @@ export class AimdLearner implements AimdLimiter {
     this.#setRate(rate, now);
   }
 
+  /** The rate, or what was actually sent this round if that was less (the client could not keep up). */
+  #sendingRate(now: number): number {
+    const elapsed = now - this.#round.start - this.#round.pausedMs;
+    if (elapsed < SENT_MIN_MS || !this.#paced) return this.#rate;
+    return Math.min(this.#rate, (this.#sentInRound * 1000) / elapsed);
+  }
+
   #backOff(rate: number, now: number): void {
     this.#backoffs++;
-    this.#round.reset(now);
+    this.#staleAnswers = this.#granted;
+    this.#staleUntilMs = now + STALE_MAX_ROUNDS * this.#s.roundMs;
+    this.#resetRound(now);
     this.#phase = 'cruise';
     this.#clean = 0;
     this.#setRate(rate, now);
+  }
+
+  #resetRound(now: number): void {
+    this.#round.reset(now);
+    this.#sentInRound = 0;
   }
 
   #block(now: number): void {
@@ -263,7 +310,7 @@ export class AimdLearner implements AimdLimiter {
     const learned = this.#ceiling * this.#margin();
     const rate = Math.max(this.#s.min, longWindow ? this.#rateBeforeBlock : Math.min(this.#rateBeforeBlock, learned));
     // a round measures the service at one rate: a lower one starts a new round
-    if (rate < this.#rate) this.#round.reset(now);
+    if (rate < this.#rate) this.#resetRound(now);
     this.#setRate(rate, now);
   }
 
@@ -296,6 +343,7 @@ export class AimdLearner implements AimdLimiter {
     this.#pausedUntil += delta;
     this.#blockedAt += delta;
     this.#nextProbeAt += delta;
+    this.#staleUntilMs += delta;
     this.#round.shift(delta);
     this.#bucket.shift(delta);
   }
