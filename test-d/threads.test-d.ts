@@ -9,7 +9,7 @@ type JC = { url: string; text?: string; digest?: string };
 const wf = workflow<{ api: string }, OC, JC>('hash');
 const url = new URL('./hash-exec.js', 'file:///app/');
 
-// The modules' default exports, as `typeof import('./hash-exec.js').default` gives them.
+// The modules' default exports, as `import type hash from './hash-exec.js'; typeof hash` gives them.
 declare function hash(args: ThreadExecArgs<JC>): { state: 'done'; jc: JC };
 declare function hashAsync(args: ThreadExecArgs<JC, OC>): Promise<{ state: 'done' | 'too-slow'; jc: JC }>;
 declare const split: ThreadExecFn<JC, 'done', 'hash'>;

@@ -34,7 +34,8 @@ export interface ThreadedExecArgs<JC, OC> {
  *
  * @example
  * ```ts
- * const hash: ThreadedExec<typeof import('./hash-exec.js').default> = inThreads(new URL('./hash-exec.js', import.meta.url));
+ * import type hash from './hash-exec.js';
+ * const exec: ThreadedExec<typeof hash> = inThreads<typeof hash>(new URL('./hash-exec.js', import.meta.url));
  * ```
  * @public
  */
@@ -52,7 +53,7 @@ type FieldOf<A, K extends string> = A extends { readonly [P in K]: infer V } ? V
  */
 export type ThreadExecTypeMissing = (
   args: ThreadExecArgs<unknown>,
-) => Transition<never, "inThreads needs the module's exec type: inThreads<typeof import('./my-exec.js').default>(new URL('./my-exec.js', import.meta.url))">;
+) => Transition<never, "inThreads needs the module's exec type: import type exec from './my-exec.js', then inThreads<typeof exec>(new URL('./my-exec.js', import.meta.url))">;
 
 /** The keys of {@link ThreadOptions}, for the unknown-option check (the compiler keeps it in step). */
 const THREAD_OPTION_KEYS = optionKeys<ThreadOptions>({ threads: true });
@@ -86,9 +87,11 @@ const THREAD_OPTION_KEYS = optionKeys<ThreadOptions>({ threads: true });
  *   return { state: 'done' as const, jc: { ...jc, digest: sha256(jc.text) } };
  * }
  * // workflow.ts
+ * import type hash from './hash-exec.js';
+ * // …
  * .state('hash', { concurrency: 2, timeout: { ms: 5000, failState: 'too-slow' } })
  * .to('done', 'too-slow')
- * .exec(inThreads<typeof import('./hash-exec.js').default>(new URL('./hash-exec.js', import.meta.url), { threads: 2 }))
+ * .exec(inThreads<typeof hash>(new URL('./hash-exec.js', import.meta.url), { threads: 2 }))
  * ```
  * @public
  */

@@ -3,7 +3,9 @@
  *
  * @example
  * ```ts
- * .exec(inThreads<typeof import('./hash-exec.js').default>(new URL('./hash-exec.js', import.meta.url), { threads: 2 }))
+ * import type hash from './hash-exec.js';
+ * // …
+ * .exec(inThreads<typeof hash>(new URL('./hash-exec.js', import.meta.url), { threads: 2 }))
  * ```
  * @public
  */
