@@ -13,16 +13,27 @@ import type { ThreadReply, ThreadTask, ThrownInThread } from './thread-protocol.
 import { threadPool } from './thread-pools.js';
 
 /**
- * What a threaded exec reads of the arguments the engine gives it: the data it copies to the
- * thread, and the signal that ends the attempt there.
+ * What a threaded exec reads of the arguments the engine gives it (an `ExecArgs` is one): the data
+ * it copies to the thread, and the signal that ends the attempt there.
+ *
+ * @example
+ * ```ts
+ * const exec: (args: ThreadedExecArgs<JC, OC>) => Promise<Transition<JC, 'done'>> = inThreads<typeof hash>(url);
+ * ```
  * @public
  */
 export interface ThreadedExecArgs<JC, OC> {
+  /** The overall context of the run, copied to the thread. */
   readonly oc: OC;
+  /** This job's context, copied to the thread. */
   readonly jc: JC;
+  /** The job itself, copied to the thread. */
   readonly job: Readonly<Job<JC>>;
+  /** Which attempt of this visit to the state this is, passed on to the thread. */
   readonly attempt: number;
+  /** A join state's settled children, copied to the thread. */
   readonly children: readonly ChildResult<JC>[];
+  /** Aborted by a timeout or a shutdown: the thread running the attempt is then terminated. */
   readonly signal: AbortSignal;
 }
 
@@ -39,16 +50,19 @@ export interface ThreadedExecArgs<JC, OC> {
  * ```
  * @public
  */
-export type ThreadedExec<F extends (args: never) => unknown> = (
-  args: ThreadedExecArgs<FieldOf<ParameterOf<F>, 'jc'>, FieldOf<ParameterOf<F>, 'oc'>>,
-) => Promise<Awaited<ReturnType<F>>>;
-
-type ParameterOf<F> = F extends (args: infer A) => unknown ? A : unknown;
-type FieldOf<A, K extends string> = A extends { readonly [P in K]: infer V } ? V : unknown;
+export type ThreadedExec<F extends (args: never) => unknown> = F extends (args: infer A) => infer R
+  ? (args: ThreadedExecArgs<A extends { readonly jc: infer JC } ? JC : unknown, A extends { readonly oc: infer OC } ? OC : unknown>) => Promise<Awaited<R>>
+  : never;
 
 /**
  * The type `inThreads` is given when no module exec type is: its state is the sentence the
  * compiler prints at `.exec(...)`, since it cannot be one of the state's targets.
+ *
+ * @example
+ * ```ts
+ * .to('done').exec(inThreads(url));
+ * // error: Type '"inThreads needs the module's exec type: import type exec from './my-exec.js', then …"' is not assignable to type '"done"'.
+ * ```
  * @public
  */
 export type ThreadExecTypeMissing = (
