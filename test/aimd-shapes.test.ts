@@ -53,6 +53,7 @@ const MISSES: Record<string, string> = {
   // a concurrency cap: pacing bursts and the rate's steps put more than k in flight
   'concurrency none 10': 'k = 1 at 100 ms: rate held far under the cap',
   'concurrency none 100': 'goodput under 90 %',
+  'concurrency none 10000': 'a rate limit does not bound what is in flight: 503s whenever a burst of pacing puts more than k out',
 };
 
 const cells = SHAPES.flatMap((shape) => HINTS.filter((hint) => shape !== 'concurrency' || hint === 'none').flatMap((hint) => QUOTAS.map((quota) => [shape, hint, quota] as const)));

@@ -1,7 +1,7 @@
 import type { Clock } from '../model/clock.js';
 import { aimdSettings, type AimdOptions } from './aimd-options.js';
 import type { AimdLimiter, AimdSnapshot } from './aimd-limiter.js';
-import { AimdRound } from './aimd-round.js';
+import { AimdRound, RecentCount } from './aimd-round.js';
 import { ClockSlot, TokenBucket, usableWait } from './token-bucket.js';
 
 /** The bucket holds this much time's worth of permits: burst = max(1, rate × 10 ms), smooth enough for a concurrency cap. */
@@ -44,6 +44,8 @@ const EXPENSIVE_REPEAT_FACTOR = 0.85;
  * new rate: their rejections cut no further. At most this many rounds, in case some never answer.
  */
 const STALE_MAX_ROUNDS = 1;
+/** A block this soon after the last (in rounds) measures no cycle. */
+const MIN_CYCLE_ROUNDS = 0.25;
 /** The rate a cut starts from is what was actually sent in the round, if that is lower (a client at its own limit). */
 const SENT_MIN_MS = 50;
 /** A retry-after of at least a second in whole seconds: the engine pauses the state that long for each rejection. */
@@ -78,6 +80,7 @@ export class AimdLearner implements AimdLimiter {
   readonly #clock: ClockSlot;
   readonly #bucket: TokenBucket;
   readonly #round: AimdRound;
+  readonly #recent: RecentCount;
   #rate: number;
   #phase: Phase = 'slow-start';
   /** The phase a block interrupted, to go back to. */
@@ -85,6 +88,13 @@ export class AimdLearner implements AimdLimiter {
   /** The rate when the block began. */
   #rateBeforeBlock = 0;
   #blockedAt = 0;
+  /** When the block before this one began, and the successes since (a block-to-block cycle). */
+  #cycleStart = -Infinity;
+  #cycleSuccesses = 0;
+  /** Whether a block fell in this round (its delivery then measures the block, not the rate). */
+  #blockInRound = false;
+  /** The most a clean round delivered since the last block (the service allowed that much). */
+  #cleanDelivered = 0;
   #nextProbeAt = 0;
   #probeGapMs = BLOCK_FIRST_GAP_MS;
   /** The service's capacity as last measured in a saturated round (Infinity until then). */
@@ -117,6 +127,7 @@ export class AimdLearner implements AimdLimiter {
     this.#clock = new ClockSlot(s.clock);
     const now = this.#clock.now();
     this.#round = new AimdRound(now);
+    this.#recent = new RecentCount(s.roundMs);
     this.#bucket = new TokenBucket(this.#rate, burstFor(this.#rate), now);
     this.#bucket.holdUntil(now, now);
   }
@@ -128,7 +139,10 @@ export class AimdLearner implements AimdLimiter {
     this.#paced = true;
     if (this.#phase === 'blocked') {
       if (now < this.#nextProbeAt) return Math.ceil(this.#nextProbeAt - now);
-      this.#probeGapMs = Math.min(BLOCK_MAX_GAP_MS, this.#probeGapMs * 2);
+      // a short window's block ends at its boundary: probe at least every quarter round until the
+      // block is a long window's
+      const longBlock = now - this.#blockedAt >= LONG_BLOCK_ROUNDS * this.#s.roundMs;
+      this.#probeGapMs = Math.min(longBlock ? BLOCK_MAX_GAP_MS : Math.max(this.#s.roundMs / 4, 1000 / this.#rate), this.#probeGapMs * 2);
       this.#nextProbeAt = now + this.#probeGapMs;
       this.#sent();
       return 0;
@@ -149,11 +163,20 @@ export class AimdLearner implements AimdLimiter {
     return this.#answered <= this.#staleAnswers && now < this.#staleUntilMs;
   }
 
+  /** Answers to the calls in flight now will be stale (see STALE_MAX_ROUNDS). */
+  #markInFlightStale(now: number): void {
+    this.#staleAnswers = this.#granted;
+    this.#staleUntilMs = now + STALE_MAX_ROUNDS * this.#s.roundMs;
+  }
+
   onSuccess(): void {
     const now = this.#clock.now();
     this.#answered++;
+    this.#cycleSuccesses++;
+    this.#recent.add(now);
     this.#round.success();
-    if (this.#phase === 'blocked') this.#unblock(now);
+    // an answer to a call sent before the block says nothing of the service now: only a probe's unblocks
+    if (this.#phase === 'blocked' && !this.#stale(now)) this.#unblock(now);
     this.#endRound(now);
   }
 
@@ -220,24 +243,27 @@ export class AimdLearner implements AimdLimiter {
     const length = this.#phase === 'slow-start' ? this.#s.roundMs / 2 : this.#s.roundMs;
     if (now - round.start < length) return;
     if (round.successes === 0) return this.#resetRound(now); // nothing delivered (blocked, paused or idle): no measure
+    // a block measures the service by its cycle (#block): a round it cut into measures nothing
+    if (this.#blockInRound || this.#phase === 'blocked') return this.#resetRound(now);
     const share = round.rejectedShare();
     const delivered = round.delivered(now);
     // cruising, a few rejections while the service delivered all it was sent are answers to
     // attempts sent before (at a higher rate) or noise at the edge: no measure
     const stray = this.#phase === 'cruise' && !this.#expensive && (share < TOLERATED_SHARE || delivered >= this.#rate * UNDER_RATE);
     if (round.rejections === 0 || stray) {
-      if (round.rejections === 0 && this.#phase !== 'blocked') this.#cleanRound(now, round.limited || !this.#paced, delivered);
+      if (round.rejections === 0) this.#cleanRound(now, round.limited || !this.#paced, delivered);
     } else if (!this.#expensive) {
       // saturated: what got through is what the service allows (with whole-second pauses in it,
       // rounds measure the pauses: the ceiling comes from the rejections themselves)
       this.#ceiling = delivered;
-      if (this.#phase !== 'blocked') this.#backOff(Math.max(this.#s.min, Math.min(this.#rate, this.#ceiling * this.#margin())), now);
+      this.#backOff(Math.max(this.#s.min, Math.min(this.#rate, this.#ceiling * this.#margin())), now);
     }
     this.#resetRound(now);
   }
 
   #cleanRound(now: number, limited: boolean, delivered: number): void {
     if (!limited) return;
+    this.#cleanDelivered = Math.max(this.#cleanDelivered, delivered);
     const { max } = this.#s;
     const target = this.#ceiling * this.#margin();
     if (this.#phase === 'slow-start') return this.#increase(Math.min(max, this.#rate * 2), now);
@@ -279,8 +305,7 @@ export class AimdLearner implements AimdLimiter {
 
   #backOff(rate: number, now: number): void {
     this.#backoffs++;
-    this.#staleAnswers = this.#granted;
-    this.#staleUntilMs = now + STALE_MAX_ROUNDS * this.#s.roundMs;
+    this.#markInFlightStale(now);
     this.#resetRound(now);
     this.#phase = 'cruise';
     this.#clean = 0;
@@ -290,10 +315,27 @@ export class AimdLearner implements AimdLimiter {
   #resetRound(now: number): void {
     this.#round.reset(now);
     this.#sentInRound = 0;
+    this.#blockInRound = this.#phase === 'blocked';
   }
 
+  /**
+   * The service refuses everything: a window ran out. From one block to the next, it delivered
+   * what its window allows (a fixed window's cycle is the window; a sliding log's or a drained
+   * bucket's is shorter): that is its rate, better than any round cut by the blocks.
+   */
   #block(now: number): void {
     this.#backoffs++;
+    const cycleMs = now - this.#cycleStart;
+    // a cycle of windows that did not all run out says less than a clean round did
+    this.#markInFlightStale(now);
+    if (cycleMs >= MIN_CYCLE_ROUNDS * this.#s.roundMs && cycleMs < Infinity && this.#cycleSuccesses > 0) this.#ceiling = Math.max(this.#cleanDelivered, (this.#cycleSuccesses * 1000) / cycleMs);
+    // the first: what came through in the last round's time (a sliding window's whole quota; at
+    // worst more than a fixed window's, which the next block's cycle corrects)
+    else if (cycleMs === Infinity) this.#ceiling = Math.min(this.#ceiling, Math.max(this.#cleanDelivered, (this.#recent.count(now) * 1000) / this.#s.roundMs));
+    this.#cleanDelivered = 0;
+    this.#cycleStart = now;
+    this.#cycleSuccesses = 0;
+    this.#blockInRound = true;
     this.#beforeBlock = this.#phase === 'slow-start' ? 'slow-start' : 'cruise';
     this.#rateBeforeBlock = this.#rate;
     this.#phase = 'blocked';
@@ -305,7 +347,8 @@ export class AimdLearner implements AimdLimiter {
   /** The service let one through again: back to the rate before the block, or the learned ceiling's if lower. */
   #unblock(now: number): void {
     const longWindow = now - this.#blockedAt >= LONG_BLOCK_ROUNDS * this.#s.roundMs;
-    this.#phase = this.#beforeBlock;
+    // a second block measured the service's cycle: no more doubling
+    this.#phase = this.#beforeBlock === 'slow-start' && this.#ceiling < Infinity ? 'cruise' : this.#beforeBlock;
     this.#clean = 0;
     const learned = this.#ceiling * this.#margin();
     const rate = Math.max(this.#s.min, longWindow ? this.#rateBeforeBlock : Math.min(this.#rateBeforeBlock, learned));
@@ -342,9 +385,11 @@ export class AimdLearner implements AimdLimiter {
     if (delta === 0) return;
     this.#pausedUntil += delta;
     this.#blockedAt += delta;
+    this.#cycleStart += delta;
     this.#nextProbeAt += delta;
     this.#staleUntilMs += delta;
     this.#round.shift(delta);
+    this.#recent.shift(delta);
     this.#bucket.shift(delta);
   }
 }

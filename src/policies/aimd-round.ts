@@ -64,3 +64,56 @@ export class AimdRound {
     this.start += deltaMs;
   }
 }
+
+/** Slots a {@link RecentCount} splits its span into. */
+const RECENT_SLOTS = 10;
+
+/**
+ * Successes within about the last `spanMs` (to a tenth of it), for the learning limiter: what
+ * the service let through in the last window before it refused everything. Not part of the
+ * public API.
+ *
+ * @example
+ * ```ts
+ * const recent = new RecentCount(1000);
+ * recent.add(0); recent.add(400);
+ * recent.count(1050); // 2
+ * ```
+ * @internal
+ */
+export class RecentCount {
+  readonly #slotMs: number;
+  readonly #counts = new Float64Array(RECENT_SLOTS);
+  #slot = -Infinity;
+
+  constructor(spanMs: number) {
+    this.#slotMs = spanMs / RECENT_SLOTS;
+  }
+
+  add(now: number): void {
+    this.#advance(now);
+    const i = this.#slot % RECENT_SLOTS;
+    this.#counts[i] = (this.#counts[i] ?? 0) + 1;
+  }
+
+  /** The count over the last span, up to `now`. */
+  count(now: number): number {
+    this.#advance(now);
+    let sum = 0;
+    for (const c of this.#counts) sum += c;
+    return sum;
+  }
+
+  /** Moves the time base by `deltaMs` (when its owner changes clocks). */
+  shift(deltaMs: number): void {
+    this.#slot += Math.round(deltaMs / this.#slotMs);
+  }
+
+  #advance(now: number): void {
+    const slot = Math.floor(now / this.#slotMs);
+    if (slot <= this.#slot) return;
+    const steps = Math.min(RECENT_SLOTS, slot - this.#slot);
+    for (let i = 1; i <= steps; i++) this.#counts[(this.#slot + i) % RECENT_SLOTS] = 0;
+    this.#slot = slot;
+  }
+}
