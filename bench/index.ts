@@ -12,8 +12,9 @@
 //             N = 1,000 / 5,000 / 10,000 (bench/original-baseline.ts)
 //   restart   loading a 1,000,000-job run plus a 1,000,000-record log in a fresh process
 //             (bench/restart.ts, bench/restart-child.ts)
-//   ratelimit aimd() and aimd.classic() against a real rate-limited HTTP server on 127.0.0.1 with
-//             hidden quotas of 10 to 5,000 a second, 20 s each (bench/ratelimit.ts)
+//   ratelimit issue #21's matrix: quota shapes x retry hints x quotas of 10 to 10,000 a second on a
+//             real HTTP server on 127.0.0.1, for the learning limiter (in progress), aimd() and
+//             aimd.classic(); the per-minute window scaled to 10 s (bench/ratelimit*.ts; about 5 min)
 //   kill      W3 with 10,000 jobs on a JsonlStore killed with SIGKILL at about 40 % and restarted,
 //             5 kill points for the default maxUndurable and for 'strict': execs run twice and
 //             jobs lost, against the bound Σ (concurrency + maxUndurable); then durable W3 against
@@ -27,6 +28,8 @@
 //   postgres  W3 on PgStore (1 and 2 processes on a shared run, the kill test, 1,000,000 jobs in 2
 //             processes) against graphile-worker 0.17 and pg-boss 10 on a real PostgreSQL the
 //             workload starts (N jobs; bench/postgres*.ts; about 6.5 min)
+//   threads   a state burning 5 ms of CPU per job on the main thread against inThreads() with 2
+//             threads and with 1, and a fast I/O state alone and beside it (bench/threads.ts; about 25 s)
 import { spawn } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 import { kill } from './kill.js';
@@ -39,9 +42,10 @@ import { rateLimit } from './ratelimit.js';
 import { restart } from './restart.js';
 import { w3 } from './w3.js';
 import { w3Jsonl } from './w3-jsonl.js';
+import { threads } from './threads.js';
 
 const DEFAULT_N = 100_000;
-const WORKLOADS = ['w3', 'jsonl', 'original', 'restart', 'ratelimit', 'kill', 'priority', 'memstore', 'million', 'postgres'] as const;
+const WORKLOADS = ['w3', 'jsonl', 'original', 'restart', 'ratelimit', 'kill', 'priority', 'memstore', 'million', 'postgres', 'threads'] as const;
 type WorkloadName = (typeof WORKLOADS)[number];
 
 /** The value of `--name value` or `--name=value`, if given. */
@@ -117,6 +121,7 @@ async function main(): Promise<void> {
   if (only.has('memstore')) merge(figures, await memstore(n, log));
   if (only.has('million')) merge(figures, await million(log));
   if (only.has('postgres')) merge(figures, await postgres(n, log));
+  if (only.has('threads')) merge(figures, await threads(log));
   const seconds = round1((performance.now() - start) / 1000);
   const loadEnd = round1(loadavg()[0] ?? 0);
   log(`bench: ${seconds} s in all; load average ${loadEnd} at the end`);

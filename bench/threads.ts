@@ -7,10 +7,7 @@
 // >= 1.7x faster than the main thread, 1 thread costs <= 10 %, the I/O state <= 10 % slower beside
 // the threaded state than alone. About 25 s.
 import { availableParallelism } from 'node:os';
-import { Processor, workflow } from '../src/index.js';
-// Until src/index.ts exports them: import { closeThreadPools, inThreads, Processor, workflow } from '../src/index.js'.
-import { inThreads } from '../src/threads/in-threads.js';
-import { closeThreadPools } from '../src/threads/thread-pools.js';
+import { closeThreadPools, inThreads, Processor, workflow } from '../src/index.js';
 import burn, { type BurnJC, spin } from './threads-burn.js';
 import { passFail, withLoadLines } from './goal.js';
 import { fmt, fmtSeconds, round2, round3 } from './report.js';

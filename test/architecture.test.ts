@@ -60,6 +60,15 @@ const files = [...sourceFiles('src'), ...sourceFiles('dsl')];
 const imports = files.flatMap(importsOf);
 const across = imports.filter((i) => i.from !== i.to);
 
+/**
+ * Imports a benchmark may make of what is not public yet, each with its reason. Keep it short: an
+ * entry here is work in progress that the bench measures before users can reach it.
+ */
+const NOT_PUBLIC_YET = new Set([
+  // Issue #21's learning rate limiter: measured beside aimd() until it meets the issue's goals and becomes its default.
+  'bench/ratelimit.ts imports src/policies',
+]);
+
 describe('folder rules', () => {
   it('reads the imports it checks', () => {
     expect(files.length).toBeGreaterThan(50);
@@ -131,7 +140,8 @@ describe('folder rules', () => {
     const outside = [...sourceFiles('bench'), ...sourceFiles('examples')].flatMap((file) =>
       importsOf(file)
         .filter((i) => (i.to.startsWith('src') || i.to === 'dsl') && !entryPoints.has(i.target))
-        .map((i) => `${file} imports ${i.to}`),
+        .map((i) => `${file} imports ${i.to}`)
+        .filter((line) => !NOT_PUBLIC_YET.has(line)),
     );
     expect(outside).toEqual([]);
   });

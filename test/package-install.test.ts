@@ -89,6 +89,23 @@ await store.close();
     expect(JSON.parse(output)).toEqual({ by: 'worker', jobs: ['a:0', 'b:10', 'a:2'] });
   });
 
+  it('runs a state in worker threads from the built package (its thread entry ships in dist)', () => {
+    writeFileSync(join(project, 'square.mjs'), "export default ({ jc }) => ({ state: 'done', jc: { ...jc, sq: jc.n * jc.n } });\n");
+    writeFileSync(
+      join(project, 'threads.mjs'),
+      `import { inThreads, workflow, Processor } from 'jorb-ts';
+const wf = workflow('sq').state('square', { concurrency: 2 }).to('done')
+  .exec(inThreads(new URL('./square.mjs', import.meta.url), { threads: 2 })).terminal('done').build();
+const run = wf.newRun('r', {});
+for (let n = 1; n <= 4; n++) run.add({ n }, 'square');
+const result = await new Processor(wf, {}).exec(run);
+console.log(JSON.stringify({ result, sq: [...run.jobs.values()].map((j) => j.jc.sq) }));
+`,
+    );
+    // It ends by itself: idle threads keep no process alive.
+    expect(JSON.parse(run(process.execPath, [join(project, 'threads.mjs')], project))).toEqual({ result: { outcome: 'complete', transitions: 4, failed: 0 }, sq: [1, 4, 9, 16] });
+  });
+
   it('a CommonJS project can require it too (Node 20.19 and later load an ES module without top-level await)', () => {
     writeFileSync(join(project, 'main.cjs'), "const { workflow } = require('jorb-ts');\nconsole.log(typeof workflow);\n");
     expect(run(process.execPath, [join(project, 'main.cjs')], project).trim()).toBe('function');

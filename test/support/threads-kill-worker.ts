@@ -7,8 +7,7 @@
 // It never closes the thread pools: the process must end without it.
 //
 // Usage: node --import tsx test/support/threads-kill-worker.ts <run file> <marks file>
-import { JsonlStore, Processor, workflow } from '../../src/index.js';
-import { inThreads } from '../../src/threads/in-threads.js';
+import { inThreads, JsonlStore, Processor, workflow } from '../../src/index.js';
 import type slowHash from '../fixtures/threads/slow-hash.js';
 import type { HashJC, HashOC } from '../fixtures/threads/slow-hash.js';
 
