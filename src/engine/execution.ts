@@ -174,7 +174,6 @@ export class Execution {
       for (const job of this.#own.jobs.values()) this.#place(job);
     }
     if (store) await store.checkpoint(this.#ctx.run, 'start');
-    for (const pool of this.#pools) pool.adaptive?.attach(this.#ctx.clock, pool.node.rateLimit);
     const unsubscribe = this.#source ? this.#share(this.#source) : undefined;
     const finished = new Promise<void>((resolve) => (this.#finish = resolve));
     const outer = this.#ctx.signal;
@@ -182,6 +181,7 @@ export class Execution {
     outer?.addEventListener('abort', onAbort, { once: true });
     this.#own.onAdd = (job, record) => this.#added(job, record);
     this.#startSchedules();
+    for (const pool of this.#pools) pool.adaptive?.attach(this.#ctx.clock, pool.node.rateLimit);
     try {
       if (outer?.aborted) onAbort();
       for (const pool of this.#pools) this.#pump(pool);
