@@ -28,6 +28,9 @@
 //   postgres  W3 on PgStore (1 and 2 processes on a shared run, the kill test, 1,000,000 jobs in 2
 //             processes) against graphile-worker 0.17 and pg-boss 10 on a real PostgreSQL the
 //             workload starts (N jobs; bench/postgres*.ts; about 6.5 min)
+//   adaptive  adaptive() concurrency against a real HTTP server on 127.0.0.1 whose latency climbs
+//             beyond 8 in flight, beside fixed 4-16, with a 10 s burst of 503s (bench/adaptive.ts;
+//             about 2 min 10 s)
 //   threads   a state burning 5 ms of CPU per job on the main thread against inThreads() with 2
 //             threads and with 1, and a fast I/O state alone and beside it (bench/threads.ts; about 25 s)
 import { spawn } from 'node:child_process';
@@ -43,9 +46,10 @@ import { restart } from './restart.js';
 import { w3 } from './w3.js';
 import { w3Jsonl } from './w3-jsonl.js';
 import { threads } from './threads.js';
+import { adaptiveConcurrency } from './adaptive.js';
 
 const DEFAULT_N = 100_000;
-const WORKLOADS = ['w3', 'jsonl', 'original', 'restart', 'ratelimit', 'kill', 'priority', 'memstore', 'million', 'postgres', 'threads'] as const;
+const WORKLOADS = ['w3', 'jsonl', 'original', 'restart', 'ratelimit', 'kill', 'priority', 'memstore', 'million', 'postgres', 'threads', 'adaptive'] as const;
 type WorkloadName = (typeof WORKLOADS)[number];
 
 /** The value of `--name value` or `--name=value`, if given. */
@@ -122,6 +126,7 @@ async function main(): Promise<void> {
   if (only.has('million')) merge(figures, await million(log));
   if (only.has('postgres')) merge(figures, await postgres(n, log));
   if (only.has('threads')) merge(figures, await threads(log));
+  if (only.has('adaptive')) merge(figures, await adaptiveConcurrency(log));
   const seconds = round1((performance.now() - start) / 1000);
   const loadEnd = round1(loadavg()[0] ?? 0);
   log(`bench: ${seconds} s in all; load average ${loadEnd} at the end`);

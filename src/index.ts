@@ -37,6 +37,8 @@ export type { RateLimiter } from './model/rate-limiter.js';
 export { fixedRate } from './policies/fixed-rate.js';
 export type { FixedRateOptions } from './policies/fixed-rate.js';
 export { aimd } from './policies/aimd.js';
+export { adaptive } from './policies/adaptive.js';
+export type { AdaptiveOptions, AdaptiveConcurrency, AdaptiveDecision, AdaptiveReason, AdaptiveSnapshot } from './policies/adaptive.js';
 export type { AimdOptions } from './policies/aimd-options.js';
 export type { AimdLimiter, AimdSnapshot } from './policies/aimd-limiter.js';
 export { systemClock } from './model/clock.js';

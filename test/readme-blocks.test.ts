@@ -46,6 +46,11 @@ type JC = { url: string; body?: string };
 type OC = { outDir: string };
 type JC = { url: string; body?: string };
 `,
+  // "Adaptive concurrency": a fragment of a chain.
+  lookup: `type AC = { api: Api };
+type OC = { outDir: string };
+type JC = { url: string; body?: string };
+`,
 };
 
 /** How a fragment (a block starting at `.state(`) is completed into a workflow: its imports, the states before it, and its terminal states. */
@@ -56,6 +61,7 @@ const FRAGMENTS: Readonly<Record<string, { readonly imports: string; readonly be
     terminal: `.terminal('done')`,
   },
   'call-api': { imports: `import { workflow, aimd, RateLimitError } from 'jorb-ts';`, terminal: `.terminal('done')` },
+  lookup: { imports: `import { workflow, adaptive } from 'jorb-ts';`, terminal: `.terminal('done', 'failed')` },
 };
 
 interface Block {
