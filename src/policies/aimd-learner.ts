@@ -44,6 +44,8 @@ const EXPENSIVE_REPEAT_FACTOR = 0.85;
  * new rate: their rejections cut no further. At most this many rounds, in case some never answer.
  */
 const STALE_MAX_ROUNDS = 1;
+/** A precise wait this long (in rounds) is a window's: it ran out. */
+const LONG_WAIT_ROUNDS = 0.5;
 /** A block this soon after the last (in rounds) measures no cycle. */
 const MIN_CYCLE_ROUNDS = 0.25;
 /** The rate a cut starts from is what was actually sent in the round, if that is lower (a client at its own limit). */
@@ -59,6 +61,13 @@ export interface AimdLearnerSettings {
   /** The measuring round (slow start measures in half rounds). */
   readonly roundMs: number;
   readonly clock: Clock | undefined;
+  /**
+   * Whether the engine pauses the state for what `onRateLimited` returns rather than for the
+   * retry-after (the engine patch proposed in issue #21; today's engine ignores the return). Then
+   * a whole-second retry-after of N s, rounded up, is taken as a wait of N - 1 s (none for 1 s): the
+   * limiter's own blocks and probes find the end of the wait instead of a pause of the whole second.
+   */
+  readonly decidesPause?: boolean;
 }
 
 type Phase = 'slow-start' | 'cruise' | 'probe' | 'blocked';
@@ -180,9 +189,17 @@ export class AimdLearner implements AimdLimiter {
     this.#endRound(now);
   }
 
-  onRateLimited(retryAfterMs?: number): void {
+  /** Returns the pause the state should take, in ms (what the engine patch of `decidesPause` reads). */
+  onRateLimited(retryAfterMs?: number): number {
     const now = this.#clock.now();
-    const wait = usableWait(retryAfterMs);
+    let wait = usableWait(retryAfterMs);
+    // Retry-After: N (whole seconds, rounded up) says the wait is over N - 1 s: pause that long, no more
+    if (this.#s.decidesPause === true && wait !== undefined && wait >= WHOLE_SECOND_MS && wait % WHOLE_SECOND_MS === 0) wait = usableWait(wait - WHOLE_SECOND_MS);
+    this.#learnFrom(now, wait);
+    return wait ?? 0;
+  }
+
+  #learnFrom(now: number, wait: number | undefined): void {
     const wasPaused = now < this.#pausedUntil;
     let costly = false;
     if (wait !== undefined) {
@@ -207,6 +224,12 @@ export class AimdLearner implements AimdLimiter {
       return;
     }
     this.#round.rejection();
+    if (wait !== undefined && !costly && wait >= LONG_WAIT_ROUNDS * this.#s.roundMs && this.#phase !== 'blocked') {
+      // a window ran out and says when it opens: the pause covers the wait, the cycle gives the rate
+      this.#measureCycle(now);
+      if (this.#ceiling < Infinity) this.#backOff(Math.max(this.#s.min, Math.min(this.#rate, this.#ceiling * this.#margin())), now);
+      return;
+    }
     if (this.#phase === 'blocked') {
       this.#merged++;
       this.#nextProbeAt = Math.max(this.#nextProbeAt, this.#pausedUntil);
@@ -245,6 +268,8 @@ export class AimdLearner implements AimdLimiter {
     if (round.successes === 0) return this.#resetRound(now); // nothing delivered (blocked, paused or idle): no measure
     // a block measures the service by its cycle (#block): a round it cut into measures nothing
     if (this.#blockInRound || this.#phase === 'blocked') return this.#resetRound(now);
+    // nor does one mostly spent paused by a retry-after (a long window's wait until it opens)
+    if (round.pausedMs >= (now - round.start) / 2) return this.#resetRound(now);
     const share = round.rejectedShare();
     const delivered = round.delivered(now);
     // cruising, a few rejections while the service delivered all it was sent are answers to
@@ -319,15 +344,12 @@ export class AimdLearner implements AimdLimiter {
   }
 
   /**
-   * The service refuses everything: a window ran out. From one block to the next, it delivered
-   * what its window allows (a fixed window's cycle is the window; a sliding log's or a drained
-   * bucket's is shorter): that is its rate, better than any round cut by the blocks.
+   * A window ran out (a block, or a long precise wait): from the last time to now the service
+   * delivered what its window allows, which is its rate.
    */
-  #block(now: number): void {
-    this.#backoffs++;
+  #measureCycle(now: number): void {
     const cycleMs = now - this.#cycleStart;
     // a cycle of windows that did not all run out says less than a clean round did
-    this.#markInFlightStale(now);
     if (cycleMs >= MIN_CYCLE_ROUNDS * this.#s.roundMs && cycleMs < Infinity && this.#cycleSuccesses > 0) this.#ceiling = Math.max(this.#cleanDelivered, (this.#cycleSuccesses * 1000) / cycleMs);
     // the first: what came through in the last round's time (a sliding window's whole quota; at
     // worst more than a fixed window's, which the next block's cycle corrects)
@@ -335,6 +357,18 @@ export class AimdLearner implements AimdLimiter {
     this.#cleanDelivered = 0;
     this.#cycleStart = now;
     this.#cycleSuccesses = 0;
+    this.#blockInRound = true;
+  }
+
+  /**
+   * The service refuses everything: a window ran out. From one block to the next, it delivered
+   * what its window allows (a fixed window's cycle is the window; a sliding log's or a drained
+   * bucket's is shorter): that is its rate, better than any round cut by the blocks.
+   */
+  #block(now: number): void {
+    this.#backoffs++;
+    this.#markInFlightStale(now);
+    this.#measureCycle(now);
     this.#blockInRound = true;
     this.#beforeBlock = this.#phase === 'slow-start' ? 'slow-start' : 'cruise';
     this.#rateBeforeBlock = this.#rate;
@@ -408,7 +442,7 @@ function burstFor(rate: number): number {
  * ```
  * @internal
  */
-export function learningAimd(options: AimdOptions = {}): AimdLearner {
+export function learningAimd(options: AimdOptions = {}, internal: { readonly decidesPause?: boolean } = {}): AimdLearner {
   const s = aimdSettings('aimd', options, true);
-  return new AimdLearner({ initial: s.initial, min: s.min, max: s.max, roundMs: s.increaseIntervalMs, clock: s.clock });
+  return new AimdLearner({ initial: s.initial, min: s.min, max: s.max, roundMs: s.increaseIntervalMs, clock: s.clock, decidesPause: internal.decidesPause ?? false });
 }
