@@ -1,0 +1,111 @@
+/**
+ * Figures of a duration over recent attempts, in milliseconds.
+ *
+ * @example
+ * ```ts
+ * const service: DurationFigures = { mean: 101.2, p50: 100, p95: 118, count: 2_000 };
+ * ```
+ * @public
+ */
+export interface DurationFigures {
+  readonly mean: number;
+  readonly p50: number;
+  readonly p95: number;
+  /** How many durations the figures are over. */
+  readonly count: number;
+}
+
+/**
+ * What limits a state, or the run: `concurrency-bound` (its slots are full and jobs wait for one),
+ * `rate-bound` (attempts wait for rate-limit permits), `starved` (it has free slots and nothing to
+ * do: an upstream state feeds it too slowly), `error-bound` (most attempts fail or are retried),
+ * `cpu-bound` (the event loop is late: execs or the engine hold the CPU), `idle` (nothing waits,
+ * nothing runs), `done` (a terminal state, or nothing left).
+ *
+ * @example
+ * ```ts
+ * if (ledger.bottleneck.kind === 'concurrency-bound') console.log(`raise the concurrency of ${ledger.bottleneck.state}`);
+ * ```
+ * @public
+ */
+export type BottleneckKind = 'concurrency-bound' | 'rate-bound' | 'starved' | 'error-bound' | 'cpu-bound' | 'idle' | 'done';
+
+/**
+ * A verdict: the kind, and a sentence a person reads (naming the state and the figures behind it).
+ *
+ * @example
+ * ```ts
+ * const v: Verdict = { kind: 'concurrency-bound', reason: 'all 2 slots busy 98 % of the time; 40 jobs waiting' };
+ * ```
+ * @public
+ */
+export interface Verdict {
+  readonly kind: BottleneckKind;
+  readonly reason: string;
+}
+
+/**
+ * The ledger of one state: where its time goes. Rates are per second, smoothed over the last few
+ * seconds; counts are since the execution started.
+ *
+ * @example
+ * ```ts
+ * const parse = ledger.states.find((s) => s.state === 'parse');
+ * console.log(parse?.serviceMs?.p95, parse?.waitMs?.p95, parse?.verdict.kind);
+ * ```
+ * @public
+ */
+export interface StateLedger {
+  readonly state: string;
+  readonly terminal: boolean;
+  /** Jobs entering the state (a loop or a retry visit counts each time), per second. */
+  readonly arrivalsPerSecond: number;
+  /** Jobs leaving it (a completed transition to another state, or a failure), per second. */
+  readonly completionsPerSecond: number;
+  readonly arrivals: number;
+  readonly completions: number;
+  /** Visits per distinct job that visited the state (1 when nothing loops or retries). */
+  readonly visitsPerJob: number;
+  /** Exec time of attempts (start to outcome). Absent before the first attempt ends. */
+  readonly serviceMs?: DurationFigures;
+  /** Queue wait: from ready (entered, due, joined) to the attempt's start, slot and permit waits included. */
+  readonly waitMs?: DurationFigures;
+  /** Of the wait, the time spent waiting for rate-limit permits (ms per attempt, mean). */
+  readonly permitWaitMs: number;
+  readonly waiting: number;
+  readonly inFlight: number;
+  /** The concurrency limit now (adaptive or fixed). */
+  readonly limit: number;
+  /** Busy slot time over limit × elapsed, lately: 1 is every slot busy all the time. */
+  readonly utilisation: number;
+  readonly errors: number;
+  readonly retries: number;
+  readonly timeouts: number;
+  readonly verdict: Verdict;
+}
+
+/**
+ * Where a run's time goes: the same figures the terminal display, `/metrics` and the dashboard
+ * show.
+ *
+ * @example
+ * ```ts
+ * const ledger = processor.ledger();
+ * console.log(ledger?.bottleneck.state, ledger?.bottleneck.kind, ledger?.throughput);
+ * ```
+ * @public
+ */
+export interface RunLedger {
+  /** When it was taken (the processor's clock, epoch ms). */
+  readonly at: number;
+  /** Since the execution started. */
+  readonly elapsedMs: number;
+  /** Completed transitions per second, smoothed. */
+  readonly throughput: number;
+  readonly transitions: number;
+  /** How late the event loop runs (p95 over the last seconds, ms). */
+  readonly eventLoopDelayMs: number;
+  readonly states: readonly StateLedger[];
+  /** The run's bottleneck: the state that limits throughput and why (`state` absent for `cpu-bound`, `idle`, `done`). */
+  readonly bottleneck: Verdict & { readonly state?: string };
+}
