@@ -29,6 +29,8 @@ import type { Schedule } from '../schedule/schedule.js';
 import { scheduleKeyPrefix } from '../schedule/schedule.js';
 import { Scheduler, type ScheduleTarget } from '../schedule/scheduler.js';
 import type { ScheduleHistory } from '../schedule/tick-plan.js';
+import { loopDelaySource, RunMeter } from '../ledger/run-meter.js';
+import type { RunLedger } from '../ledger/run-ledger.js';
 
 /** What one `processor.exec` call works with. */
 export interface ExecutionContext {
@@ -47,6 +49,8 @@ export interface ExecutionContext {
   readonly random: () => number;
   /** Finished attempts per state that may await durability, beyond its running ones; 'strict' is 0. */
   readonly maxUndurable: (concurrency: number) => number;
+  /** The live ledger, with where it reads the event loop's delay; undefined: off. */
+  readonly ledger: { readonly eventLoopDelay?: () => number } | undefined;
 }
 
 /** Attempts started in one turn of the event loop before the engine lets timers and I/O run. */
@@ -142,20 +146,37 @@ export class Execution {
   readonly #claimedChildren = new Map<string, readonly Job<unknown>[]>();
   /** Adds the jobs of the execution's schedules at their ticks (none: undefined). */
   #scheduler: Scheduler | undefined;
+  /** The live ledger (undefined when the processor's `ledger` option is off); each pool has its state's meter. */
+  readonly #meter: RunMeter | undefined;
 
   constructor(ctx: ExecutionContext) {
     this.#ctx = ctx;
     this.#own = internalsOf(ctx.run);
-    this.#pools = ctx.graph.states.map((node) => new StatePool(node, node.terminal ? 0 : ctx.maxUndurable(node.concurrency)));
+    const startAt = ctx.ledger === undefined ? undefined : ctx.clock.now();
+    this.#pools = ctx.graph.states.map((node) => new StatePool(node, node.terminal ? 0 : ctx.maxUndurable(node.concurrency), startAt));
     this.#byName = new Map(this.#pools.map((p) => [p.name, p]));
-    this.#status = new StatusTracker(this.#pools, ctx.status);
+    this.#meter = startAt === undefined ? undefined : new RunMeter(this.#pools, startAt, loopDelaySource(ctx.clock, ctx.ledger?.eventLoopDelay));
+    this.#status = new StatusTracker(this.#pools, ctx.status, this.#meter === undefined ? undefined : () => this.ledger() as RunLedger);
     this.#joins = ctx.graph.states.some((node) => node.join !== undefined);
 
     // Every attempt in flight listens to this signal (fetch, http): hundreds of listeners are expected.
     setMaxListeners(0, this.#controller.signal);
   }
 
+  /** The live ledger now (or as of the end, once the execution is over); undefined when it is off. */
+  ledger(): RunLedger | undefined {
+    return this.#meter?.ledger(this.#ctx.clock.now());
+  }
+
   async run(): Promise<ProcessorExecResult> {
+    try {
+      return await this.#run();
+    } finally {
+      this.#meter?.end(this.#ctx.clock.now(), false); // after a failure (a completed run ended it in #close)
+    }
+  }
+
+  async #run(): Promise<ProcessorExecResult> {
     const store = this.#ctx.store;
     this.#source = store?.workSource?.(
       this.#pools.map(({ name, terminal, node }) => ({ name, terminal, concurrency: node.concurrency, ...(node.join ? { join: node.join } : {}) })),
@@ -171,7 +192,7 @@ export class Execution {
       : undefined;
     if (this.#source === undefined) {
       if (this.#joins) this.#countChildren();
-      for (const job of this.#own.jobs.values()) this.#place(job);
+      for (const job of this.#own.jobs.values()) this.#place(job, !this.#byName.get(job.state)?.terminal);
     }
     if (store) await store.checkpoint(this.#ctx.run, 'start');
     const unsubscribe = this.#source ? this.#share(this.#source) : undefined;
@@ -215,13 +236,20 @@ export class Execution {
     for (const pool of this.#pools) failed += pool.failed;
     const done = this.#source ? this.#complete : this.#waiting === 0;
     const outcome = done && !this.#controller.signal.aborted ? 'complete' : 'aborted';
+    this.#meter?.end(this.#ctx.clock.now(), outcome === 'complete');
     for (const pool of this.#pools) pool.delayed = 0; // a job waiting out a backoff simply waits in its state
     return { outcome, transitions: this.#transitions, failed, ...(this.#abandoned > 0 ? { abandoned: this.#abandoned } : {}) };
   }
 
-  /** Counts a job where it is, queueing it when it has work to do. */
-  #place(job: Job<unknown>): void {
+  /**
+   * Counts a job where it is, queueing it when it has work to do. `arrival`: it enters the state
+   * (the ledger counts a visit), rather than coming back to it from a delay or a join's wait.
+   */
+  #place(job: Job<unknown>, arrival = true): void {
     const pool = this.#byName.get(job.state) as StatePool; // states were checked before the execution
+    const meter = pool.meter;
+    const now = meter === undefined ? 0 : this.#ctx.clock.now();
+    if (arrival && meter !== undefined) meter.arrive(now, firstVisit(job));
     if (pool.terminal) {
       pool.completed++;
       return;
@@ -239,7 +267,7 @@ export class Execution {
       this.#waiting++;
       return;
     }
-    pool.waiting.push(job);
+    pool.waiting.push(job, now);
     this.#waiting++;
   }
 
@@ -305,7 +333,7 @@ export class Execution {
     if (parent === undefined || pool === undefined || !pool.joining.has(parentId) || this.#mustJoin(pool, parent)) return;
     pool.joining.delete(parentId);
     this.#waiting--;
-    this.#enqueue(parent);
+    this.#enqueue(parent, false);
   }
 
   /** Joins: a parent's children as its exec sees them, in kick order (copies: they are the exec's to read). */
@@ -331,7 +359,7 @@ export class Execution {
         this.#retryTimers.delete(timer);
         pool.delayed--;
         this.#waiting--;
-        this.#enqueue(job);
+        this.#enqueue(job, false);
       }),
       ms,
     );
@@ -352,8 +380,8 @@ export class Execution {
     }
   }
 
-  #enqueue(job: Job<unknown>): void {
-    this.#place(job);
+  #enqueue(job: Job<unknown>, arrival = true): void {
+    this.#place(job, arrival);
     const pool = this.#byName.get(job.state) as StatePool;
     if (!pool.terminal) this.#pump(pool);
   }
@@ -361,12 +389,13 @@ export class Execution {
   #pump(pool: StatePool): void {
     while (!this.#stopping && !this.#yielding && pool.hasFreeSlot() && this.#permitted(pool)) {
       const job = pool.waiting.shift() as Job<unknown>;
+      const readyAt = pool.waiting.shiftedAt;
       this.#waiting--;
       pool.active++;
       pool.executing++;
       pool.started++;
       this.#executing++;
-      void pool.queue.add(() => this.#attempt(pool, job));
+      void pool.queue.add(() => this.#attempt(pool, job, readyAt));
       if (++this.#burst >= ATTEMPTS_PER_TURN) this.#yieldThenPump();
     }
     if (this.#source) this.#refill(pool);
@@ -546,9 +575,14 @@ export class Execution {
    */
   #permitted(pool: StatePool): boolean {
     const clock = this.#ctx.clock;
-    const paused = pool.pausedUntil - clock.now();
+    const now = clock.now();
+    const paused = pool.pausedUntil - now;
     const wait = paused > 0 ? paused : this.#limiterWait(pool);
-    if (wait <= 0) return true;
+    if (wait <= 0) {
+      if (pool.meter?.blocked === true) pool.meter.setBlocked(now, false);
+      return true;
+    }
+    pool.meter?.setBlocked(now, true);
     if (pool.wakeTimer === undefined) {
       pool.wakeTimer = clock.setTimeout(
         this.#guarded(() => {
@@ -568,11 +602,15 @@ export class Execution {
    * runs for every transition (no listener per attempt: a shutdown starts the graces of the slots
    * in #slots).
    */
-  #attempt(pool: StatePool, job: Job<unknown>): Promise<void> {
+  #attempt(pool: StatePool, job: Job<unknown>, readyAt: number): Promise<void> {
     const slot = new Slot(pool, job);
     this.#slots.add(slot);
-    if (pool.adaptive !== undefined) {
+    if (pool.meter !== undefined) {
       slot.startedAt = this.#ctx.clock.now();
+      pool.meter.started(slot.startedAt, slot.startedAt - readyAt);
+    }
+    if (pool.adaptive !== undefined) {
+      if (pool.meter === undefined) slot.startedAt = this.#ctx.clock.now();
       pool.adaptive.started(pool.executing); // execs running: a job's next attempt may start before its last one's slot is freed
     }
     let done: Promise<void>;
@@ -614,6 +652,11 @@ export class Execution {
   #report(slot: Slot, outcome: AttemptOutcome): void {
     if (slot.abandoned || slot.reported) return;
     slot.reported = true;
+    const meter = slot.pool.meter;
+    if (meter !== undefined) {
+      const now = this.#ctx.clock.now();
+      meter.finished(now, now - slot.startedAt, outcome.kind === 'timed-out' || (outcome.kind === 'threw' && findRateLimitError(outcome.error) === undefined));
+    }
     if (slot.pool.adaptive !== undefined) this.#adapt(slot.pool, slot.pool.adaptive, slot.startedAt, outcome);
     if (outcome.kind === 'timed-out') this.#startGrace(slot);
     this.#settle(slot.pool, slot.job, outcome);
@@ -722,6 +765,12 @@ export class Execution {
     }
     if (outcome.kind === 'returned') this.#tellLimiter(pool, 'onSuccess');
     const { record, retryInMs } = this.#decide(pool, job, outcome);
+    const meter = pool.meter;
+    if (meter !== undefined && (record.error !== undefined || retryInMs !== undefined)) {
+      if (record.error !== undefined) meter.errors++;
+      if (retryInMs !== undefined) meter.retries++;
+      if (outcome.kind === 'timed-out') meter.timeouts++;
+    }
     pool.executing--;
     if (!this.#committer) return this.#apply(pool, job, record, retryInMs);
     // The slot may go to the next job, but the state runs at most maxUndurable ahead of the store.
@@ -756,7 +805,9 @@ export class Execution {
     if (pause > 0) pool.pausedUntil = Math.max(pool.pausedUntil, this.#ctx.clock.now() + pause);
     pool.executing--;
     this.#executing--;
-    pool.waiting.unshift(job);
+    const now = this.#ctx.clock.now();
+    pool.meter?.bounced(now);
+    pool.waiting.unshift(job, now);
     this.#waiting++;
     this.#status.changed();
     this.#checkDone();
@@ -818,7 +869,7 @@ export class Execution {
   #requeue(pool: StatePool, job: Job<unknown>): void {
     pool.executing--;
     this.#executing--;
-    pool.waiting.push(job);
+    pool.waiting.push(job, pool.meter === undefined ? 0 : this.#ctx.clock.now());
     this.#waiting++;
     this.#status.changed();
     this.#checkDone();
@@ -892,6 +943,7 @@ export class Execution {
     if (record.kicks) this.#releaseReservations(job, record.kicks);
     this.#executing--;
     this.#transitions++;
+    if (this.#meter !== undefined) this.#metered(pool, job, record, retryInMs);
     if (this.#source) return this.#applyShared(pool, job, record, children, retryInMs);
     if (this.#joins || this.#own.scopedKeys > 0) this.#settling(job, children);
     if (record.failed) pool.failed++;
@@ -900,6 +952,14 @@ export class Execution {
     for (const child of children) this.#enqueue(child);
     this.#status.changed();
     this.#checkDone();
+  }
+
+  /** The ledger's part of a transition: a completion here, the run's count, and a retry's new visit (it waits out its backoff before it is placed). */
+  #metered(pool: StatePool, job: Job<unknown>, record: TransitionRecord<unknown>, retryInMs: number | undefined): void {
+    pool.meter?.completed(record.at);
+    const to = this.#byName.get(record.to);
+    (this.#meter as RunMeter).transition(record.at, record.failed === true || to?.terminal === true);
+    if (!record.failed && retryInMs !== undefined && retryInMs > 0) pool.meter?.arrive(record.at, false);
   }
 
   /** {@link Execution.#apply} for a shared run: what the commit kept runs here, the rest leaves memory. */
@@ -1129,13 +1189,24 @@ class Slot {
   freed = false;
   graceTimer: unknown = undefined;
   release: (() => void) | undefined = undefined;
-  /** When the attempt started (kept for states with an adaptive limit only). */
+  /** When the attempt started (kept when the ledger is on or the state has an adaptive limit). */
   startedAt = 0;
 
   constructor(
     readonly pool: StatePool,
     readonly job: Job<unknown>,
   ) {}
+}
+
+/**
+ * Whether this is the job's first visit of the state it is in, as its history tells (the last 20
+ * entries; the last is this visit): the ledger's visits per job count the others as revisits.
+ */
+function firstVisit(job: Job<unknown>): boolean {
+  const history = job.history;
+  const state = job.state;
+  for (let i = history.length - 2; i >= 0; i--) if ((history[i] as { state: string }).state === state) return false;
+  return true;
 }
 
 /** A settled child as a join's exec sees it: a copy of its job context, its errors as they are (read-only). */

@@ -11,19 +11,21 @@ export class PriorityQueue<T extends { readonly priority?: number }> {
   /** The priorities that have a non-empty bucket, as a binary max-heap. */
   readonly #heap: number[] = [];
   #length = 0;
+  /** The time the item `shift` returned last was pushed with (see {@link Fifo.shiftedAt}). */
+  shiftedAt = 0;
 
   get length(): number {
     return this.#length;
   }
 
-  push(item: T): void {
-    this.#bucket(item.priority ?? 0).push(item);
+  push(item: T, at = 0): void {
+    this.#bucket(item.priority ?? 0).push(item, at);
     this.#length++;
   }
 
   /** Puts an item back at the front of its priority (a job bounced by a rate limit). */
-  unshift(item: T): void {
-    this.#bucket(item.priority ?? 0).unshift(item);
+  unshift(item: T, at = 0): void {
+    this.#bucket(item.priority ?? 0).unshift(item, at);
     this.#length++;
   }
 
@@ -32,6 +34,7 @@ export class PriorityQueue<T extends { readonly priority?: number }> {
     if (top === undefined) return undefined;
     const bucket = this.#buckets.get(top) as Fifo<T>;
     const item = bucket.shift();
+    this.shiftedAt = bucket.shiftedAt;
     if (bucket.length === 0) {
       this.#buckets.delete(top);
       this.#popTop();

@@ -10,6 +10,7 @@ import { RunError } from '../model/run-error.js';
 import type { Workflow } from '../model/workflow.js';
 import { checkOptions, optionKeys } from '../model/check-option.js';
 import { isSchedule, type Schedule } from '../schedule/schedule.js';
+import type { RunLedger } from '../ledger/run-ledger.js';
 
 /**
  * Options of a {@link Processor}.
@@ -67,9 +68,46 @@ export interface ProcessorOptions<OC, JC> {
    * ```
    */
   readonly maxUndurable?: number | 'strict' | ((concurrency: number) => number);
+  /**
+   * Whether the processor keeps the live ledger of its executions (see {@link Processor.ledger}
+   * and the second argument of a {@link StatusListener}): per state, arrivals and completions per
+   * second, visits per job, service time and queue wait, in flight against the limit, utilisation,
+   * rate-limit waits, errors, retries, timeouts, the event loop's delay, and the bottleneck
+   * verdict. It costs a few clock reads and counter updates per attempt (W3: see the README's
+   * figures). `false` turns it off; an object keeps it on with settings of its own.
+   * @defaultValue true
+   * @example
+   * ```ts
+   * new Processor(wf, ac, { ledger: false }); // the least overhead
+   * new Processor(wf, ac, { clock, ledger: { eventLoopDelay: () => 120 } }); // a test of a CPU-bound run
+   * ```
+   */
+  readonly ledger?: boolean | LedgerOptions;
 }
 
-const PROCESSOR_OPTION_KEYS = optionKeys<ProcessorOptions<unknown, unknown>>({ store: true, status: true, clock: true, random: true, graceMs: true, maxUndurable: true });
+/**
+ * Settings of the processor's live ledger (its `ledger` option).
+ *
+ * @example
+ * ```ts
+ * const options: LedgerOptions = { eventLoopDelay: () => monitor.percentile(95) / 1e6 };
+ * new Processor(wf, ac, { ledger: options });
+ * ```
+ * @public
+ */
+export interface LedgerOptions {
+  /**
+   * How late the event loop runs now, in ms; read about once a second while the run works, and
+   * the highest of the last 5 readings is the ledger's `eventLoopDelayMs` (50 ms or more makes
+   * the run `cpu-bound`). For tests, or another measure.
+   * @defaultValue on the system clock, the mean lateness of a 20 ms timer since the last
+   * reading (the sampler `adaptive()` uses); on any other clock (a `FakeClock`), 0
+   */
+  readonly eventLoopDelay?: () => number;
+}
+
+const PROCESSOR_OPTION_KEYS = optionKeys<ProcessorOptions<unknown, unknown>>({ store: true, status: true, clock: true, random: true, graceMs: true, maxUndurable: true, ledger: true });
+const LEDGER_OPTION_KEYS = optionKeys<LedgerOptions>({ eventLoopDelay: true });
 const PROCESSOR_EXEC_OPTION_KEYS = optionKeys<ProcessorExecOptions>({ signal: true, schedules: true });
 
 /** By default a state may run 4 × its concurrency ahead of the store: W3 re-runs at most 100 execs after a kill. */
@@ -116,6 +154,8 @@ export class Processor<AC, OC, JC, S extends string = string> {
   readonly #workflow: Workflow<AC, OC, JC, S>;
   readonly #ac: AC;
   readonly #options: ProcessorOptions<OC, JC>;
+  /** The current execution, or the last one (its ledger stays readable). */
+  #execution: Execution | undefined;
 
   constructor(workflow: Workflow<AC, OC, JC, S>, ac: AC, options: ProcessorOptions<OC, JC> = {}) {
     if (workflow === null || typeof workflow !== 'object' || workflow.graph === undefined) {
@@ -149,6 +189,7 @@ export class Processor<AC, OC, JC, S extends string = string> {
     try {
       // Without a store nothing will write the changes made before this exec: they live in the run.
       if (this.#options.store === undefined) discardUnsavedRecords(run);
+      const ledger = this.#options.ledger ?? true;
       const execution = new Execution({
         graph: graph as unknown as Graph,
         ac: this.#ac,
@@ -161,11 +202,31 @@ export class Processor<AC, OC, JC, S extends string = string> {
         random: this.#options.random ?? Math.random,
         graceMs: this.#options.graceMs ?? 5_000,
         maxUndurable: undurableLimit(this.#options.maxUndurable),
+        ledger: ledger === false ? undefined : ledger === true ? {} : ledger,
       });
+      this.#execution = execution;
       return await execution.run();
     } finally {
       own.busy = false;
     }
+  }
+
+  /**
+   * Where the current execution's time goes — or the last one's, as of its end, once `exec` has
+   * resolved: per-state rates, durations, utilisation and the bottleneck verdict (see
+   * {@link RunLedger}). Undefined before the first `exec`, and when the `ledger` option is false.
+   * Computed on each call (a sort of each state's recent durations): a few times a second is cheap.
+   *
+   * @example
+   * ```ts
+   * const done = processor.exec(run);
+   * const timer = setInterval(() => console.log(processor.ledger()?.bottleneck.reason), 1000);
+   * await done;
+   * clearInterval(timer);
+   * ```
+   */
+  ledger(): RunLedger | undefined {
+    return this.#execution?.ledger();
   }
 }
 
@@ -179,7 +240,14 @@ function undurableLimit(option: ProcessorOptions<unknown, unknown>['maxUndurable
 function checkProcessorOptions(options: ProcessorOptions<unknown, unknown>): void {
   const where = 'new Processor(workflow, ac, options)';
   checkOptions(where, options, PROCESSOR_OPTION_KEYS, '{ store, status }');
-  const { graceMs, maxUndurable, random } = options;
+  const { graceMs, maxUndurable, random, ledger } = options;
+  if (ledger !== undefined && typeof ledger !== 'boolean') {
+    if (ledger === null || typeof ledger !== 'object') throw new TypeError(`${where}: ledger must be true, false or { eventLoopDelay }, got ${renderValue(ledger)}`);
+    checkOptions(where, ledger, LEDGER_OPTION_KEYS, '{ eventLoopDelay }', 'ledger');
+    if (ledger.eventLoopDelay !== undefined && typeof ledger.eventLoopDelay !== 'function') {
+      throw new TypeError(`${where}: ledger.eventLoopDelay must be a function returning ms, got ${renderValue(ledger.eventLoopDelay)}`);
+    }
+  }
   if (random !== undefined && typeof random !== 'function') throw new TypeError(`${where}: random must be a function returning a number in [0, 1), got ${renderValue(random)}`);
   if (graceMs !== undefined && !(typeof graceMs === 'number' && graceMs >= 0 && graceMs !== Infinity)) {
     throw new TypeError(`${where}: graceMs must be a number of milliseconds from 0 up, got ${renderValue(graceMs)}`);

@@ -5,13 +5,15 @@ import type { Job } from '../model/job.js';
 import type { AttemptContext } from './attempt.js';
 import { PriorityQueue } from './priority-queue.js';
 import type { AdaptiveLimit } from '../policies/adaptive-limit.js';
+import type { MeteredState } from '../ledger/run-meter.js';
+import { StateMeter } from '../ledger/state-meter.js';
 
 /**
  * The jobs of one state during an execution. Waiting jobs stay in our own FIFO and are handed to
  * the state's p-queue only when a slot is free, so p-queue never holds more than `concurrency`
  * tasks (feeding it every waiting job would cost a closure and a promise per job up front).
  */
-export class StatePool implements StateCounts {
+export class StatePool implements StateCounts, MeteredState {
   readonly node: StateNode;
   readonly waiting = new PriorityQueue<Job<unknown>>();
   /** The state's slots (one, unused, for a terminal state: nothing is ever queued there). */
@@ -69,8 +71,12 @@ export class StatePool implements StateCounts {
   fetchingPermits = false;
   permitsAt = 0;
 
-  constructor(node: StateNode, maxUndurable: number) {
+  /** The state's live ledger (none when the processor's ledger is off). */
+  readonly meter: StateMeter | undefined;
+
+  constructor(node: StateNode, maxUndurable: number, ledgerStartAt?: number) {
     this.node = node;
+    this.meter = ledgerStartAt === undefined ? undefined : new StateMeter(ledgerStartAt);
     this.maxUndurable = maxUndurable;
     this.queue = new PQueue({ concurrency: Math.max(1, node.concurrency) });
     this.adaptive = node.adaptive as AdaptiveLimit | undefined;
@@ -110,6 +116,11 @@ export class StatePool implements StateCounts {
 
   waitingCount(): number {
     return this.waiting.length + this.delayed + this.joining.size;
+  }
+
+  /** Jobs ready to start (waiting for a slot or a permit only). */
+  readyCount(): number {
+    return this.waiting.length;
   }
 
   delayedCount(): number {

@@ -13,6 +13,10 @@ export interface DurationFigures {
   readonly p95: number;
   /** How many durations the figures are over. */
   readonly count: number;
+  /** Every duration since the execution started (the figures above are over the recent `count` of them). Absent means `count`. */
+  readonly total?: number;
+  /** The sum of those `total` durations, ms (a Prometheus summary's `_sum`). Absent means `mean × count`. */
+  readonly sumMs?: number;
 }
 
 /**
@@ -82,6 +86,18 @@ export interface StateLedger {
   readonly retries: number;
   readonly timeouts: number;
   readonly verdict: Verdict;
+  /** Of `waiting`, the jobs ready to start now (not waiting out a delay or a backoff, nor for children). */
+  readonly ready?: number;
+  /** The share of the time lately that jobs were ready and a slot free but no rate-limit permit (or a rate-limit pause) let one start: 0 to 1. */
+  readonly permitWaitShare?: number;
+  /** Attempts the service turned away with a `RateLimitError` (flow control: not errors, no retry spent). */
+  readonly rateLimited?: number;
+  /**
+   * Time in the state, entered to left, wait and service together: what a run's histories give
+   * when attempts are not recorded ({@link ledgerFromRun}); absent in the live ledger, which has
+   * `waitMs` and `serviceMs` apart.
+   */
+  readonly timeInStateMs?: DurationFigures;
 }
 
 /**
@@ -105,6 +121,10 @@ export interface RunLedger {
   readonly transitions: number;
   /** How late the event loop runs (p95 over the last seconds, ms). */
   readonly eventLoopDelayMs: number;
+  /** Jobs reaching a terminal state or failing, per second, smoothed: the run's throughput in jobs. */
+  readonly jobsPerSecond?: number;
+  /** True once the execution is over (the figures are those of its end). */
+  readonly finished?: boolean;
   readonly states: readonly StateLedger[];
   /** The run's bottleneck: the state that limits throughput and why (`state` absent for `cpu-bound`, `idle`, `done`). */
   readonly bottleneck: Verdict & { readonly state?: string };

@@ -1,3 +1,5 @@
+import type { RunLedger } from '../ledger/run-ledger.js';
+
 /**
  * How many jobs are where in one state. For a terminal state, `completed` counts the jobs that
  * reached it; a non-terminal state's jobs are `waiting`, `executing`, or `failed` (stopped there).
@@ -38,10 +40,19 @@ export interface StateStatus {
  * Receives the status of every state, in declared order, each time something changed. Updates are
  * coalesced: at most one per turn of the event loop, never two equal ones in a row.
  *
+ * The second argument, when the processor keeps its ledger (its `ledger` option, on by default),
+ * computes the run's {@link RunLedger} when called: rates, durations, utilisation and the
+ * bottleneck verdict as of that moment. It costs a little (a sort of each state's recent
+ * durations), so call it only when you show it; a listener of one parameter never pays for it.
+ *
  * @example
  * ```ts
- * const status: StatusListener = (states) => console.log(states.map((s) => `${s.state}:${s.waiting}`).join(' '));
+ * const status: StatusListener = (states, ledger) => {
+ *   console.log(states.map((s) => `${s.state}:${s.waiting}`).join(' '));
+ *   const bottleneck = ledger?.().bottleneck;
+ *   if (bottleneck?.state !== undefined) console.log(`bottleneck: ${bottleneck.state} (${bottleneck.kind})`);
+ * };
  * ```
  * @public
  */
-export type StatusListener = (statuses: readonly StateStatus[]) => void;
+export type StatusListener = (statuses: readonly StateStatus[], ledger?: () => RunLedger) => void;

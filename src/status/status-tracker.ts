@@ -1,5 +1,6 @@
 import type { StateStatus, StatusListener } from './state-status.js';
 import { renderValue } from '../model/render-value.js';
+import type { RunLedger } from '../ledger/run-ledger.js';
 
 /** The live counts of one state, kept by the engine. */
 export interface StateCounts {
@@ -24,12 +25,15 @@ export interface StateCounts {
 export class StatusTracker {
   readonly #states: readonly StateCounts[];
   readonly #listener: StatusListener | undefined;
+  /** The run's ledger, computed when a listener asks (undefined when the processor's ledger is off). */
+  readonly #ledger: (() => RunLedger) | undefined;
   #last: readonly StateStatus[] | undefined;
   #scheduled: ReturnType<typeof setImmediate> | undefined;
 
-  constructor(states: readonly StateCounts[], listener: StatusListener | undefined) {
+  constructor(states: readonly StateCounts[], listener: StatusListener | undefined, ledger?: () => RunLedger) {
     this.#states = states;
     this.#listener = listener;
+    this.#ledger = ledger;
   }
 
   /** Something changed: send an update soon. */
@@ -47,7 +51,8 @@ export class StatusTracker {
     if (this.#last !== undefined && sameStatuses(this.#last, next)) return;
     this.#last = next;
     try {
-      this.#listener(next);
+      if (this.#ledger === undefined) this.#listener(next);
+      else this.#listener(next, this.#ledger);
     } catch (error) {
       process.emitWarning(`jorb-ts: the status listener threw: ${renderValue(error)}`);
     }

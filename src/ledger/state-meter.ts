@@ -1,0 +1,190 @@
+// The live figures of one state, kept by the engine as attempts run; not part of the public API.
+import { RecentDurations } from './duration-sample.js';
+
+/** Seconds of the sliding window rates, shares and utilisation are measured over. */
+export const WINDOW_S = 5;
+/** One bucket per second of the window, and the second being filled. */
+const BUCKETS = WINDOW_S + 1;
+
+/** What each one-second bucket counts (one slot of the bucket's row each). */
+const ARRIVALS = 0;
+const COMPLETIONS = 1;
+const STARTS = 2;
+const FAILURES = 3;
+const BUSY_MS = 4;
+const BLOCKED_MS = 5;
+const RATE_LIMITED = 6;
+const SLOTS = 7;
+
+/** How many recent durations the service and wait figures are over. */
+const SAMPLE = 512;
+
+/**
+ * The live ledger of one state: counts since the execution started, and per-second buckets of
+ * the last few seconds (arrivals, completions, attempts started and failed, busy slot time, time
+ * blocked on rate-limit permits), in one fixed typed array: recording allocates nothing. Every
+ * method takes the time the engine read already.
+ *
+ * @example
+ * ```ts
+ * const meter = new StateMeter(0);
+ * meter.arrive(0, true);
+ * meter.started(5, 5);
+ * meter.finished(105, 100, false);
+ * meter.completed(105);
+ * meter.window(1000).completions; // 1
+ * ```
+ * @internal
+ */
+export class StateMeter {
+  readonly service = new RecentDurations(SAMPLE);
+  readonly wait = new RecentDurations(SAMPLE);
+  arrivals = 0;
+  completions = 0;
+  /** Jobs that visited the state for the first time (by their history). */
+  firstVisits = 0;
+  errors = 0;
+  retries = 0;
+  timeouts = 0;
+  rateLimited = 0;
+  /** Attempts running now (start to outcome), integrated into BUSY_MS. */
+  inFlight = 0;
+  /** Whether ready jobs and a free slot wait for a rate-limit permit now, integrated into BLOCKED_MS. */
+  blocked = false;
+  /** All the time blocked, ms, and the attempts started. */
+  blockedMs = 0;
+  starts = 0;
+  readonly #startAt: number;
+  readonly #buckets = new Float64Array(BUCKETS * SLOTS);
+  /** The second (since the start) the current bucket holds, and when busy and blocked time were last integrated. */
+  #second = 0;
+  #integratedAt: number;
+
+  constructor(startAt: number) {
+    this.#startAt = startAt;
+    this.#integratedAt = startAt;
+  }
+
+  arrive(at: number, first: boolean): void {
+    this.arrivals++;
+    if (first) this.firstVisits++;
+    this.#add(at, ARRIVALS, 1);
+  }
+
+  /** An attempt starts, after `waitMs` in the queue. */
+  started(at: number, waitMs: number): void {
+    this.#integrate(at);
+    this.inFlight++;
+    this.starts++;
+    this.wait.add(waitMs);
+    this.#add(at, STARTS, 1);
+  }
+
+  /** An attempt's outcome is known, `serviceMs` after it started (`failed`: it threw or timed out). */
+  finished(at: number, serviceMs: number, failed: boolean): void {
+    this.#integrate(at);
+    if (this.inFlight > 0) this.inFlight--;
+    this.service.add(serviceMs);
+    if (failed) this.#add(at, FAILURES, 1);
+  }
+
+  /** A transition out of the state (or back into it) was applied. */
+  completed(at: number): void {
+    this.completions++;
+    this.#add(at, COMPLETIONS, 1);
+  }
+
+  bounced(at: number): void {
+    this.rateLimited++;
+    this.#add(at, RATE_LIMITED, 1);
+  }
+
+  /** Whether the state waits for a permit now (ready jobs, a free slot, no permit). */
+  setBlocked(at: number, blocked: boolean): void {
+    if (blocked === this.blocked) return;
+    this.#integrate(at);
+    this.blocked = blocked;
+  }
+
+  /** Sums of the window (the last WINDOW_S seconds and the current one, up to `at`), and the ms it covers. */
+  window(at: number): WindowFigures {
+    this.#integrate(at);
+    const b = this.#buckets;
+    let arrivals = 0;
+    let completions = 0;
+    let starts = 0;
+    let failures = 0;
+    let busyMs = 0;
+    let blockedMs = 0;
+    let rateLimited = 0;
+    for (let i = 0; i < BUCKETS; i++) {
+      const row = i * SLOTS;
+      arrivals += b[row + ARRIVALS] as number;
+      completions += b[row + COMPLETIONS] as number;
+      starts += b[row + STARTS] as number;
+      failures += b[row + FAILURES] as number;
+      busyMs += b[row + BUSY_MS] as number;
+      blockedMs += b[row + BLOCKED_MS] as number;
+      rateLimited += b[row + RATE_LIMITED] as number;
+    }
+    const elapsed = Math.max(0, at - this.#startAt);
+    const spanMs = Math.min(elapsed, WINDOW_S * 1000 + (elapsed % 1000));
+    return { spanMs, arrivals, completions, starts, failures, busyMs, blockedMs, rateLimited };
+  }
+
+  /** Adds to a counter of the bucket of time `at` (a time before the window is dropped; one a little late lands in its own second). */
+  #add(at: number, slot: number, n: number): void {
+    const second = this.#roll(at);
+    if (second < 0) return;
+    this.#buckets[(second % BUCKETS) * SLOTS + slot]! += n;
+  }
+
+  /** Moves the current bucket to the second of `at`, clearing the seconds passed; returns that second, or -1 when it is out of the window. */
+  #roll(at: number): number {
+    const second = Math.floor((at - this.#startAt) / 1000);
+    if (second <= this.#second) return second > this.#second - BUCKETS && second >= 0 ? second : -1;
+    const b = this.#buckets;
+    const from = Math.max(this.#second + 1, second - BUCKETS + 1);
+    for (let s = from; s <= second; s++) b.fill(0, (s % BUCKETS) * SLOTS, (s % BUCKETS) * SLOTS + SLOTS);
+    this.#second = second;
+    return second;
+  }
+
+  /** Adds busy slot time and blocked time up to `at`, second by second. */
+  #integrate(at: number): void {
+    let from = this.#integratedAt;
+    if (at <= from) return;
+    this.#integratedAt = at;
+    if (this.inFlight === 0 && !this.blocked) {
+      this.#roll(at);
+      return;
+    }
+    if (this.blocked) this.blockedMs += at - from;
+    from = Math.max(from, at - BUCKETS * 1000);
+    while (from < at) {
+      const second = Math.floor((from - this.#startAt) / 1000);
+      const end = Math.min(at, this.#startAt + (second + 1) * 1000);
+      const s = this.#roll(from);
+      if (s >= 0) {
+        const row = (s % BUCKETS) * SLOTS;
+        const b = this.#buckets;
+        b[row + BUSY_MS]! += this.inFlight * (end - from);
+        if (this.blocked) b[row + BLOCKED_MS]! += end - from;
+      }
+      from = end;
+    }
+    this.#roll(at);
+  }
+}
+
+/** The sums of a state's window. */
+export interface WindowFigures {
+  readonly spanMs: number;
+  readonly arrivals: number;
+  readonly completions: number;
+  readonly starts: number;
+  readonly failures: number;
+  readonly busyMs: number;
+  readonly blockedMs: number;
+  readonly rateLimited: number;
+}
