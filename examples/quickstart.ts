@@ -165,6 +165,7 @@ async function main(argv: readonly string[]): Promise<void> {
     console.log(`Crawling a fake site of ${pages} pages: fetch → parse → done, kicking a fetch per new link.`);
     console.log(saved ? `Continuing the run saved in ${file}.\n` : `Saving the run in ${file} (Ctrl-C stops it; run again to continue).\n`);
     const summary = await runQuickstart({ pages, latencyMs, store, loaded: saved, status, signal: controller.signal });
+    status.done({ outcome: summary.outcome }); // the display's summary line, for a stopped run too
     printSummary(summary, file);
   } finally {
     await store.close();
