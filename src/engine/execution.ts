@@ -245,11 +245,14 @@ export class Execution {
    * Counts a job where it is, queueing it when it has work to do. `arrival`: it enters the state
    * (the ledger counts a visit), rather than coming back to it from a delay or a join's wait.
    */
-  #place(job: Job<unknown>, arrival = true): void {
+  #place(job: Job<unknown>, arrival = true, at?: number): void {
     const pool = this.#byName.get(job.state) as StatePool; // states were checked before the execution
     const meter = pool.meter;
-    const now = meter === undefined ? 0 : this.#ctx.clock.now();
-    if (arrival && meter !== undefined) meter.arrive(now, firstVisit(job));
+    const now = meter === undefined ? 0 : (at ?? this.#ctx.clock.now());
+    if (arrival && meter !== undefined) {
+      meter.arrive(now, firstVisit(job));
+      if (pool.terminal) this.#meter?.jobFinished(now);
+    }
     if (pool.terminal) {
       pool.completed++;
       return;
@@ -380,8 +383,9 @@ export class Execution {
     }
   }
 
-  #enqueue(job: Job<unknown>, arrival = true): void {
-    this.#place(job, arrival);
+  /** `at`: when the job became ready, when the caller read the clock already. */
+  #enqueue(job: Job<unknown>, arrival = true, at?: number): void {
+    this.#place(job, arrival, at);
     const pool = this.#byName.get(job.state) as StatePool;
     if (!pool.terminal) this.#pump(pool);
   }
@@ -948,7 +952,8 @@ export class Execution {
     if (this.#joins || this.#own.scopedKeys > 0) this.#settling(job, children);
     if (record.failed) pool.failed++;
     else if (retryInMs !== undefined && retryInMs > 0) this.#enqueueLater(pool, job, retryInMs);
-    else this.#enqueue(job);
+    // In memory the job is ready at its record's time (read as the attempt ended); after a commit, now.
+    else this.#enqueue(job, true, this.#committer === undefined ? record.at : undefined);
     for (const child of children) this.#enqueue(child);
     this.#status.changed();
     this.#checkDone();
@@ -957,8 +962,9 @@ export class Execution {
   /** The ledger's part of a transition: a completion here, the run's count, and a retry's new visit (it waits out its backoff before it is placed). */
   #metered(pool: StatePool, job: Job<unknown>, record: TransitionRecord<unknown>, retryInMs: number | undefined): void {
     pool.meter?.completed(record.at);
-    const to = this.#byName.get(record.to);
-    (this.#meter as RunMeter).transition(record.at, record.failed === true || to?.terminal === true);
+    const meter = this.#meter as RunMeter;
+    meter.transition(record.at);
+    if (record.failed === true) meter.jobFinished(record.at);
     if (!record.failed && retryInMs !== undefined && retryInMs > 0) pool.meter?.arrive(record.at, false);
   }
 

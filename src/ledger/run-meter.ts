@@ -80,12 +80,16 @@ export class RunMeter {
     this.#nextSampleAt = startAt + 1000;
   }
 
-  /** A transition was applied at `at` (`finishedJob`: its job reached a terminal state or failed). */
-  transition(at: number, finishedJob: boolean): void {
+  /** A transition was applied at `at`. */
+  transition(at: number): void {
     this.transitions++;
     this.#run.completed(at);
-    if (finishedJob) this.#run.arrive(at, false);
     if (at >= this.#nextSampleAt) this.#sampleLoop(at);
+  }
+
+  /** A job reached a terminal state, or failed, at `at`. */
+  jobFinished(at: number): void {
+    this.#run.arrive(at, false);
   }
 
   /** The execution is over: the ledger keeps its figures as of `at`. */

@@ -58,11 +58,17 @@ export class StateMeter {
   readonly #buckets = new Float64Array(BUCKETS * SLOTS);
   /** The second (since the start) the current bucket holds, and when busy and blocked time were last integrated. */
   #second = 0;
+  /** The current bucket's time span [start, end) and its row in #buckets: the hot path's test is two comparisons. */
+  #secondStart: number;
+  #secondEnd: number;
+  #row = 0;
   #integratedAt: number;
 
   constructor(startAt: number) {
     this.#startAt = startAt;
     this.#integratedAt = startAt;
+    this.#secondStart = startAt;
+    this.#secondEnd = startAt + 1000;
   }
 
   arrive(at: number, first: boolean): void {
@@ -134,6 +140,10 @@ export class StateMeter {
 
   /** Adds to a counter of the bucket of time `at` (a time before the window is dropped; one a little late lands in its own second). */
   #add(at: number, slot: number, n: number): void {
+    if (at >= this.#secondStart && at < this.#secondEnd) {
+      this.#buckets[this.#row + slot]! += n;
+      return;
+    }
     const second = this.#roll(at);
     if (second < 0) return;
     this.#buckets[(second % BUCKETS) * SLOTS + slot]! += n;
@@ -147,6 +157,9 @@ export class StateMeter {
     const from = Math.max(this.#second + 1, second - BUCKETS + 1);
     for (let s = from; s <= second; s++) b.fill(0, (s % BUCKETS) * SLOTS, (s % BUCKETS) * SLOTS + SLOTS);
     this.#second = second;
+    this.#secondStart = this.#startAt + second * 1000;
+    this.#secondEnd = this.#secondStart + 1000;
+    this.#row = (second % BUCKETS) * SLOTS;
     return second;
   }
 
@@ -155,6 +168,16 @@ export class StateMeter {
     let from = this.#integratedAt;
     if (at <= from) return;
     this.#integratedAt = at;
+    if (from >= this.#secondStart && at < this.#secondEnd) {
+      // the common case: within the current second
+      const b = this.#buckets;
+      if (this.inFlight > 0) b[this.#row + BUSY_MS]! += this.inFlight * (at - from);
+      if (this.blocked) {
+        b[this.#row + BLOCKED_MS]! += at - from;
+        this.blockedMs += at - from;
+      }
+      return;
+    }
     if (this.inFlight === 0 && !this.blocked) {
       this.#roll(at);
       return;
