@@ -1,0 +1,106 @@
+// Workload "ledger" (#20): the live ledger's cost and its verdicts on the real clock.
+// 1. W3 (fetch -> parse -> done, concurrency 10, no-op execs) with the ledger on against off, in
+//    the same process, rounds alternating: throughput on over off (target >= 0.95).
+// 2. fast -> middle (100 ms per job) -> fast, the middle at concurrency 2 (20 jobs/s), then at
+//    concurrency 10 behind a 10/s fixedRate: the ledger's verdict after 4 s, and the throughput
+//    it measured (target: the middle state named, within 10 % of 20/s resp. 10/s).
+// Run alone: `npx tsx bench/ledger.ts [N]`; or from bench/index.ts as `--only ledger`.
+import { fixedRate, Processor, workflow } from '../src/index.js';
+import { buildWorkflow, newRun, WARM_UP_N, type W3Workflow } from './w3.js';
+import { fmt, round2 } from './report.js';
+
+const ROUNDS = 5;
+
+export interface LedgerFigures {
+  readonly ledger_on_tps: number;
+  readonly ledger_off_tps: number;
+  readonly ledger_overhead_ratio: number;
+  readonly ledger_concurrency_verdict: string;
+  readonly ledger_concurrency_state_per_s: number;
+  readonly ledger_concurrency_jobs_per_s: number;
+  readonly ledger_rate_verdict: string;
+  readonly ledger_rate_state_per_s: number;
+}
+
+async function w3Seconds(wf: W3Workflow, n: number, ledger: boolean): Promise<number> {
+  const run = newRun(wf, n);
+  globalThis.gc?.();
+  const start = performance.now();
+  const result = await new Processor(wf, {}, { ledger }).exec(run);
+  const secs = (performance.now() - start) / 1000;
+  if (result.outcome !== 'complete' || result.transitions !== 2 * n) throw new Error(`ledger bench: expected 2*${n} transitions, got ${JSON.stringify(result)}`);
+  return secs;
+}
+
+function pipeline(middle: { concurrency: number; rateLimit?: ReturnType<typeof fixedRate> }) {
+  const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+  return workflow<object, object, { n: number }>('pipeline')
+    .state('fast-in', { concurrency: 10 })
+    .to('middle')
+    .exec(async ({ jc }) => (await sleep(1), { state: 'middle', jc }))
+    .state('middle', middle)
+    .to('fast-out')
+    .exec(async ({ jc }) => (await sleep(100), { state: 'fast-out', jc }))
+    .state('fast-out', { concurrency: 10 })
+    .to('done')
+    .exec(async ({ jc }) => (await sleep(1), { state: 'done', jc }))
+    .terminal('done')
+    .build();
+}
+
+/** Runs the pipeline for `ms` of real time, then reads the ledger and stops the run. */
+async function verdictAfter(middle: Parameters<typeof pipeline>[0], jobs: number, ms: number) {
+  const wf = pipeline(middle);
+  const run = wf.newRun('pipeline', {});
+  for (let i = 0; i < jobs; i++) run.add({ n: i }, 'fast-in');
+  const processor = new Processor(wf, {}, {});
+  const controller = new AbortController();
+  const done = processor.exec(run, { signal: controller.signal });
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const ledger = processor.ledger();
+  controller.abort();
+  await done;
+  const state = ledger?.states.find((s) => s.state === 'middle');
+  return { bottleneck: ledger?.bottleneck, perSecond: state?.completionsPerSecond ?? 0, jobsPerSecond: ledger?.jobsPerSecond ?? 0 };
+}
+
+export async function ledgerBench(n: number, log: (line: string) => void): Promise<LedgerFigures> {
+  const wf = buildWorkflow();
+  await w3Seconds(wf, WARM_UP_N, true);
+  await w3Seconds(wf, WARM_UP_N, false);
+  let on = Infinity;
+  let off = Infinity;
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const ledger of round % 2 === 0 ? [true, false] : [false, true]) {
+      const secs = await w3Seconds(wf, n, ledger);
+      if (ledger) on = Math.min(on, secs);
+      else off = Math.min(off, secs);
+    }
+  }
+  const onTps = Math.round((2 * n) / on);
+  const offTps = Math.round((2 * n) / off);
+  const ratio = round2(onTps / offTps);
+  log(`ledger W3 n=${fmt(n)}: ${fmt(onTps)} transitions/s with the ledger, ${fmt(offTps)} without (best of ${ROUNDS}): ratio ${ratio.toFixed(2)} (target >= 0.95)${ratio >= 0.95 ? '' : '  MISSED'}`);
+
+  const bound = await verdictAfter({ concurrency: 2 }, 200, 4_000);
+  const boundOk = bound.bottleneck?.state === 'middle' && bound.bottleneck.kind === 'concurrency-bound' && Math.abs(bound.perSecond - 20) <= 2;
+  log(`ledger verdict, middle 100 ms x 2 slots: ${bound.bottleneck?.kind} at ${bound.bottleneck?.state}, middle ${bound.perSecond.toFixed(1)}/s, run ${bound.jobsPerSecond.toFixed(1)} jobs/s (target: concurrency-bound at middle, 20/s +-10 %)${boundOk ? '' : '  MISSED'}`);
+  const rated = await verdictAfter({ concurrency: 10, rateLimit: fixedRate(10) }, 100, 4_000);
+  const ratedOk = rated.bottleneck?.state === 'middle' && rated.bottleneck.kind === 'rate-bound' && Math.abs(rated.perSecond - 10) <= 1;
+  log(`ledger verdict, middle 10 slots behind fixedRate(10): ${rated.bottleneck?.kind} at ${rated.bottleneck?.state}, middle ${rated.perSecond.toFixed(1)}/s (target: rate-bound at middle, 10/s +-10 %)${ratedOk ? '' : '  MISSED'}`);
+  return {
+    ledger_on_tps: onTps,
+    ledger_off_tps: offTps,
+    ledger_overhead_ratio: ratio,
+    ledger_concurrency_verdict: `${bound.bottleneck?.kind}@${bound.bottleneck?.state}`,
+    ledger_concurrency_state_per_s: round2(bound.perSecond),
+    ledger_concurrency_jobs_per_s: round2(bound.jobsPerSecond),
+    ledger_rate_verdict: `${rated.bottleneck?.kind}@${rated.bottleneck?.state}`,
+    ledger_rate_state_per_s: round2(rated.perSecond),
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const n = Number(process.argv[2] ?? 100_000);
+  await ledgerBench(n, (line) => console.log(line));
+}
