@@ -6,6 +6,7 @@ import { type DiagramCommandOptions, diagram } from './commands/diagram.js';
 import { type RedriveCommandOptions, redrive } from './commands/redrive.js';
 import { report } from './commands/report.js';
 import { seal } from './commands/seal.js';
+import { type ServeCommandOptions, serveUntilStopped } from './commands/serve.js';
 import { DefinitionProblemsError } from './definition-problems.js';
 import { fileErrorLine, shownPath } from './input-file.js';
 import { IMPORT_TIMEOUT_VARIABLE, importedModules } from './load-workflows.js';
@@ -118,6 +119,20 @@ export function createProgram(out: (line: string) => void, done: (code: Code) =>
     .addHelpText('after', `\nExamples:\n  sed -i 's/"state":"fetch","failed":true,/"state":"fetch",/' runs/crawl.jsonl && jorb seal runs/crawl.jsonl\n${EXIT_CODES}`)
     .action(async (file: string) => {
       await seal(file, out);
+      done(0);
+    });
+  program
+    .command('serve')
+    .description("A dashboard of a run in the browser, live while it runs: the diagram with counts and the bottleneck, the ledger, throughput, durations, job search; on 127.0.0.1 only")
+    .argument('<run-file|postgres-url>', 'a JsonlStore run file, or a PostgreSQL URL with --run (read without taking its lock: a processor may be running it)')
+    .option('--run <name>', "with a postgres:// URL: the run's name in the database")
+    .option('--schema <schema>', 'with a postgres:// URL: the PostgreSQL schema of the run (default: jorb)')
+    .option('--port <port>', 'the port on 127.0.0.1 (default: 0, any free one; the address is printed)')
+    .option('--workflow <module>', "draw this workflow (module[#export]) with its limits; else the states and moves the run's jobs show")
+    .option('--allow-actions', 'allow redrives from the page, with a token printed at start (else every action is refused: 403)')
+    .addHelpText('after', `\nExamples:\n  jorb serve runs/crawl.jsonl --workflow src/crawl.ts\n  jorb serve runs/crawl.jsonl --port 8080 --allow-actions\n  jorb serve "$DATABASE_URL" --run crawl-2026-12\nRuns until interrupted (Ctrl-C). Endpoints: / (the page), /metrics (Prometheus text), /events (server-sent events), /api/….\n${EXIT_CODES}`)
+    .action(async (file: string, options: ServeCommandOptions) => {
+      await serveUntilStopped(file, options, out);
       done(0);
     });
   return program;
