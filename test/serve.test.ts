@@ -1,0 +1,256 @@
+// `jorb serve` as a person uses it: a real run written by another process, the real command on a
+// free port of 127.0.0.1, the page opened in headless Chromium (test/support/browser.ts). One
+// browser, one run and its servers for the whole file.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { get } from 'node:http';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser } from './support/browser.js';
+import { type ServeProcess, startServe } from './support/serve-process.js';
+
+interface Family {
+  readonly name: string;
+  readonly type: string;
+  readonly metrics: readonly { readonly value?: string; readonly labels?: Record<string, string> }[];
+}
+/** The Prometheus text parser (parse-prometheus-text-format, ported from the Python client's). */
+const parsePrometheus = createRequire(import.meta.url)('parse-prometheus-text-format') as (text: string) => Family[];
+
+const JOBS = 1_200;
+const FAILING = JOBS / 10; // fetch fails every job whose n is a multiple of 10
+
+let dir: string;
+let file: string;
+let writer: ChildProcess;
+let finished: Promise<void>;
+let live: ServeProcess;
+let readOnly: ServeProcess | undefined;
+let browser: Browser;
+let page: Page;
+
+/** Text of the ledger table's cell of `state`, column `k` (waiting, failed, completed). */
+const cell = (state: string, k: string) => page.locator(`#ledger tr[data-state="${state}"] td[data-k="${k}"]`).innerText();
+const count = async (state: string, k: string) => Number((await cell(state, k)).replace(/,/g, ''));
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'jorb-serve-'));
+  file = join(dir, 'crawl.jsonl');
+  // The run waits 2.5 s after its first save, so the page opens on a run that has not moved yet.
+  writer = spawn(process.execPath, ['--import', 'tsx', 'test/support/serve-writer.ts', file, String(JOBS)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, SERVE_START_DELAY_MS: '2500', SERVE_PARSE_MS: '6' },
+  });
+  let said = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    writer.stdout?.on('data', (data: Buffer) => {
+      said += String(data);
+      if (said.includes('ready')) resolve();
+    });
+    writer.on('exit', (code) => reject(new Error(`the writer exited with ${code} before it was ready`)));
+  });
+  finished = new Promise<void>((resolve) => writer.stdout?.on('data', () => said.includes('finished') && resolve()));
+  const launched = launchBrowser();
+  await ready;
+  [live, browser] = await Promise.all([startServe([file, '--workflow', 'test/support/serve-workflow.ts', '--allow-actions']), launched]);
+  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+}, 45_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await Promise.all([live?.stop(), readOnly?.stop()]);
+  writer?.kill();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('jorb serve, in a browser', () => {
+  it('draws the workflow as an SVG with its states, and its counts change while the run goes on', async () => {
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(live.url);
+    const names = await page.locator('#diagram svg g.node title').allTextContents();
+    expect(names).toEqual(['fetch', 'parse', 'done']);
+    expect(await page.locator('#diagram svg').count()).toBe(1);
+    const before = await count('done', 'completed');
+    expect(await count('fetch', 'waiting')).toBeGreaterThan(JOBS / 2);
+    await expect.poll(() => count('done', 'completed'), { timeout: 20_000, interval: 100 }).toBeGreaterThan(before);
+    // Health colours: fetch turns red once jobs failed there; the diagram's label says how many.
+    await expect.poll(() => page.locator('#diagram g.node[data-health="failing"] title').allTextContents(), { timeout: 20_000 }).toContain('fetch');
+    expect(await page.locator('#diagram g.node:has(title:text-is("fetch")) text').allTextContents()).toContainEqual(expect.stringMatching(/\d+ failed$/));
+    // The bottleneck the ledger names is marked on the diagram and in the table, and its verdict said.
+    const marked = () => page.locator('#diagram g.node.bottleneck title').allTextContents();
+    await expect.poll(marked, { timeout: 10_000 }).toHaveLength(1);
+    const [bottleneck] = await marked();
+    expect(await page.locator('#verdict').innerText()).toMatch(new RegExp(`^Bottleneck: ${bottleneck ?? ''} — [a-z-]+: `));
+    expect(await page.locator('#ledger tr.bottleneck').getAttribute('data-state')).toBe(bottleneck);
+    expect(await page.locator('#live').innerText()).toBe('live');
+    expect(errors).toEqual([]);
+  }, 30_000);
+
+  it('closes its event stream while the tab is hidden and resumes it from the last event id', async () => {
+    const state = () => page.evaluate(() => (window as unknown as { jorbDashboard: { connected: boolean; lastEventId: number } }).jorbDashboard);
+    expect((await state()).connected).toBe(true);
+    const setVisibility = (hidden: boolean) =>
+      page.evaluate((h) => {
+        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (h ? 'hidden' : 'visible') });
+        document.dispatchEvent(new Event('visibilitychange'));
+      }, hidden);
+    await setVisibility(true);
+    expect((await state()).connected).toBe(false);
+    expect(await page.locator('#live').innerText()).toBe('paused (tab hidden)');
+    const hiddenAt = (await state()).lastEventId;
+    await setVisibility(false);
+    expect((await state()).connected).toBe(true);
+    await expect.poll(async () => (await state()).lastEventId, { timeout: 10_000 }).toBeGreaterThan(hiddenAt);
+  }, 20_000);
+
+  it('finds jobs by error text and by id, and shows a job\'s timeline and kick tree', async () => {
+    await page.fill('#q', 'HTTP 503');
+    await page.click('#search button');
+    await expect.poll(() => page.locator('#results tr[data-id]').count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(await page.locator('#results tr[data-id]').first().innerText()).toMatch(/fetch \(failed\).*HTTP 503/s);
+    // Job "1" is kicking a child "1->0" once parsed: wait until it is done.
+    await page.fill('#q', '1');
+    await expect
+      .poll(
+        async () => {
+          await page.click('#search button');
+          await page.locator('#results tr[data-id="1"]').first().click({ timeout: 2_000 }).catch(() => undefined);
+          return page.locator('#tree').innerText();
+        },
+        { timeout: 20_000, interval: 300 },
+      )
+      .toContain('1->0');
+    const timeline = await page.locator('#timeline').innerText();
+    expect(timeline).toMatch(/fetch[\s\S]*parse[\s\S]*done/);
+    mkdirSync('docs/screenshots', { recursive: true });
+    await page.screenshot({ path: 'docs/screenshots/dashboard.png', fullPage: true });
+  }, 30_000);
+
+  it('refuses an action without the token (403), and every action when --allow-actions is absent', async () => {
+    const post = (url: string, auth?: string) =>
+      page.evaluate(
+        async ([u, a]) => (await fetch(u as string, { method: 'POST', headers: a ? { authorization: `Bearer ${a}` } : {}, body: JSON.stringify({ from: 'fetch', to: 'fetch' }) })).status,
+        [url, auth],
+      );
+    expect(await post(`${live.url}api/actions/redrive`)).toBe(403);
+    expect(await post(`${live.url}api/actions/redrive`, 'not-the-token')).toBe(403);
+    readOnly = await startServe([file]); // no --workflow: the states and moves are read off the run
+    expect(readOnly.token).toBeUndefined();
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = get(`${readOnly?.url ?? ''}api/actions/redrive`, { method: 'POST', headers: { authorization: `Bearer ${live.token ?? ''}` } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(403);
+  }, 30_000);
+
+  it('with the token, redrives the failed jobs from the page once the run has stopped', async () => {
+    await finished;
+    await page.goto('about:blank');
+    await page.goto(`${live.url}#token=${live.token ?? ''}`);
+    await expect.poll(() => count('fetch', 'failed'), { timeout: 10_000 }).toBe(FAILING);
+    await page.selectOption('#redrive-from', 'fetch');
+    await page.selectOption('#redrive-to', 'fetch');
+    await page.fill('#redrive-where', 'HTTP 503');
+    await page.click('#redrive button');
+    await expect.poll(() => page.locator('#action-result').innerText(), { timeout: 15_000 }).toMatch(new RegExp(`^200: moved ${FAILING} jobs from fetch to fetch`));
+    // The server follows the run file: the failed jobs wait in fetch again.
+    await expect.poll(() => count('fetch', 'failed'), { timeout: 10_000 }).toBe(0);
+    expect(await count('fetch', 'waiting')).toBe(FAILING);
+  }, 30_000);
+});
+
+describe('jorb serve, its endpoints', () => {
+  it('/metrics is Prometheus text with jorb_ metrics', async () => {
+    const res = await fetch(`${live.url}metrics`);
+    const text = await res.text();
+    expect(res.status, text).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const families = parsePrometheus(text);
+    expect(families.length).toBeGreaterThan(0);
+    for (const family of families) {
+      expect(family.name).toMatch(/^jorb_[a-z0-9_]+$/);
+      expect(['COUNTER', 'GAUGE', 'SUMMARY', 'HISTOGRAM', 'UNTYPED']).toContain(family.type);
+    }
+    // The parser is lenient: every sample line is also checked against the text format's grammar.
+    for (const line of text.split('\n').filter((l) => l !== '' && !l.startsWith('#'))) {
+      expect(line).toMatch(/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\\n]|\\[\\"n])*",?)*\})? (NaN|[+-]Inf|[+-]?\d+(\.\d+)?([eE][+-]?\d+)?)( -?\d+)?$/);
+    }
+    expect(text).not.toMatch(/job_?id=/);
+  });
+
+  it('/events replays what a page missed after its Last-Event-ID, and sends the whole state to a page with none', async () => {
+    const first = await readEvents(`${live.url}events`, {}, 1);
+    expect(first[0]?.event).toBe('reset');
+    const lastId = Number(first[0]?.id);
+    expect(lastId).toBeGreaterThanOrEqual(3);
+    const replayed = await readEvents(`${live.url}events`, { 'last-event-id': String(lastId - 2) }, 2);
+    expect(replayed.map((e) => Number(e.id))).toEqual([lastId - 1, lastId]);
+    expect(replayed.every((e) => e.event === 'update' || e.event === 'reset')).toBe(true);
+    const none = await readEvents(`${live.url}events?lastEventId=${lastId}`, {}, 1, 600);
+    expect(none).toEqual([]);
+  });
+
+  it('without --workflow, draws the states and moves the run shows (post-mortem of the finished run)', async () => {
+    await finished;
+    const state = (await (await fetch(`${readOnly?.url ?? ''}api/state`)).json()) as { inferred: boolean; states: { state: string; terminal: boolean; completed: number }[]; svg: string };
+    expect(state.inferred).toBe(true);
+    expect(state.states.map((s) => [s.state, s.terminal])).toEqual([['fetch', false], ['parse', false], ['done', true]]);
+    expect(state.states.find((s) => s.state === 'done')?.completed).toBe(JOBS - FAILING + Math.ceil(JOBS / 50));
+    for (const name of ['fetch', 'parse', 'done']) expect(state.svg).toContain(`<title>${name}</title>`);
+  });
+
+  it('serves 127.0.0.1 only, and only under its own host name', async () => {
+    expect(live.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const status = await new Promise<number>((resolve, reject) => {
+      get(live.url, { headers: { host: 'attacker.example:80' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      }).on('error', reject);
+    });
+    expect(status).toBe(403);
+    const page = await (await fetch(live.url)).text();
+    expect(page).not.toMatch(/<(script|link|img)[^>]+(src|href)=/i); // self-contained: nothing fetched from elsewhere
+  });
+});
+
+/** Reads `n` server-sent events (or what came within `ms`) from an `/events` URL. */
+function readEvents(url: string, headers: Record<string, string>, n: number, ms = 5_000): Promise<{ id?: string; event?: string; data?: string }[]> {
+  return new Promise((resolve, reject) => {
+    const events: { id?: string; event?: string; data?: string }[] = [];
+    let buffer = '';
+    const req = get(url, { headers }, (res) => {
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buffer += chunk;
+        for (let end = buffer.indexOf('\n\n'); end !== -1; end = buffer.indexOf('\n\n')) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const event: Record<string, string> = {};
+          for (const line of block.split('\n')) {
+            const at = line.indexOf(': ');
+            if (at > 0) event[line.slice(0, at)] = line.slice(at + 2);
+          }
+          if (event['event'] !== undefined) events.push(event);
+          if (events.length >= n) {
+            req.destroy();
+            resolve(events);
+            return;
+          }
+        }
+      });
+    });
+    req.on('error', (error) => (events.length >= n ? undefined : reject(error)));
+    setTimeout(() => {
+      req.destroy();
+      resolve(events);
+    }, ms);
+  });
+}
