@@ -31,6 +31,8 @@
 //   adaptive  adaptive() concurrency against a real HTTP server on 127.0.0.1 whose latency climbs
 //             beyond 8 in flight, beside fixed 4-16, with a 10 s burst of 503s (bench/adaptive.ts;
 //             about 2 min 10 s)
+//   ledger    W3 with the ledger on against off, and its bottleneck verdicts on the real clock
+//             (bench/ledger.ts; about 1 min)
 //   threads   a state burning 5 ms of CPU per job on the main thread against inThreads() with 2
 //             threads and with 1, and a fast I/O state alone and beside it (bench/threads.ts; about 25 s)
 import { spawn } from 'node:child_process';
@@ -47,9 +49,10 @@ import { w3 } from './w3.js';
 import { w3Jsonl } from './w3-jsonl.js';
 import { threads } from './threads.js';
 import { adaptiveConcurrency } from './adaptive.js';
+import { ledgerBench } from './ledger.js';
 
 const DEFAULT_N = 100_000;
-const WORKLOADS = ['w3', 'jsonl', 'original', 'restart', 'ratelimit', 'kill', 'priority', 'memstore', 'million', 'postgres', 'threads', 'adaptive'] as const;
+const WORKLOADS = ['w3', 'jsonl', 'original', 'restart', 'ratelimit', 'kill', 'priority', 'memstore', 'million', 'postgres', 'threads', 'adaptive', 'ledger'] as const;
 type WorkloadName = (typeof WORKLOADS)[number];
 
 /** The value of `--name value` or `--name=value`, if given. */
@@ -127,6 +130,7 @@ async function main(): Promise<void> {
   if (only.has('postgres')) merge(figures, await postgres(n, log));
   if (only.has('threads')) merge(figures, await threads(log));
   if (only.has('adaptive')) merge(figures, await adaptiveConcurrency(log));
+  if (only.has('ledger')) merge(figures, await ledgerBench(n, log));
   const seconds = round1((performance.now() - start) / 1000);
   const loadEnd = round1(loadavg()[0] ?? 0);
   log(`bench: ${seconds} s in all; load average ${loadEnd} at the end`);

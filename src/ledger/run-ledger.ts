@@ -8,8 +8,11 @@
  * @public
  */
 export interface DurationFigures {
+  /** The mean. */
   readonly mean: number;
+  /** The median. */
   readonly p50: number;
+  /** The 95th percentile. */
   readonly p95: number;
   /** How many durations the figures are over. */
   readonly count: number;
@@ -44,7 +47,9 @@ export type BottleneckKind = 'concurrency-bound' | 'rate-bound' | 'starved' | 'e
  * @public
  */
 export interface Verdict {
+  /** What limits it. */
   readonly kind: BottleneckKind;
+  /** Why, in words, with the figures behind it. */
   readonly reason: string;
 }
 
@@ -60,13 +65,17 @@ export interface Verdict {
  * @public
  */
 export interface StateLedger {
+  /** The state's name. */
   readonly state: string;
+  /** Whether it is terminal (its figures are arrivals only). */
   readonly terminal: boolean;
   /** Jobs entering the state (a loop or a retry visit counts each time), per second. */
   readonly arrivalsPerSecond: number;
   /** Jobs leaving it (a completed transition to another state, or a failure), per second. */
   readonly completionsPerSecond: number;
+  /** Jobs that entered it since the execution started. */
   readonly arrivals: number;
+  /** Jobs that left it since the execution started. */
   readonly completions: number;
   /** Visits per distinct job that visited the state (1 when nothing loops or retries). */
   readonly visitsPerJob: number;
@@ -76,15 +85,21 @@ export interface StateLedger {
   readonly waitMs?: DurationFigures;
   /** Of the wait, the time spent waiting for rate-limit permits (ms per attempt, mean). */
   readonly permitWaitMs: number;
+  /** Jobs waiting in it now (for a slot, a permit, a due time or their children). */
   readonly waiting: number;
+  /** Attempts running now. */
   readonly inFlight: number;
   /** The concurrency limit now (adaptive or fixed). */
   readonly limit: number;
   /** Busy slot time over limit × elapsed, lately: 1 is every slot busy all the time. */
   readonly utilisation: number;
+  /** Errors recorded in it since the execution started. */
   readonly errors: number;
+  /** Attempts that were retries. */
   readonly retries: number;
+  /** Attempts that timed out. */
   readonly timeouts: number;
+  /** What limits this state. */
   readonly verdict: Verdict;
   /** Of `waiting`, the jobs ready to start now (not waiting out a delay or a backoff, nor for children). */
   readonly ready?: number;
@@ -118,6 +133,7 @@ export interface RunLedger {
   readonly elapsedMs: number;
   /** Completed transitions per second, smoothed. */
   readonly throughput: number;
+  /** Completed transitions since the execution started. */
   readonly transitions: number;
   /** How late the event loop runs (p95 over the last seconds, ms). */
   readonly eventLoopDelayMs: number;
@@ -125,6 +141,7 @@ export interface RunLedger {
   readonly jobsPerSecond?: number;
   /** True once the execution is over (the figures are those of its end). */
   readonly finished?: boolean;
+  /** Every state's ledger, in declared order. */
   readonly states: readonly StateLedger[];
   /** The run's bottleneck: the state that limits throughput and why (`state` absent for `cpu-bound`, `idle`, `done`). */
   readonly bottleneck: Verdict & { readonly state?: string };

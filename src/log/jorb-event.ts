@@ -37,7 +37,9 @@ export type JorbEventType = 'progress' | 'state-drained' | 'error-rate' | 'summa
  * @public
  */
 export interface JorbEvent {
+  /** How much it matters. */
   readonly level: JorbEventLevel;
+  /** What happened. */
   readonly type: JorbEventType;
   /** When, by the display's clock (epoch ms, or a fake clock's ms). */
   readonly at: number;

@@ -13,5 +13,6 @@ import type { JorbEvent } from './jorb-event.js';
  * @public
  */
 export interface Logger {
+  /** Receives one event. */
   log(event: JorbEvent): void;
 }

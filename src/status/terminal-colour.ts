@@ -1,7 +1,15 @@
 // Colour for the terminal display: whether to use it (NO_COLOR, FORCE_COLOR, a terminal) and the
 // few styles it uses.
 
-/** The environment variables the display reads. */
+/**
+ * The environment variables the display reads (`NO_COLOR`, `FORCE_COLOR`, `CI`).
+ *
+ * @example
+ * ```ts
+ * progressBars({ env: { NO_COLOR: '1' } });
+ * ```
+ * @public
+ */
 export type DisplayEnv = Readonly<Record<string, string | undefined>>;
 
 /**
