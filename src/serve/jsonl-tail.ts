@@ -15,8 +15,10 @@ export interface FeedListener {
   reloaded(run: Run<unknown, unknown>): void;
 }
 
-/** The most bytes of log read per look. */
+/** The most bytes of log read per look (more are read at the next). */
 const READ_BYTES = 8 << 20;
+/** The longest batch the tail can read (65,536 records of 2 KiB). */
+const MAX_BATCH_BYTES = 128 << 20;
 
 /**
  * Follows a JSONL run a processor may be writing, without its lock: the snapshot read once (as a
@@ -34,6 +36,8 @@ export class JsonlTail {
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
   #listener: FeedListener | undefined;
+  /** Where the log is read into (grown for a batch longer than it). */
+  #buffer = Buffer.allocUnsafe(256 << 10);
 
   constructor(path: string) {
     this.path = path;
@@ -93,43 +97,41 @@ export class JsonlTail {
     if (size <= this.#offset) return;
     const handle = await open(this.logPath, 'r').catch(() => undefined);
     if (handle === undefined) return;
-    let bytes: Buffer;
+    const found: StoreRecord<unknown>[] = [];
+    let seq = this.#seq;
+    let offset = this.#offset;
     try {
-      const length = Math.min(size - this.#offset, READ_BYTES);
-      bytes = Buffer.alloc(length);
-      const { bytesRead } = await handle.read(bytes, 0, length, this.#offset);
-      bytes = bytes.subarray(0, bytesRead);
+      // The log grows zeroed space ahead of its data (megabytes with fsync on): read it a chunk at
+      // a time up to the first zero byte, not up to its size.
+      for (let total = 0; total < READ_BYTES; ) {
+        const want = Math.min(size - offset, this.#buffer.length);
+        if (want <= 0) break;
+        const { bytesRead } = await handle.read(this.#buffer, 0, want, offset);
+        let bytes = this.#buffer.subarray(0, bytesRead);
+        const zero = bytes.indexOf(0);
+        if (zero >= 0) bytes = bytes.subarray(0, zero);
+        const read = wholeBatches(bytes, seq);
+        if (read === 'gap') return await this.#reload(listener); // records this tail never saw
+        for (const record of read.records) found.push(record);
+        seq = read.seq;
+        offset += read.consumed;
+        total += read.consumed;
+        if (read.consumed === 0) {
+          // A batch longer than the buffer: a bigger one, up to the most read per look.
+          if (zero < 0 && bytesRead === this.#buffer.length && this.#buffer.length < MAX_BATCH_BYTES) {
+            this.#buffer = Buffer.allocUnsafe(this.#buffer.length * 2);
+            continue;
+          }
+          break;
+        }
+        if (zero >= 0 || bytesRead < want) break; // the end of the data
+      }
     } finally {
       await handle.close();
     }
-    // The log grows zeroed space ahead of its data: the data ends at the first zero byte.
-    const zero = bytes.indexOf(0);
-    if (zero >= 0) bytes = bytes.subarray(0, zero);
-    const found: StoreRecord<unknown>[] = [];
-    let pending: (StoreRecord<unknown> & { seq: number })[] = [];
-    let start = 0;
-    let consumed = 0;
-    let seq = this.#seq;
-    for (let nl = bytes.indexOf(10); nl !== -1; nl = bytes.indexOf(10, start)) {
-      const value: unknown = JSON.parse(bytes.toString('utf8', start, nl));
-      start = nl + 1;
-      const end = asBatchEnd(value);
-      if (end === undefined) {
-        pending.push(value as StoreRecord<unknown> & { seq: number });
-        continue;
-      }
-      if ('problem' in end) throw new Error(end.problem);
-      for (const record of pending) {
-        if (record.seq <= seq) continue;
-        if (record.seq !== seq + 1) return this.#reload(listener); // a gap: records this tail never saw
-        seq = record.seq;
-        found.push(record);
-      }
-      pending = [];
-      consumed = start;
-    }
-    this.#offset += consumed;
+    // Only what was read whole moves the tail on: a look that failed part way is made again.
     this.#seq = seq;
+    this.#offset = offset;
     if (found.length > 0) listener.records(found);
   }
 
@@ -147,6 +149,34 @@ export class JsonlTail {
     this.#closed = true;
     clearTimeout(this.#timer);
   }
+}
+
+/** The records after `seq` of the whole batches in `bytes`, and how many bytes those batches take; 'gap' when one is missing. */
+function wholeBatches(bytes: Buffer, after: number): { records: StoreRecord<unknown>[]; seq: number; consumed: number } | 'gap' {
+  const records: StoreRecord<unknown>[] = [];
+  let pending: (StoreRecord<unknown> & { seq: number })[] = [];
+  let start = 0;
+  let consumed = 0;
+  let seq = after;
+  for (let nl = bytes.indexOf(10); nl !== -1; nl = bytes.indexOf(10, start)) {
+    const value: unknown = JSON.parse(bytes.toString('utf8', start, nl));
+    start = nl + 1;
+    const end = asBatchEnd(value);
+    if (end === undefined) {
+      pending.push(value as StoreRecord<unknown> & { seq: number });
+      continue;
+    }
+    if ('problem' in end) throw new Error(end.problem);
+    for (const record of pending) {
+      if (record.seq <= seq) continue;
+      if (record.seq !== seq + 1) return 'gap';
+      seq = record.seq;
+      records.push(record);
+    }
+    pending = [];
+    consumed = start;
+  }
+  return { records, seq, consumed };
 }
 
 /** Which snapshot file is at `path` now: a compaction renames a new one into place, a close rewrites its log line. */
