@@ -86,8 +86,8 @@ export const PAGE_SCRIPT = String.raw`(function () {
   }
 
   function drawTable() {
-    var head = '<tr><th>state</th><th>waiting</th><th>failed</th><th>completed</th><th>jobs with errors</th><th>visits ended</th><th>mean in state</th>';
-    if (ledger) head += '<th>arrivals/s</th><th>completions/s</th><th>visits/job</th><th>service p50 / p95</th><th>wait p95</th><th>in flight / limit</th><th>utilisation</th><th>errors · retries · timeouts</th><th>verdict</th>';
+    var head = '<tr><th>state</th><th>waiting</th><th>failed</th><th>completed</th><th>with errors</th><th>visits</th><th>mean in state</th>';
+    if (ledger) head += '<th>arrivals/s</th><th>completions/s</th><th>visits/job</th><th>in state p50/p95</th><th>wait p95</th><th>in flight / slots</th><th>utilisation</th><th>errors · retries · t/o</th><th>verdict</th>';
     $('ledger').tHead.innerHTML = head + '</tr>';
     var bottleneck = ledger && ledger.bottleneck ? ledger.bottleneck.state : undefined;
     $('ledger').tBodies[0].innerHTML = states.map(function (s) {
@@ -97,8 +97,8 @@ export const PAGE_SCRIPT = String.raw`(function () {
         '<td>' + fmtN(s.errorJobs) + '</td><td>' + fmtN(s.visits) + '</td><td>' + fmtMs(s.meanMs) + '</td>';
       if (ledger) {
         row += l ? '<td>' + fmtRate(l.arrivalsPerSecond) + '</td><td>' + fmtRate(l.completionsPerSecond) + '</td><td>' + (l.visitsPerJob ? l.visitsPerJob.toFixed(2) : '–') + '</td>' +
-          '<td>' + (l.serviceMs ? fmtMs(l.serviceMs.p50) + ' / ' + fmtMs(l.serviceMs.p95) : (l.stateMs ? fmtMs(l.stateMs.p50) + ' / ' + fmtMs(l.stateMs.p95) + '*' : '–')) + '</td><td>' + (l.waitMs ? fmtMs(l.waitMs.p95) : '–') + '</td>' +
-          '<td>' + (s.terminal ? '' : fmtN(l.inFlight) + ' / ' + fmtN(l.limit)) + '</td><td>' + (s.terminal ? '' : Math.round((l.utilisation || 0) * 100) + ' %') + '</td>' +
+          '<td>' + (l.serviceMs ? fmtMs(l.serviceMs.p50) + ' / ' + fmtMs(l.serviceMs.p95) : (l.timeInStateMs ? fmtMs(l.timeInStateMs.p50) + ' / ' + fmtMs(l.timeInStateMs.p95) : '–')) + '</td><td>' + (l.waitMs ? fmtMs(l.waitMs.p95) : '–') + '</td>' +
+          '<td>' + (s.terminal ? '' : (l.serviceMs ? fmtN(l.inFlight) : '–') + ' / ' + fmtN(l.limit)) + '</td><td>' + (s.terminal ? '' : Math.round((l.utilisation || 0) * 100) + ' %') + '</td>' +
           '<td>' + fmtN(l.errors) + ' · ' + fmtN(l.retries) + ' · ' + fmtN(l.timeouts) + '</td><td title="' + esc(l.verdict.reason) + '">' + esc(l.verdict.kind) + '</td>' : '<td colspan="9"></td>';
       }
       return row + '</tr>';
@@ -130,7 +130,8 @@ export const PAGE_SCRIPT = String.raw`(function () {
     $('charts').innerHTML = states.map(function (s, i) {
       if (s.terminal) return '';
       var series = [];
-      for (var t = end - 119; t <= end; t++) series.push(byT[t] ? byT[t][i] || 0 : 0);
+      var from = Math.min(end - 29, Math.max(end - 119, throughput.length ? throughput[0].t : end));
+      for (var t = from; t <= end; t++) series.push(byT[t] ? byT[t][i] || 0 : 0);
       var h = histograms[i] || [];
       var lo = h.findIndex(function (c) { return c > 0; }), hi = h.length - 1;
       while (hi > 0 && !h[hi]) hi--;

@@ -28,7 +28,7 @@ section h2{font-size:13px;margin:0 0 8px;color:var(--muted);text-transform:upper
 #diagram g.node.bottleneck path,#diagram g.node.bottleneck polygon,#diagram g.node.bottleneck ellipse{stroke:#c62828;stroke-width:4;stroke-dasharray:6 3}
 #verdict{margin:6px 0 0;padding:6px 8px;border-left:4px solid #c62828;background:#fff4f4}
 #verdict.calm{border-color:#2e7d32;background:#f1faf1}
-table{border-collapse:collapse;width:100%}th,td{padding:3px 6px;border-bottom:1px solid var(--line);text-align:right;white-space:nowrap}
+table{border-collapse:collapse;width:100%}.scroll{overflow-x:auto}#ledger{font-size:12px}th,td{padding:3px 5px;border-bottom:1px solid var(--line);text-align:right;white-space:nowrap}
 th:first-child,td:first-child{text-align:left}th{color:var(--muted);font-weight:600;font-size:12px}
 td.state{font-weight:600}td .dot{display:inline-block;width:9px;height:9px;border-radius:50%;margin-right:6px;vertical-align:middle}
 tr.bottleneck td.state::after{content:" ◀ bottleneck";color:#c62828;font-weight:600}
@@ -59,13 +59,13 @@ export function dashboardPage(whole: WholeState & { eventId?: number }): string 
 <span class="figure">last change <b id="h-last">–</b></span><span id="live">connecting</span></header>
 <main>
 <section class="wide"><h2>Workflow</h2><div id="diagram">${svg}</div><div id="verdict" class="calm">–</div></section>
-<section class="wide"><h2>Ledger per state</h2><table id="ledger"><thead></thead><tbody></tbody></table></section>
+<section class="wide"><h2>Ledger per state</h2><div class="scroll"><table id="ledger"><thead></thead><tbody></tbody></table></div></section>
 <section><h2>Find a job</h2>
 <form id="search"><input id="q" name="q" placeholder="id, key, state or error text" size="24"><select id="search-state"><option value="">any state</option></select>
 <label><input type="checkbox" id="search-failed"> failed</label><button type="submit">Search</button></form>
 <div id="results"></div></section>
 <section id="job"><h2>Job</h2><div id="job-head" class="muted">Pick a job to see its timeline and kick tree.</div><div id="timeline"></div><div id="tree"></div></section>
-<section class="wide"><h2>Throughput (visits ended per second, last 5 min) and time in state</h2><div class="charts" id="charts"></div></section>
+<section class="wide"><h2>Throughput (visits ended per second, up to the last 2 min) and time in state</h2><div class="charts" id="charts"></div></section>
 ${whole.actions ? `<section class="wide" id="actions"><h2>Actions</h2><form id="redrive"><input id="token" placeholder="token printed by jorb serve" size="34">
 <select id="redrive-from"></select> → <select id="redrive-to"></select><input id="redrive-where" placeholder="where error matches (regex)"><button type="submit">Redrive</button></form><div id="action-result" class="muted"></div></section>` : ''}
 </main>
