@@ -3,8 +3,8 @@ import type { Logger } from './logger.js';
 import { levelPasses, type LogOptions } from './log-options.js';
 
 /**
- * A {@link Logger} that writes one line a person reads per event: `jorb warn: fetch error rate up
- * to 25 % (5 of 20 in 5.0 s, was 0 %)`. No colour, no escape codes.
+ * A {@link Logger} that writes one line a person reads per event, such as
+ * `jorb warn: fetch error rate up to 25 %` followed by the figures. No colour, no escape codes.
  *
  * @example
  * ```ts
