@@ -33,6 +33,8 @@
 //             about 2 min 10 s)
 //   ledger    W3 with the ledger on against off, and its bottleneck verdicts on the real clock
 //             (bench/ledger.ts; about 1 min)
+//   serve     jorb serve on a 1,000,000-job run file in headless Chromium: first paint, server RSS,
+//             and the time from a transition to the page at 2,000 transitions/s (bench/serve.ts; about 25 s)
 //   threads   a state burning 5 ms of CPU per job on the main thread against inThreads() with 2
 //             threads and with 1, and a fast I/O state alone and beside it (bench/threads.ts; about 25 s)
 import { spawn } from 'node:child_process';
@@ -50,9 +52,10 @@ import { w3Jsonl } from './w3-jsonl.js';
 import { threads } from './threads.js';
 import { adaptiveConcurrency } from './adaptive.js';
 import { ledgerBench } from './ledger.js';
+import { serveDashboard } from './serve.js';
 
 const DEFAULT_N = 100_000;
-const WORKLOADS = ['w3', 'jsonl', 'original', 'restart', 'ratelimit', 'kill', 'priority', 'memstore', 'million', 'postgres', 'threads', 'adaptive', 'ledger'] as const;
+const WORKLOADS = ['w3', 'jsonl', 'original', 'restart', 'ratelimit', 'kill', 'priority', 'memstore', 'million', 'postgres', 'threads', 'adaptive', 'ledger', 'serve'] as const;
 type WorkloadName = (typeof WORKLOADS)[number];
 
 /** The value of `--name value` or `--name=value`, if given. */
@@ -131,6 +134,7 @@ async function main(): Promise<void> {
   if (only.has('threads')) merge(figures, await threads(log));
   if (only.has('adaptive')) merge(figures, await adaptiveConcurrency(log));
   if (only.has('ledger')) merge(figures, await ledgerBench(n, log));
+  if (only.has('serve')) merge(figures, await serveDashboard(log));
   const seconds = round1((performance.now() - start) / 1000);
   const loadEnd = round1(loadavg()[0] ?? 0);
   log(`bench: ${seconds} s in all; load average ${loadEnd} at the end`);

@@ -11,6 +11,36 @@ describe('ledgerFromRun', () => {
     vi.useRealTimers();
   });
 
+  it('counts the time of visits not ended yet: a state whose jobs still queue there is the bottleneck, not starved', async () => {
+    const clock = new FakeClock();
+    const sleep = (ms: number) => new Promise<void>((resolve) => clock.setTimeout(resolve, ms));
+    const wf = workflow<object, object, JC>('queued')
+      .state('a', { concurrency: 10 })
+      .to('b')
+      .exec(async ({ jc }) => (await sleep(1), { state: 'b', jc }))
+      .state('b', { concurrency: 2 })
+      .to('done')
+      // A call that does not answer: every job a passed on is still in b when the run stops.
+      .exec(({ signal }) => new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error('stopped')), { once: true })))
+      .terminal('done')
+      .build();
+    vi.useFakeTimers({ toFake: ['Date'], now: 0 });
+    const run = wf.newRun('r', {});
+    for (let i = 0; i < 100; i++) run.add({ n: i }, 'a');
+    const controller = new AbortController();
+    const done = new Processor(wf, {}, { clock }).exec(run, { signal: controller.signal });
+    await clock.advance(1_000);
+    controller.abort();
+    await clock.runAll();
+    await done;
+    const ledger = ledgerFromRun(wf, run);
+    const b = ledger.states.find((s) => s.state === 'b');
+    expect(b?.waiting).toBe(100);
+    expect(b?.completions).toBe(0);
+    expect(b?.verdict.kind).toBe('concurrency-bound');
+    expect(ledger.bottleneck).toMatchObject({ state: 'b', kind: 'concurrency-bound' });
+  });
+
   it('gives a finished run its arrivals, completions, visits, time in state, errors, and the bottleneck', async () => {
     const clock = new FakeClock();
     const sleep = (ms: number) => new Promise<void>((resolve) => clock.setTimeout(resolve, ms));

@@ -28,6 +28,9 @@ class Tally {
   waiting = 0;
   failed = 0;
   timeInState = new SampledDurations(SAMPLE);
+  /** Visits not ended yet (a job waiting or running here now): how many, and the sum of their start times. */
+  open = 0;
+  openSince = 0;
 }
 
 /**
@@ -102,6 +105,8 @@ export function ledgerFromRun<AC, OC, JC, S extends string>(workflow: Workflow<A
       } else if (graph.state(entry.state)?.terminal !== true) {
         t.waiting++;
         unsettled++;
+        t.open++;
+        t.openSince += entry.at;
       }
     }
     for (const [state, errors] of Object.entries(job.errors)) {
@@ -117,7 +122,10 @@ export function ledgerFromRun<AC, OC, JC, S extends string>(workflow: Workflow<A
     const t = tally(node.name);
     const timeInState = t.timeInState.figures();
     const limit = node.terminal ? 0 : node.concurrency;
-    const meanInState = spanMs > 0 ? t.timeInState.sum / spanMs : 0;
+    // A visit not ended yet has been in the state until the run's latest event: it counts too
+    // (a state whose jobs are all still queued there is the busiest, not the idlest).
+    const openMs = t.open > 0 && Number.isFinite(last) ? Math.max(0, t.open * last - t.openSince) : 0;
+    const meanInState = spanMs > 0 ? (t.timeInState.sum + openMs) / spanMs : 0;
     const figures = {
       state: node.name,
       terminal: node.terminal,
