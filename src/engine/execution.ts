@@ -138,6 +138,8 @@ export class Execution {
   #settledCheck: 'asking' | 'waiting' | undefined;
   #pollTimer: unknown = undefined;
   #complete = false;
+  /** The clock reading #report took for the ledger, while the outcome it reports is settled. */
+  #reportAt: number | undefined = undefined;
   /** Whether any state is a join: only then are children counted. */
   readonly #joins: boolean;
   /** Joins: per parent, how many of its children have not settled and how many failed (runs held in memory). */
@@ -660,10 +662,21 @@ export class Execution {
     if (meter !== undefined) {
       const now = this.#ctx.clock.now();
       meter.finished(now, now - slot.startedAt, outcome.kind === 'timed-out' || (outcome.kind === 'threw' && findRateLimitError(outcome.error) === undefined));
+      // The record made of this outcome is stamped with the same reading (one clock read less per transition).
+      this.#reportAt = now;
     }
     if (slot.pool.adaptive !== undefined) this.#adapt(slot.pool, slot.pool.adaptive, slot.startedAt, outcome);
     if (outcome.kind === 'timed-out') this.#startGrace(slot);
-    this.#settle(slot.pool, slot.job, outcome);
+    try {
+      this.#settle(slot.pool, slot.job, outcome);
+    } finally {
+      this.#reportAt = undefined;
+    }
+  }
+
+  /** When the outcome being settled happened: the ledger's reading in #report, else now. */
+  #outcomeAt(): number {
+    return this.#reportAt ?? this.#ctx.clock.now();
   }
 
   /**
@@ -828,7 +841,7 @@ export class Execution {
       return { record: this.#recordOrFailure(pool, job, outcome) };
     }
     const attempt = (this.#attempts.get(job.id) ?? 0) + 1;
-    const base = { type: 'transition', id: job.id, from: node.name, jc: job.jc, at: this.#ctx.clock.now() } as const;
+    const base = { type: 'transition', id: job.id, from: node.name, jc: job.jc, at: this.#outcomeAt() } as const;
     // The failure path (a timeout or a throw), off the hot path: matched exhaustively.
     return match(outcome)
       .with({ kind: 'timed-out' }, ({ timeout }) => {
@@ -884,7 +897,7 @@ export class Execution {
     try {
       return this.#recordFor(pool, job, outcome);
     } catch (error) {
-      const at = this.#ctx.clock.now();
+      const at = this.#outcomeAt();
       return { type: 'transition', id: job.id, from: pool.name, to: pool.name, jc: job.jc, at, error: `the exec's transition could not be read: ${messageOf(error)}`, failed: true };
     }
   }
@@ -892,7 +905,7 @@ export class Execution {
   /** The record of a returned transition (a failed one when the exec returned something invalid). */
   #recordFor(pool: StatePool, job: Job<unknown>, outcome: Extract<AttemptOutcome, { kind: 'returned' }>): TransitionRecord<unknown> {
     const from = pool.name;
-    const at = this.#ctx.clock.now();
+    const at = this.#outcomeAt();
     const problem = checkTransition(pool.node, outcome.transition) ?? unstorable(outcome.transition);
     if (problem !== undefined) return { type: 'transition', id: job.id, from, to: from, jc: job.jc, at, error: problem, failed: true };
     const t = outcome.transition;
