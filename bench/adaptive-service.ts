@@ -7,6 +7,7 @@
 // at n = knee and falls beyond it (at 12 in flight it is 67 % of the peak, with 2.25× the latency).
 // Each latency is scaled by a seeded jitter of ±jitter. During a burst it answers every call
 // with a 503 after `failMs`.
+import { prng } from '../scripts/prng.js';
 
 /** The service's settings. */
 export interface KneeServiceSettings {
@@ -39,7 +40,7 @@ export class KneeService {
 
   constructor(settings: KneeServiceSettings) {
     this.settings = settings;
-    this.#random = mulberry32(settings.seed);
+    this.#random = prng(settings.seed);
   }
 
   /** A call arrives at `t` (ms since the start): how it will be answered. Call `finished()` when it is. */
@@ -127,14 +128,3 @@ export function lowestLimit(r: Recorded, fromMs: number, toMs: number): number {
   return low;
 }
 
-/** A small seeded PRNG (mulberry32). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

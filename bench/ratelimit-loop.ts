@@ -16,6 +16,7 @@ import type { RateLimiter } from '../src/index.js';
 import { hintedWait, makeService } from './ratelimit-shapes.js';
 import type { Hint, ShapeSettings } from './ratelimit-shapes.js';
 import type { Outcome } from './ratelimit-sim.js';
+import { prng as random } from '../scripts/prng.js';
 
 export interface LoopSettings extends Omit<ShapeSettings, 'start'> {
   readonly hint: Hint;
@@ -90,17 +91,6 @@ class Heap {
   }
 }
 
-/** mulberry32: a small seeded generator in [0, 1). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Runs the state against the service as the bench does, on the event-loop model above. */
 export function simulateLoop(s: LoopSettings): Outcome {
