@@ -15,11 +15,8 @@
 // of the best fixed one's over its run; p95 latency over [0, 30 s) <= 2x unloaded; the lowest
 // limit within 2 s of the burst's start <= half the limit before it; back in 6-12 (and staying,
 // to the end of the run) within 30 s of its end.
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
 import { Agent, request } from 'node:http';
-import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { adaptive, Processor, RateLimitError, workflow } from '../src/index.js';
 import type { AdaptiveConcurrency } from '../src/index.js';
@@ -40,6 +37,7 @@ import {
 } from './adaptive-service.js';
 import type { KneeServiceSettings, Recorded } from './adaptive-service.js';
 import { round3 } from './report.js';
+import { ServerProcess } from './server-process.js';
 
 const FIXED = [4, 6, 8, 10, 12, 16] as const;
 const UNLOADED_MS = 4_000;
@@ -48,42 +46,30 @@ const STEADY_MS = 30_000;
 const BURST: readonly [number, number] = [30_000, 40_000];
 const ADAPTIVE_MS = 65_000;
 
-type ServerMessage = { type: 'listening'; port: number } | { type: 'service-set' };
+type ServerMessage = { type: 'service-set' };
 
+/** The knee service's server in its child process. */
 class Server {
-  readonly #proc: ChildProcess;
-  readonly port: number;
+  readonly #process: ServerProcess<ServerMessage>;
 
-  private constructor(proc: ChildProcess, port: number) {
-    this.#proc = proc;
-    this.port = port;
+  private constructor(process: ServerProcess<ServerMessage>) {
+    this.#process = process;
+  }
+
+  get port(): number {
+    return this.#process.port;
   }
 
   static async start(): Promise<Server> {
-    const file = fileURLToPath(new URL('./adaptive-server.ts', import.meta.url));
-    const proc = spawn(process.execPath, ['--import', 'tsx', file], { cwd: dirname(dirname(file)), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    const port = await new Promise<number>((resolve, reject) => {
-      proc.once('error', reject);
-      proc.once('exit', (code) => reject(new Error(`adaptive: the server exited with ${code} before listening`)));
-      proc.once('message', (m: ServerMessage) => (m.type === 'listening' ? resolve(m.port) : reject(new Error(`adaptive: unexpected ${JSON.stringify(m)}`))));
-    });
-    proc.removeAllListeners('exit');
-    return new Server(proc, port);
+    return new Server(await ServerProcess.start<ServerMessage>('adaptive-server.ts', 'adaptive'));
   }
 
-  service(id: string, settings: KneeServiceSettings): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.#proc.once('message', (m: ServerMessage) => (m.type === 'service-set' ? resolve() : reject(new Error(`adaptive: unexpected ${JSON.stringify(m)}`))));
-      this.#proc.send({ type: 'service', id, settings });
-    });
+  async service(id: string, settings: KneeServiceSettings): Promise<void> {
+    await this.#process.ask({ type: 'service', id, settings }, 'service-set');
   }
 
   stop(): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.#proc.exitCode !== null) return resolve();
-      this.#proc.once('exit', () => resolve());
-      this.#proc.send({ type: 'stop' });
-    });
+    return this.#process.stop();
   }
 }
 

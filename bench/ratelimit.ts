@@ -26,16 +26,13 @@
 // BENCH_RATELIMIT_HINTS (e.g. "none") and BENCH_RATELIMIT_LIMITERS (e.g. "learner") narrow it for
 // development; BENCH_RATELIMIT_TRACE=1 prints each run's limiter snapshot and its last 250 ms
 // every 250 ms (successes, rejections, calls started; the event loop's lag).
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
 import { Agent, request } from 'node:http';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { aimd, Processor, RateLimitError, workflow } from '../src/index.js';
 import type { AimdLimiter } from '../src/index.js';
 import { learningAimd } from '../src/policies/aimd-learner.js';
 import { fmt, round3, verdict } from './report.js';
+import { ServerProcess } from './server-process.js';
 import { concurrencyCap, HINTS, SHAPES } from './ratelimit-shapes.js';
 import type { Hint, ShapeName, ShapeSettings } from './ratelimit-shapes.js';
 import { measure, TARGET_GOODPUT, TARGET_REJECTED, TARGET_SECONDS_TO_90 } from './ratelimit-sim.js';
@@ -72,51 +69,34 @@ interface Cell {
   readonly settings: Omit<ShapeSettings, 'start'>;
 }
 
-type ServerMessage = { type: 'listening'; port: number } | { type: 'services-set' } | { type: 'stats'; stats: Record<string, { ok: number; limited: number }> };
+type ServerMessage = { type: 'services-set' } | { type: 'stats'; stats: Record<string, { ok: number; limited: number }> };
 
 /** The rate-limited server in its child process. */
 class Server {
-  readonly #proc: ChildProcess;
-  readonly port: number;
+  readonly #process: ServerProcess<ServerMessage>;
 
-  private constructor(proc: ChildProcess, port: number) {
-    this.#proc = proc;
-    this.port = port;
+  private constructor(process: ServerProcess<ServerMessage>) {
+    this.#process = process;
+  }
+
+  get port(): number {
+    return this.#process.port;
   }
 
   static async start(): Promise<Server> {
-    const file = fileURLToPath(new URL('./ratelimit-server.ts', import.meta.url));
-    const proc = spawn(process.execPath, ['--import', 'tsx', file], { cwd: dirname(dirname(file)), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    const port = await new Promise<number>((resolve, reject) => {
-      proc.once('error', reject);
-      proc.once('exit', (code) => reject(new Error(`ratelimit: the server exited with ${code} before listening`)));
-      proc.once('message', (m: ServerMessage) => (m.type === 'listening' ? resolve(m.port) : reject(new Error(`ratelimit: unexpected ${JSON.stringify(m)}`))));
-    });
-    proc.removeAllListeners('exit');
-    return new Server(proc, port);
-  }
-
-  #ask<T extends ServerMessage['type']>(message: object, answer: T): Promise<Extract<ServerMessage, { type: T }>> {
-    return new Promise((resolve, reject) => {
-      this.#proc.once('message', (m: ServerMessage) => (m.type === answer ? resolve(m as Extract<ServerMessage, { type: T }>) : reject(new Error(`ratelimit: unexpected ${JSON.stringify(m)}`))));
-      this.#proc.send(message);
-    });
+    return new Server(await ServerProcess.start<ServerMessage>('ratelimit-server.ts', 'ratelimit'));
   }
 
   async setServices(cells: readonly Cell[]): Promise<void> {
-    await this.#ask({ type: 'services', services: cells.map((c) => ({ id: c.id, ...c.settings })) }, 'services-set');
+    await this.#process.ask({ type: 'services', services: cells.map((c) => ({ id: c.id, ...c.settings })) }, 'services-set');
   }
 
   async stats(): Promise<Record<string, { ok: number; limited: number }>> {
-    return (await this.#ask({ type: 'stats' }, 'stats')).stats;
+    return (await this.#process.ask({ type: 'stats' }, 'stats')).stats;
   }
 
   stop(): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.#proc.exitCode !== null) return resolve();
-      this.#proc.once('exit', () => resolve());
-      this.#proc.send({ type: 'stop' });
-    });
+    return this.#process.stop();
   }
 }
 
