@@ -30,6 +30,8 @@ import { scheduleKeyPrefix } from '../schedule/schedule.js';
 import { Scheduler, type ScheduleTarget } from '../schedule/scheduler.js';
 import type { ScheduleHistory } from '../schedule/tick-plan.js';
 import { loopDelaySource, RunMeter } from '../ledger/run-meter.js';
+import type { AttemptObserver } from '../model/attempt-observer.js';
+import { AttemptWatches } from './attempt-watches.js';
 import type { RunLedger } from '../ledger/run-ledger.js';
 
 /** What one `processor.exec` call works with. */
@@ -51,6 +53,8 @@ export interface ExecutionContext {
   readonly maxUndurable: (concurrency: number) => number;
   /** The live ledger, with where it reads the event loop's delay; undefined: off. */
   readonly ledger: { readonly eventLoopDelay?: () => number } | undefined;
+  /** Told of every attempt's start and end (empty: none, and nothing is spent on them). */
+  readonly observers: readonly AttemptObserver[];
 }
 
 /** Attempts started in one turn of the event loop before the engine lets timers and I/O run. */
@@ -629,7 +633,14 @@ export class Execution {
         done = Promise.resolve().then(() => this.#report(slot, { kind: 'returned', transition: routed }));
       } else {
         const args = { ac: this.#ctx.ac, oc: this.#ctx.run.oc, jc: copyJson(job.jc), job, signal: this.#controller.signal, attempt: (this.#attempts.get(job.id) ?? 0) + 1, kick, children };
-        done = runAttempt(pool.node, args, pool.attemptContext ?? this.#attemptContext(pool), (outcome) => this.#report(slot, outcome));
+        const context = pool.attemptContext ?? this.#attemptContext(pool);
+        const report = (outcome: AttemptOutcome) => this.#report(slot, outcome);
+        if (this.#ctx.observers.length === 0) done = runAttempt(pool.node, args, context, report);
+        else {
+          const watches = new AttemptWatches(this.#ctx.observers, { run: this.#ctx.run.name, state: pool.name, job, attempt: args.attempt, at: this.#ctx.clock.now() });
+          slot.watches = watches;
+          done = watches.within(() => runAttempt(pool.node, args, context, report));
+        }
       }
     } catch (error) {
       this.#fatal(error);
@@ -666,6 +677,7 @@ export class Execution {
       this.#reportAt = now;
     }
     if (slot.pool.adaptive !== undefined) this.#adapt(slot.pool, slot.pool.adaptive, slot.startedAt, outcome);
+    if (slot.watches !== undefined) slot.watches.end(outcome, this.#reportAt ?? this.#ctx.clock.now(), kickCount(outcome));
     if (outcome.kind === 'timed-out') this.#startGrace(slot);
     try {
       this.#settle(slot.pool, slot.job, outcome);
@@ -799,26 +811,28 @@ export class Execution {
     });
   }
 
-  #tellLimiter(pool: StatePool, what: 'onSuccess' | 'onRateLimited', retryAfterMs?: number): void {
+  #tellLimiter(pool: StatePool, what: 'onSuccess' | 'onRateLimited', retryAfterMs?: number): number | undefined {
     const limiter = pool.node.rateLimit;
-    if (limiter === undefined) return;
+    if (limiter === undefined) return undefined;
     try {
       if (what === 'onSuccess') limiter.onSuccess();
-      else limiter.onRateLimited(retryAfterMs);
+      else return decidedPause(limiter.onRateLimited(retryAfterMs));
     } catch (error) {
       warnOnce(pool, what, error);
     }
+    return undefined;
   }
 
   /**
-   * The service said "too many requests": back the limiter off, pause the state when it said how
-   * long (or when there is no limiter to slow down), and put the job back at the front. Flow
+   * The service said "too many requests": back the limiter off, pause the state for as long as the
+   * limiter decides (a limiter that returns a number), else as long as the service said (or a
+   * default when there is no limiter to slow down), and put the job back at the front. Flow
    * control, not a failure: nothing is recorded and no retry is spent.
    */
   #rateLimited(pool: StatePool, job: Job<unknown>, retryAfterMs: number | undefined): void {
     const limiter = pool.node.rateLimit;
-    this.#tellLimiter(pool, 'onRateLimited', retryAfterMs);
-    const pause = retryAfterMs ?? (limiter ? 0 : DEFAULT_RATE_LIMIT_PAUSE_MS);
+    const decided = this.#tellLimiter(pool, 'onRateLimited', retryAfterMs);
+    const pause = decided ?? retryAfterMs ?? (limiter ? 0 : DEFAULT_RATE_LIMIT_PAUSE_MS);
     if (pause > 0) pool.pausedUntil = Math.max(pool.pausedUntil, this.#ctx.clock.now() + pause);
     pool.executing--;
     this.#executing--;
@@ -1210,6 +1224,8 @@ class Slot {
   release: (() => void) | undefined = undefined;
   /** When the attempt started (kept when the ledger is on or the state has an adaptive limit). */
   startedAt = 0;
+  /** The attempt observers' watches, when the processor has observers. */
+  watches: AttemptWatches | undefined = undefined;
 
   constructor(
     readonly pool: StatePool,
@@ -1240,4 +1256,16 @@ function failedChildRoute(failState: string, job: Job<unknown>, children: readon
   const errors = failed.errors[failed.state];
   const last = errors === undefined ? undefined : errors[errors.length - 1];
   return { state: failState, jc: job.jc, error: `child ${failed.id} failed in state "${failed.state}"${last === undefined ? '' : `: ${last}`}` };
+}
+
+/** A limiter's answer to a rate-limit signal as a pause: a finite number of ms >= 0, else none (the service's hint stands). */
+function decidedPause(answer: number | void): number | undefined {
+  return typeof answer === 'number' && Number.isFinite(answer) && answer >= 0 ? answer : undefined;
+}
+
+/** How many children a returned transition kicks (what an attempt observer is told). */
+function kickCount(outcome: AttemptOutcome): number {
+  if (outcome.kind !== 'returned') return 0;
+  const kicks: unknown = outcome.transition.kicks;
+  return Array.isArray(kicks) ? kicks.length : 0;
 }

@@ -11,6 +11,7 @@ import type { Workflow } from '../model/workflow.js';
 import { checkOptions, optionKeys } from '../model/check-option.js';
 import { isSchedule, type Schedule } from '../schedule/schedule.js';
 import type { RunLedger } from '../ledger/run-ledger.js';
+import type { AttemptObserver } from '../model/attempt-observer.js';
 
 /**
  * Options of a {@link Processor}.
@@ -83,6 +84,16 @@ export interface ProcessorOptions<OC, JC> {
    * ```
    */
   readonly ledger?: boolean | LedgerOptions;
+  /**
+   * Told as each attempt starts and how it ends, in the order given: `otelTracing()` from
+   * `jorb-ts/otel` makes a span of each attempt; implement {@link AttemptObserver} for another tool.
+   * @example
+   * ```ts
+   * import { otelTracing } from 'jorb-ts/otel';
+   * new Processor(wf, ac, { observers: [otelTracing()] });
+   * ```
+   */
+  readonly observers?: readonly AttemptObserver[];
 }
 
 /**
@@ -106,7 +117,7 @@ export interface LedgerOptions {
   readonly eventLoopDelay?: () => number;
 }
 
-const PROCESSOR_OPTION_KEYS = optionKeys<ProcessorOptions<unknown, unknown>>({ store: true, status: true, clock: true, random: true, graceMs: true, maxUndurable: true, ledger: true });
+const PROCESSOR_OPTION_KEYS = optionKeys<ProcessorOptions<unknown, unknown>>({ store: true, status: true, clock: true, random: true, graceMs: true, maxUndurable: true, ledger: true, observers: true });
 const LEDGER_OPTION_KEYS = optionKeys<LedgerOptions>({ eventLoopDelay: true });
 const PROCESSOR_EXEC_OPTION_KEYS = optionKeys<ProcessorExecOptions>({ signal: true, schedules: true });
 
@@ -203,6 +214,7 @@ export class Processor<AC, OC, JC, S extends string = string> {
         graceMs: this.#options.graceMs ?? 5_000,
         maxUndurable: undurableLimit(this.#options.maxUndurable),
         ledger: ledger === false ? undefined : ledger === true ? {} : ledger,
+        observers: this.#options.observers ?? [],
       });
       this.#execution = execution;
       return await execution.run();
@@ -240,7 +252,13 @@ function undurableLimit(option: ProcessorOptions<unknown, unknown>['maxUndurable
 function checkProcessorOptions(options: ProcessorOptions<unknown, unknown>): void {
   const where = 'new Processor(workflow, ac, options)';
   checkOptions(where, options, PROCESSOR_OPTION_KEYS, '{ store, status }');
-  const { graceMs, maxUndurable, random, ledger } = options;
+  const { graceMs, maxUndurable, random, ledger, observers } = options;
+  if (observers !== undefined) {
+    if (!Array.isArray(observers)) throw new TypeError(`${where}: observers must be a list of attempt observers, got ${renderValue(observers)}`);
+    for (const [i, observer] of (observers as unknown[]).entries()) {
+      if (typeof (observer as Partial<AttemptObserver> | null)?.attemptStarted !== 'function') throw new TypeError(`${where}: observers[${i}] has no attemptStarted(start) method, got ${renderValue(observer)}`);
+    }
+  }
   if (ledger !== undefined && typeof ledger !== 'boolean') {
     if (ledger === null || typeof ledger !== 'object') throw new TypeError(`${where}: ledger must be true, false or { eventLoopDelay }, got ${renderValue(ledger)}`);
     checkOptions(where, ledger, LEDGER_OPTION_KEYS, '{ eventLoopDelay }', 'ledger');

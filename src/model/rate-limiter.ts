@@ -19,8 +19,12 @@ export interface RateLimiter {
   tryAcquire(): number;
   /** An attempt succeeded (returned a transition). */
   onSuccess(): void;
-  /** The service said "too many requests"; `retryAfterMs` when it said how long to wait. */
-  onRateLimited(retryAfterMs?: number): void;
+  /**
+   * The service said "too many requests"; `retryAfterMs` when it said how long to wait. Return a
+   * number of ms to decide how long the state pauses (0: not at all); return nothing to let the
+   * engine pause it for `retryAfterMs` (as the built-in limiters do).
+   */
+  onRateLimited(retryAfterMs?: number): number | void;
   /** The rate in permits per second right now. */
   current(): number;
   /**
