@@ -34,6 +34,7 @@ export type { Graph, StateNode, TerminalStateNode, WorkingStateNode, Edge, EdgeK
 export type { StateOptions, TimeoutOptions, RetryOptions, BackoffOptions, HedgeOptions, JoinOptions } from './model/state-options.js';
 export { RateLimitError, isRateLimitError, findRateLimitError } from './policies/rate-limit-error.js';
 export type { RateLimiter } from './model/rate-limiter.js';
+export type { PausedStates } from './model/paused-states.js';
 export type { AttemptEnd, AttemptObserver, AttemptStart, AttemptWatch } from './model/attempt-observer.js';
 export { fixedRate } from './policies/fixed-rate.js';
 export type { FixedRateOptions } from './policies/fixed-rate.js';

@@ -31,6 +31,7 @@ import { Scheduler, type ScheduleTarget } from '../schedule/scheduler.js';
 import type { ScheduleHistory } from '../schedule/tick-plan.js';
 import { loopDelaySource, RunMeter } from '../ledger/run-meter.js';
 import type { AttemptObserver } from '../model/attempt-observer.js';
+import type { PausedStates } from '../model/paused-states.js';
 import { AttemptWatches } from './attempt-watches.js';
 import type { RunLedger } from '../ledger/run-ledger.js';
 
@@ -55,6 +56,8 @@ export interface ExecutionContext {
   readonly ledger: { readonly eventLoopDelay?: () => number } | undefined;
   /** Told of every attempt's start and end (empty: none, and nothing is spent on them). */
   readonly observers: readonly AttemptObserver[];
+  /** The states the processor paused, for a store that keeps no paused states of its own. */
+  readonly paused: ReadonlySet<string>;
 }
 
 /** Attempts started in one turn of the event loop before the engine lets timers and I/O run. */
@@ -169,6 +172,42 @@ export class Execution {
     setMaxListeners(0, this.#controller.signal);
   }
 
+  /**
+   * Pauses or resumes a state now: a paused state starts no attempt (those running finish); a
+   * resumed one starts its waiting jobs. Returns false for a name the workflow has no working state of.
+   */
+  setPaused(state: string, paused: boolean): boolean {
+    const pool = this.#byName.get(state);
+    if (pool === undefined || pool.terminal) return false;
+    if (pool.paused === paused) return true;
+    pool.paused = paused;
+    if (!paused) this.#pump(pool);
+    this.#status.changed();
+    return true;
+  }
+
+  /**
+   * The paused states at the start: the store's when it keeps them (then it is watched, and
+   * changes made by another process apply within its interval), else the processor's. Returns what stops the watch.
+   */
+  async #readPauses(pausedStates: PausedStates | undefined): Promise<(() => void) | undefined> {
+    if (pausedStates === undefined) {
+      for (const state of this.#ctx.paused) this.setPaused(state, true);
+      return undefined;
+    }
+    const apply = (paused: ReadonlySet<string>) => {
+      for (const pool of this.#pools) if (!pool.terminal) this.setPaused(pool.name, paused.has(pool.name));
+    };
+    apply(await pausedStates.read());
+    let reading = Promise.resolve();
+    return pausedStates.watch(() => {
+      // One read at a time, in order: the last change seen is the one applied.
+      reading = reading.then(() =>
+        pausedStates.read().then(this.#guarded(apply), (error: unknown) => process.emitWarning(`jorb-ts: could not read the run's paused states: ${messageOf(error)}; they stay as they were`, 'JorbWarning')),
+      );
+    });
+  }
+
   /** The live ledger now (or as of the end, once the execution is over); undefined when it is off. */
   ledger(): RunLedger | undefined {
     return this.#meter?.ledger(this.#ctx.clock.now());
@@ -200,6 +239,7 @@ export class Execution {
       if (this.#joins) this.#countChildren();
       for (const job of this.#own.jobs.values()) this.#place(job, !this.#byName.get(job.state)?.terminal);
     }
+    const unwatchPauses = await this.#readPauses(store?.pausedStates?.());
     if (store) await store.checkpoint(this.#ctx.run, 'start');
     const unsubscribe = this.#source ? this.#share(this.#source) : undefined;
     const finished = new Promise<void>((resolve) => (this.#finish = resolve));
@@ -220,6 +260,7 @@ export class Execution {
       this.#scheduler?.stop();
       await this.#scheduler?.idle();
       unsubscribe?.();
+      unwatchPauses?.();
       this.#own.onAdd = undefined;
       outer?.removeEventListener('abort', onAbort);
       this.#clearTimers();
@@ -459,7 +500,7 @@ export class Execution {
     if (source === undefined || pool.terminal || pool.claiming || this.#stopping) return;
     const ahead = claimAhead(pool);
     const have = pool.waiting.length + pool.kept + pool.delayed;
-    const jobs = pool.dry ? 0 : Math.max(0, ahead - have);
+    const jobs = pool.dry || pool.paused ? 0 : Math.max(0, ahead - have);
     // An adaptive limit caps what this process takes of the state's slots.
     const cap = pool.adaptive === undefined ? pool.node.concurrency : Math.min(pool.node.concurrency, pool.adaptive.current());
     const wantSlots = Math.min(cap, pool.active + have + jobs);

@@ -167,6 +167,10 @@ export class Processor<AC, OC, JC, S extends string = string> {
   readonly #options: ProcessorOptions<OC, JC>;
   /** The current execution, or the last one (its ledger stays readable). */
   #execution: Execution | undefined;
+  /** The execution running now, if one is. */
+  #running: Execution | undefined;
+  /** The states paused by `pause`, for a store that keeps no paused states (or none). */
+  readonly #paused = new Set<string>();
 
   constructor(workflow: Workflow<AC, OC, JC, S>, ac: AC, options: ProcessorOptions<OC, JC> = {}) {
     if (workflow === null || typeof workflow !== 'object' || workflow.graph === undefined) {
@@ -215,10 +219,13 @@ export class Processor<AC, OC, JC, S extends string = string> {
         maxUndurable: undurableLimit(this.#options.maxUndurable),
         ledger: ledger === false ? undefined : ledger === true ? {} : ledger,
         observers: this.#options.observers ?? [],
+        paused: this.#paused,
       });
       this.#execution = execution;
+      this.#running = execution;
       return await execution.run();
     } finally {
+      this.#running = undefined;
       own.busy = false;
     }
   }
@@ -239,6 +246,48 @@ export class Processor<AC, OC, JC, S extends string = string> {
    */
   ledger(): RunLedger | undefined {
     return this.#execution?.ledger();
+  }
+
+  /**
+   * Pauses a working state: it starts no attempt (those running finish) and its jobs wait, in this
+   * exec and the next ones, until {@link Processor.resume}. The exec is not complete while jobs wait
+   * in a paused state. With a store that keeps paused states (the JSONL and PostgreSQL stores) the
+   * pause is written there, so a restart, `jorb pause`/`jorb resume` and the dashboard see and
+   * change the same pauses; it resolves once written. Throws for a name that is not a working state.
+   *
+   * @example
+   * ```ts
+   * await processor.pause('fetch'); // the service is down: stop calling it, keep the rest going
+   * // …
+   * await processor.resume('fetch');
+   * ```
+   */
+  async pause(state: S): Promise<void> {
+    await this.#setPaused(state, true);
+  }
+
+  /**
+   * Resumes a state paused by {@link Processor.pause} (or by `jorb pause`, or the dashboard): its
+   * waiting jobs start again. Resolves once the store has it, when the store keeps paused states.
+   *
+   * @example
+   * ```ts
+   * await processor.resume('fetch');
+   * ```
+   */
+  async resume(state: S): Promise<void> {
+    await this.#setPaused(state, false);
+  }
+
+  async #setPaused(state: string, paused: boolean): Promise<void> {
+    const what = paused ? 'pause' : 'resume';
+    const node = this.#workflow.graph.state(state);
+    if (node === undefined) throw new RunError(`processor.${what}(${renderValue(state)}): workflow "${this.#workflow.graph.name}" has no such state`);
+    if (node.terminal) throw new RunError(`processor.${what}(${renderValue(state)}): a terminal state runs nothing, so there is nothing to ${what}`);
+    await this.#options.store?.pausedStates?.().set(state, paused);
+    if (paused) this.#paused.add(state);
+    else this.#paused.delete(state);
+    this.#running?.setPaused(state, paused);
   }
 }
 

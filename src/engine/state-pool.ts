@@ -35,6 +35,8 @@ export class StatePool implements StateCounts, MeteredState {
   dueAt = Infinity;
   /** No attempt starts before this time (a rate-limit pause). */
   pausedUntil = 0;
+  /** Paused by a person (processor.pause, jorb pause, the dashboard): no attempt starts until resumed. */
+  paused = false;
   /** The timer that pumps the state again when a pause or a rate limit ends. */
   wakeTimer: unknown = undefined;
   completed = 0;
@@ -138,6 +140,6 @@ export class StatePool implements StateCounts, MeteredState {
    */
   hasFreeSlot(): boolean {
     const capacity = this.capacity;
-    return this.active < capacity && this.active + this.committing < capacity + this.maxUndurable && this.waiting.length > 0;
+    return this.active < capacity && this.active + this.committing < capacity + this.maxUndurable && this.waiting.length > 0 && !this.paused;
   }
 }

@@ -1,3 +1,4 @@
+import type { PausedStates } from './paused-states.js';
 import type { Run } from './run.js';
 import type { StoreRecord } from './store-record.js';
 import type { WorkflowStates } from './workflow-states.js';
@@ -48,4 +49,10 @@ export interface Store<OC, JC> {
    * means the run in memory is the whole run, as for the JSONL and memory stores.
    */
   workSource?(states: readonly WorkState[]): WorkSource<JC> | undefined;
+  /**
+   * Optional: where the run's paused states are kept beside it (see {@link PausedStates}), so that
+   * another process can pause a state of the running run and a restart keeps it paused. Without
+   * it, pauses live in the processor only.
+   */
+  pausedStates?(): PausedStates;
 }

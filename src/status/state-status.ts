@@ -34,6 +34,11 @@ export interface StateStatus {
    * `snapshot()` for why it is there). Absent for a fixed concurrency and a terminal state.
    */
   readonly limit?: number;
+  /**
+   * `true` while the state is paused (`processor.pause(state)`, `jorb pause`, the dashboard): it
+   * starts no attempt and its jobs wait. Absent while it runs.
+   */
+  readonly paused?: boolean;
 }
 
 /**

@@ -11,6 +11,8 @@ export interface StateCounts {
   joiningCount(): number;
   /** The adaptive concurrency limit now; undefined for a fixed concurrency. */
   limitNow(): number | undefined;
+  /** Paused: it starts no attempt. */
+  readonly paused: boolean;
   executing: number;
   committing: number;
   completed: number;
@@ -72,7 +74,8 @@ export class StatusTracker {
         failed: s.failed,
       };
       const limit = s.limitNow();
-      return limit === undefined ? status : { ...status, limit };
+      const limited = limit === undefined ? status : { ...status, limit };
+      return s.paused ? { ...limited, paused: true } : limited;
     });
   }
 }
@@ -80,6 +83,6 @@ export class StatusTracker {
 function sameStatuses(a: readonly StateStatus[], b: readonly StateStatus[]): boolean {
   return a.every((s, i) => {
     const t = b[i];
-    return t !== undefined && s.waiting === t.waiting && s.delayed === t.delayed && s.joining === t.joining && s.executing === t.executing && s.committing === t.committing && s.completed === t.completed && s.failed === t.failed && s.limit === t.limit;
+    return t !== undefined && s.waiting === t.waiting && s.delayed === t.delayed && s.joining === t.joining && s.executing === t.executing && s.committing === t.committing && s.completed === t.completed && s.failed === t.failed && s.limit === t.limit && s.paused === t.paused;
   });
 }

@@ -5,6 +5,8 @@ import { crc32 } from 'node:zlib';
 import { bindRun, flushUnsavedRecords, type Run } from '../model/run.js';
 import { RunError } from '../model/run-error.js';
 import { toSnapshot } from '../model/run-snapshot.js';
+import type { PausedStates } from '../model/paused-states.js';
+import { PausedFile } from './paused-file.js';
 import type { Store } from '../model/store.js';
 import type { StoreRecord } from '../model/store-record.js';
 import type { WorkflowStates } from '../model/workflow-states.js';
@@ -226,6 +228,18 @@ export class JsonlStore<OC, JC> implements Store<OC, JC> {
    * releases the lock; later calls throw. If the final write fails, the log is kept beside the
    * previous snapshot, and the next load replays it.
    */
+  /**
+   * The run's paused states, kept in a file beside the run's (`path + '.paused'`) so that another
+   * process may write them while this one holds the run (see {@link PausedStates}).
+   * @example
+   * ```ts
+   * await new JsonlStore('runs/crawl.jsonl', { readOnly: true }).pausedStates().set('fetch', true);
+   * ```
+   */
+  pausedStates(): PausedStates {
+    return new PausedFile(`${this.path}.paused`);
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     if (this.#readOnly) {
