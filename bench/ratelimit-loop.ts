@@ -8,13 +8,13 @@
 //   - the network: a round trip of `rttMs` with up to `jitterMs` more at random (seeded);
 //   - Date.now(): the limiter's clock reads whole ms;
 //   - timers: the engine's wake-up fires `timerLagMs` after the ms it asked for, no sooner than 1 ms;
-//   - the engine: one wake-up timer per state, a pause per rejection for its retry-after, a pump
-//     after each answer; successes measured when the client takes the answer.
-// `limiterDecidesPause` models the engine patch in the report of issue #21: the state pauses for
-// what the limiter's onRateLimited returns (when it returns a number) instead of the retry-after.
+//   - the engine: one wake-up timer per state, a pause per rejection (for what the limiter's
+//     onRateLimited returns, else the retry-after), a pump after each answer; successes measured
+//     when the client takes the answer.
 import type { RateLimiter } from '../src/index.js';
 import { hintedWait, makeService } from './ratelimit-shapes.js';
 import type { Hint, ShapeSettings } from './ratelimit-shapes.js';
+import { enginePause } from './ratelimit-sim.js';
 import type { Outcome } from './ratelimit-sim.js';
 import { prng as random } from '../scripts/prng.js';
 
@@ -38,8 +38,6 @@ export interface LoopSettings extends Omit<ShapeSettings, 'start'> {
   readonly jitterMs?: number;
   /** @defaultValue 0.3 */
   readonly timerLagMs?: number;
-  /** The engine patch: the state pauses for what onRateLimited returns. @defaultValue false */
-  readonly limiterDecidesPause?: boolean;
   /** @defaultValue 1 */
   readonly seed?: number;
 }
@@ -165,8 +163,7 @@ export function simulateLoop(s: LoopSettings): Outcome {
         s.limiter.onSuccess();
       } else {
         rejected++;
-        const decided: unknown = s.limiter.onRateLimited(a.wait);
-        const pause = s.limiterDecidesPause && typeof decided === 'number' ? decided : (a.wait ?? 0);
+        const pause = enginePause(s.limiter.onRateLimited(a.wait), a.wait);
         if (pause > 0) pausedUntil = Math.max(pausedUntil, Math.floor(t) + pause);
       }
       pump();

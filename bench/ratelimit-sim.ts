@@ -108,8 +108,8 @@ export interface SimSettings extends Omit<ShapeSettings, 'start'> {
 
 /**
  * Runs a state against a modelled service in 1 ms steps, as the engine does: each step delivers
- * the responses due (telling the limiter, and pausing the state for a rejection's wait as the
- * engine does), then starts attempts while a slot is free, the state is not paused and the
+ * the responses due (telling the limiter, and pausing the state as the engine does: for what the
+ * limiter's onRateLimited returns, else for the rejection's wait), then starts attempts while a slot is free, the state is not paused and the
  * limiter gives a permit. Callers always have work.
  */
 export function simulate(s: SimSettings): Outcome {
@@ -136,8 +136,8 @@ export function simulate(s: SimSettings): Outcome {
         s.limiter.onSuccess();
       } else {
         rejected++;
-        s.limiter.onRateLimited(r.wait);
-        if (r.wait !== undefined) pausedUntil = Math.max(pausedUntil, now + r.wait);
+        const pause = enginePause(s.limiter.onRateLimited(r.wait), r.wait);
+        if (pause > 0) pausedUntil = Math.max(pausedUntil, now + pause);
       }
     }
     slot.length = 0;
@@ -150,4 +150,14 @@ export function simulate(s: SimSettings): Outcome {
     }
   }
   return { successes, rejected, runMs: s.runMs };
+}
+
+/**
+ * How long the engine pauses the state after a rejection (src/engine/execution.ts, `#rateLimited`):
+ * what the limiter's onRateLimited returned when that is a finite number >= 0, else the wait the
+ * service gave, else none (the state has a limiter to slow it).
+ */
+export function enginePause(decided: number | void, waitMs: number | undefined): number {
+  if (typeof decided === 'number' && Number.isFinite(decided) && decided >= 0) return decided;
+  return waitMs ?? 0;
 }

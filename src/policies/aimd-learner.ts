@@ -24,6 +24,8 @@ const BLOCK_STREAK = 5;
 /** While blocked, one probe after max(this, one permit's time), the gap doubling up to BLOCK_MAX_GAP_MS. */
 const BLOCK_FIRST_GAP_MS = 25;
 const BLOCK_MAX_GAP_MS = 4000;
+/** While blocked with a probe out, the state is woken at least this often (ms) to go on once it succeeds. */
+const BLOCK_POLL_MS = 4;
 /** A block longer than this many rounds is a long window's (per minute): what came before it was no rate. */
 const LONG_BLOCK_ROUNDS = 1.5;
 /** Clean rounds at the ceiling before a probe above it: cheap rejections, expensive ones. */
@@ -62,10 +64,11 @@ export interface AimdLearnerSettings {
   readonly roundMs: number;
   readonly clock: Clock | undefined;
   /**
-   * Whether the engine pauses the state for what `onRateLimited` returns rather than for the
-   * retry-after (the engine patch proposed in issue #21; today's engine ignores the return). Then
-   * a whole-second retry-after of N s, rounded up, is taken as a wait of N - 1 s (none for 1 s): the
-   * limiter's own blocks and probes find the end of the wait instead of a pause of the whole second.
+   * Whether the limiter decides the state's pause (the engine pauses the state for what
+   * `onRateLimited` returns): a whole-second retry-after of N s, rounded up, is taken as a wait of
+   * N - 1 s (none for 1 s), and the limiter's own blocks and probes find the end of the wait instead
+   * of a pause of the whole second. Off, it returns the retry-after as it came (the engine's pause
+   * without a limiter that decides). `learningAimd` turns it on unless told otherwise.
    */
   readonly decidesPause?: boolean;
 }
@@ -97,14 +100,22 @@ export class AimdLearner implements AimdLimiter {
   /** The rate when the block began. */
   #rateBeforeBlock = 0;
   #blockedAt = 0;
-  /** When the block before this one began, and the successes since (a block-to-block cycle). */
-  #cycleStart = -Infinity;
-  #cycleSuccesses = 0;
+  /**
+   * When the service last opened a window (a block's end; the end of a long precise wait; the
+   * first permit before any), and the successes since: a window's cycle, opening to opening.
+   */
+  #openedAt = -Infinity;
+  #sinceOpened = 0;
+  /** Whether a window has opened since the first call (a cycle measured from an opening). */
+  #opened = false;
+  /** Whether the service's window is long (a block or a wait of over LONG_BLOCK_ROUNDS): a clean round there says little. */
+  #longWindow = false;
   /** Whether a block fell in this round (its delivery then measures the block, not the rate). */
   #blockInRound = false;
   /** The most a clean round delivered since the last block (the service allowed that much). */
   #cleanDelivered = 0;
   #nextProbeAt = 0;
+  #probeSentAt = 0;
   #probeGapMs = BLOCK_FIRST_GAP_MS;
   /** The service's capacity as last measured in a saturated round (Infinity until then). */
   #ceiling = Infinity;
@@ -147,12 +158,13 @@ export class AimdLearner implements AimdLimiter {
     if (now < this.#pausedUntil) return Math.ceil(this.#pausedUntil - now);
     this.#paced = true;
     if (this.#phase === 'blocked') {
-      if (now < this.#nextProbeAt) return Math.ceil(this.#nextProbeAt - now);
+      if (now < this.#nextProbeAt) return this.#blockedWait(now);
       // a short window's block ends at its boundary: probe at least every quarter round until the
       // block is a long window's
       const longBlock = now - this.#blockedAt >= LONG_BLOCK_ROUNDS * this.#s.roundMs;
       this.#probeGapMs = Math.min(longBlock ? BLOCK_MAX_GAP_MS : Math.max(this.#s.roundMs / 4, 1000 / this.#rate), this.#probeGapMs * 2);
       this.#nextProbeAt = now + this.#probeGapMs;
+      this.#probeSentAt = now;
       this.#sent();
       return 0;
     }
@@ -162,7 +174,19 @@ export class AimdLearner implements AimdLimiter {
     return wait;
   }
 
+  /**
+   * While blocked, the wait until the next probe; but while calls are out (the last probe), at most
+   * about half the time they have been out: the engine keeps the wake-up it armed even when the
+   * state may go sooner, so a probe's success would wait out the whole gap without this.
+   */
+  #blockedWait(now: number): number {
+    const gap = Math.ceil(this.#nextProbeAt - now);
+    if (this.#answered >= this.#granted) return gap;
+    return Math.min(gap, Math.max(BLOCK_POLL_MS, Math.ceil((now - this.#probeSentAt) / 2)));
+  }
+
   #sent(): void {
+    if (this.#granted === 0) this.#openedAt = this.#clock.now();
     this.#granted++;
     this.#sentInRound++;
   }
@@ -181,7 +205,7 @@ export class AimdLearner implements AimdLimiter {
   onSuccess(): void {
     const now = this.#clock.now();
     this.#answered++;
-    this.#cycleSuccesses++;
+    this.#sinceOpened++;
     this.#recent.add(now);
     this.#round.success();
     // an answer to a call sent before the block says nothing of the service now: only a probe's unblocks
@@ -189,7 +213,7 @@ export class AimdLearner implements AimdLimiter {
     this.#endRound(now);
   }
 
-  /** Returns the pause the state should take, in ms (what the engine patch of `decidesPause` reads). */
+  /** Returns the pause the state should take, in ms (the engine pauses the state that long). */
   onRateLimited(retryAfterMs?: number): number {
     const now = this.#clock.now();
     let wait = usableWait(retryAfterMs);
@@ -226,7 +250,9 @@ export class AimdLearner implements AimdLimiter {
     this.#round.rejection();
     if (wait !== undefined && !costly && wait >= LONG_WAIT_ROUNDS * this.#s.roundMs && this.#phase !== 'blocked') {
       // a window ran out and says when it opens: the pause covers the wait, the cycle gives the rate
-      this.#measureCycle(now);
+      if (wait >= LONG_BLOCK_ROUNDS * this.#s.roundMs) this.#longWindow = true;
+      this.#measureCycle(now, now + wait);
+      this.#blockInRound = true;
       if (this.#ceiling < Infinity) this.#backOff(Math.max(this.#s.min, Math.min(this.#rate, this.#ceiling * this.#margin())), now);
       return;
     }
@@ -253,7 +279,8 @@ export class AimdLearner implements AimdLimiter {
     if (round.rejections >= EARLY_REJECTIONS && round.successes > 0 && round.rejectedShare() >= EARLY_SHARE) {
       // far over: cut now by the share refused, rather than a whole round later
       // at most halving in one step: a share measured over a few answers says little more
-      this.#ceiling = Math.min(this.#ceiling, this.#sendingRate(now) * Math.max(EARLY_FLOOR, 1 - round.rejectedShare()));
+      const sending = this.#sendingRate(now);
+      this.#ceiling = Math.min(this.#ceiling, this.#saturated(now, sending * Math.max(EARLY_FLOOR, 1 - round.rejectedShare()), sending));
       this.#backOff(Math.max(this.#s.min, this.#ceiling * this.#margin()), now);
     } else {
       this.#merged++;
@@ -280,10 +307,20 @@ export class AimdLearner implements AimdLimiter {
     } else if (!this.#expensive) {
       // saturated: what got through is what the service allows (with whole-second pauses in it,
       // rounds measure the pauses: the ceiling comes from the rejections themselves)
-      this.#ceiling = delivered;
+      this.#ceiling = this.#saturated(now, delivered, this.#rate);
       this.#backOff(Math.max(this.#s.min, Math.min(this.#rate, this.#ceiling * this.#margin())), now);
     }
     this.#resetRound(now);
+  }
+
+  /**
+   * The service's rate from a saturated round's `measured` delivery. In slow start the rate just
+   * doubled: the last (clean) half round's delivery is a floor, and what came through in the last
+   * round is a sliding log's quota (a fixed window's, or more: the next cut corrects it).
+   */
+  #saturated(now: number, measured: number, sending: number): number {
+    if (this.#phase !== 'slow-start') return measured;
+    return Math.max(measured, this.#cleanDelivered, Math.min(sending, (this.#recent.count(now) * 1000) / this.#s.roundMs));
   }
 
   #cleanRound(now: number, limited: boolean, delivered: number): void {
@@ -295,7 +332,8 @@ export class AimdLearner implements AimdLimiter {
     if (this.#phase === 'probe') {
       // clean above the old ceiling: the service allows more now
       this.#ceiling = Math.max(this.#ceiling, delivered);
-      this.#probe = Math.min(1, this.#probe * 2);
+      // in a long window a clean round only says the window has not run out yet: no doubling
+      if (!this.#longWindow) this.#probe = Math.min(1, this.#probe * 2);
       return this.#increase(Math.min(max, this.#rate * (1 + this.#probe)), now);
     }
     if (this.#rate < target) return this.#increase(Math.min(max, target, this.#rate * 2), now);
@@ -344,20 +382,22 @@ export class AimdLearner implements AimdLimiter {
   }
 
   /**
-   * A window ran out (a block, or a long precise wait): from the last time to now the service
-   * delivered what its window allows, which is its rate.
+   * A window opens at `opens` (a long precise wait's end, or a long block's): from the last opening
+   * to this one the service delivered all its window allows, which is its rate (exact for a fixed
+   * window; the first cycle, begun part-way into a window, errs high, and the next one corrects it).
    */
-  #measureCycle(now: number): void {
-    const cycleMs = now - this.#cycleStart;
-    // a cycle of windows that did not all run out says less than a clean round did
-    if (cycleMs >= MIN_CYCLE_ROUNDS * this.#s.roundMs && cycleMs < Infinity && this.#cycleSuccesses > 0) this.#ceiling = Math.max(this.#cleanDelivered, (this.#cycleSuccesses * 1000) / cycleMs);
-    // the first: what came through in the last round's time (a sliding window's whole quota; at
-    // worst more than a fixed window's, which the next block's cycle corrects)
-    else if (cycleMs === Infinity) this.#ceiling = Math.min(this.#ceiling, Math.max(this.#cleanDelivered, (this.#recent.count(now) * 1000) / this.#s.roundMs));
+  #measureCycle(now: number, opens: number): void {
+    const cycleMs = opens - this.#openedAt;
+    const cycle = cycleMs >= MIN_CYCLE_ROUNDS * this.#s.roundMs && cycleMs < Infinity ? (this.#sinceOpened * 1000) / cycleMs : 0;
+    // the first cycle, from the first call, may span short windows that did not run out (slow
+    // start's): then what came through in the last round says more (a long window's first cycle,
+    // begun part-way into it, errs high, and the next one corrects it)
+    if (!this.#opened && !this.#longWindow) this.#ceiling = Math.max(cycle, (this.#recent.count(now) * 1000) / this.#s.roundMs);
+    else if (cycle > 0) this.#ceiling = cycle;
+    this.#opened = true;
     this.#cleanDelivered = 0;
-    this.#cycleStart = now;
-    this.#cycleSuccesses = 0;
-    this.#blockInRound = true;
+    this.#openedAt = opens;
+    this.#sinceOpened = 0;
   }
 
   /**
@@ -368,7 +408,11 @@ export class AimdLearner implements AimdLimiter {
   #block(now: number): void {
     this.#backoffs++;
     this.#markInFlightStale(now);
-    this.#measureCycle(now);
+    // what came through in the last round is what a short window allows (a sliding log's quota; a
+    // fixed window's, plus the window before's tail if that one did not run out: high, and the next
+    // block corrects it); a long window's block measures its cycle when it ends (#unblock)
+    this.#ceiling = Math.max(this.#cleanDelivered, (this.#recent.count(now) * 1000) / this.#s.roundMs);
+    this.#cleanDelivered = 0;
     this.#blockInRound = true;
     this.#beforeBlock = this.#phase === 'slow-start' ? 'slow-start' : 'cruise';
     this.#rateBeforeBlock = this.#rate;
@@ -381,11 +425,20 @@ export class AimdLearner implements AimdLimiter {
   /** The service let one through again: back to the rate before the block, or the learned ceiling's if lower. */
   #unblock(now: number): void {
     const longWindow = now - this.#blockedAt >= LONG_BLOCK_ROUNDS * this.#s.roundMs;
-    // a second block measured the service's cycle: no more doubling
+    if (longWindow) {
+      this.#longWindow = true;
+      this.#measureCycle(now, now);
+    }
+    else {
+      this.#openedAt = now;
+      this.#sinceOpened = 0;
+      this.#opened = true;
+    }
+    // a block measured the service: no more doubling
     this.#phase = this.#beforeBlock === 'slow-start' && this.#ceiling < Infinity ? 'cruise' : this.#beforeBlock;
     this.#clean = 0;
     const learned = this.#ceiling * this.#margin();
-    const rate = Math.max(this.#s.min, longWindow ? this.#rateBeforeBlock : Math.min(this.#rateBeforeBlock, learned));
+    const rate = Math.max(this.#s.min, longWindow ? learned : Math.min(this.#rateBeforeBlock, learned));
     // a round measures the service at one rate: a lower one starts a new round
     if (rate < this.#rate) this.#resetRound(now);
     this.#setRate(rate, now);
@@ -419,8 +472,10 @@ export class AimdLearner implements AimdLimiter {
     if (delta === 0) return;
     this.#pausedUntil += delta;
     this.#blockedAt += delta;
-    this.#cycleStart += delta;
+    this.#openedAt += delta;
     this.#nextProbeAt += delta;
+    this.#probeSentAt += delta;
+
     this.#staleUntilMs += delta;
     this.#round.shift(delta);
     this.#recent.shift(delta);
@@ -443,6 +498,7 @@ function burstFor(rate: number): number {
  * @internal
  */
 export function learningAimd(options: AimdOptions = {}, internal: { readonly decidesPause?: boolean } = {}): AimdLearner {
+  // the engine pauses the state for what onRateLimited returns (#21): the learner decides by default
   const s = aimdSettings('aimd', options, true);
-  return new AimdLearner({ initial: s.initial, min: s.min, max: s.max, roundMs: s.increaseIntervalMs, clock: s.clock, decidesPause: internal.decidesPause ?? false });
+  return new AimdLearner({ initial: s.initial, min: s.min, max: s.max, roundMs: s.increaseIntervalMs, clock: s.clock, decidesPause: internal.decidesPause ?? true });
 }

@@ -66,10 +66,10 @@ export class AimdRound {
 }
 
 /** Slots a {@link RecentCount} splits its span into. */
-const RECENT_SLOTS = 10;
+const RECENT_SLOTS = 100;
 
 /**
- * Successes within about the last `spanMs` (to a tenth of it), for the learning limiter: what
+ * Successes within about the last `spanMs` (to a hundredth of it), for the learning limiter: what
  * the service let through in the last window before it refused everything. Not part of the
  * public API.
  *
