@@ -57,6 +57,8 @@ function importsOf(file: string): Import[] {
 }
 
 const files = [...sourceFiles('src'), ...sourceFiles('dsl')];
+/** An import of an OpenTelemetry package, static or dynamic. */
+const OTEL_IMPORT = /(?:from|import)\s*\(?\s*['"]@opentelemetry\/[^'"]+['"]/;
 const imports = files.flatMap(importsOf);
 const across = imports.filter((i) => i.from !== i.to);
 
@@ -134,6 +136,33 @@ describe('folder rules', () => {
     const pgImports = [...reached].filter((file) => /(?:from|import)\s*\(?\s*['"]pg(?:\/[^'"]*)?['"]/.test(readFileSync(join(root, file), 'utf8')));
     expect(pgImports).toEqual([]);
     expect(reached.size).toBeGreaterThan(50);
+  });
+
+  it('only src/otel imports @opentelemetry (an optional peer), and nothing imports src/otel but its entry point (jorb-ts/otel)', () => {
+    expect(entryPoints.has('src/otel/index.js')).toBe(true);
+    const otelImports = files.filter((file) => OTEL_IMPORT.test(readFileSync(join(root, file), 'utf8')));
+    expect(otelImports.filter((file) => !file.startsWith('src/otel/'))).toEqual([]);
+    expect(otelImports.length).toBeGreaterThan(0);
+    expect(across.filter((i) => i.to === 'src/otel').map((i) => `${i.file} imports ${i.target}`)).toEqual([]);
+  });
+
+  it('src/otel imports only src/model, the package version reader of src/cli and the public RateLimitError', () => {
+    const allowed = new Set(['src/cli/own-package.js', 'src/policies/rate-limit-error.js']);
+    const offenders = across.filter((i) => i.from === 'src/otel' && i.to !== 'src/model' && !allowed.has(i.target)).map((i) => `${i.file} imports ${i.target}`);
+    expect(offenders).toEqual([]);
+  });
+
+  it('the root entry (jorb-ts) loads nothing of @opentelemetry nor of src/otel', () => {
+    const reached = new Set<string>();
+    const visit = (file: string) => {
+      if (reached.has(file)) return;
+      reached.add(file);
+      for (const i of importsOf(file)) visit(i.target.replace(/\.js$/, '.ts'));
+    };
+    visit('src/index.ts');
+    expect(reached.size).toBeGreaterThan(50);
+    expect([...reached].filter((file) => file.startsWith('src/otel/'))).toEqual([]);
+    expect([...reached].filter((file) => OTEL_IMPORT.test(readFileSync(join(root, file), 'utf8')))).toEqual([]);
   });
 
   it('benchmarks and examples use the package entry points only', () => {
