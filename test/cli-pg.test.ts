@@ -163,3 +163,54 @@ describe('jorb on a PostgreSQL URL: each mistake is one line, exit 2, and never 
     }
   });
 });
+
+describe('jorb pause and jorb resume on a run in PostgreSQL', () => {
+  it('pause a state of a shared run while a processor runs it: it starts nothing there until jorb resume; a bad state is one line, exit 2', async () => {
+    const name = `paused-${runs++}`;
+    const ran: string[] = [];
+    const slow = workflow<object, object, JC>('orders')
+      .state('fetch', { concurrency: 2 })
+      .to('ship')
+      .exec(async ({ jc }) => {
+        ran.push(`fetch ${jc.n}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return { state: 'ship', jc };
+      })
+      .state('ship')
+      .to('done')
+      .exec(({ jc }) => {
+        ran.push(`ship ${jc.n}`);
+        return { state: 'done', jc };
+      })
+      .terminal('done')
+      .build();
+    const url = server().url();
+    const writer = new PgStore<object, JC>({ exclusive: true, connectionString: url, run: name });
+    await writer.load();
+    const run = slow.newRun('orders', {});
+    for (let n = 0; n < 6; n++) run.add({ n }, 'fetch');
+    await writer.checkpoint(run);
+    await writer.close();
+
+    const paused = await jorb('pause', url, '--run', name, 'ship', '--workflow', 'test/fixtures/orders-workflow.ts'); // no job reached ship yet: the workflow names it
+    expect(paused).toMatchObject({ code: 0, stderr: '' });
+    expect(paused.stdout).toContain(`paused state "ship" of run "orders" (run "${name}" at`);
+    expect((await server().sql<{ state: string }>('SELECT state FROM jorb.paused_states WHERE run = $1', [name])).map((r) => r.state)).toEqual(['ship']);
+
+    const store = new PgStore<object, JC>({ connectionString: url, run: name }); // shared: as every process of the run
+    const loaded = await store.load(slow);
+    let shipStatus: { paused?: boolean; waiting: number } | undefined;
+    const done = new Processor(slow, {}, { store, status: (s) => (shipStatus = s.find((x) => x.state === 'ship')) }).exec(loaded as NonNullable<typeof loaded>);
+    await expect.poll(() => ran.filter((r) => r.startsWith('fetch')).length, { timeout: 10_000 }).toBe(6);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(ran.filter((r) => r.startsWith('ship'))).toEqual([]);
+    expect(shipStatus).toMatchObject({ paused: true });
+
+    expect(await jorb('resume', url, '--run', name, 'shipp')).toMatchObject({ code: 2, stdout: '' });
+    const resumed = await jorb('resume', url, '--run', name, 'ship');
+    expect(resumed).toMatchObject({ code: 0, stderr: '' });
+    expect((await done).outcome).toBe('complete');
+    expect(ran.filter((r) => r.startsWith('ship')).length).toBe(6);
+    await store.close();
+  }, 60_000);
+});

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { JsonlStore, MemoryStore, Processor, workflow, type StateStatus } from '../src/index.js';
 import { FakeClock } from '../src/testing/index.js';
+import { jorb } from './support/run-jorb.js';
 
 type JC = { n: number };
 
@@ -16,14 +17,14 @@ function pipeline(ran: string[], clock?: FakeClock) {
     .to('parse')
     .exec(async ({ jc }) => {
       ran.push(`fetch ${jc.n}`);
-      if (clock) await new Promise((resolve) => clock.setTimeout(resolve, 100));
+      if (clock) await new Promise<void>((resolve) => clock.setTimeout(() => resolve(), 100));
       return { state: 'parse', jc };
     })
     .state('parse', { concurrency: 2 })
     .to('done')
     .exec(async ({ jc }) => {
       ran.push(`parse ${jc.n}`);
-      if (clock) await new Promise((resolve) => clock.setTimeout(resolve, 100));
+      if (clock) await new Promise<void>((resolve) => clock.setTimeout(() => resolve(), 100));
       return { state: 'done', jc };
     })
     .terminal('done')
@@ -141,4 +142,22 @@ describe('pausing a state', () => {
     expect(ran.slice(2).sort()).toEqual(['fetch 1', 'fetch 2', 'parse 1', 'parse 2']);
     await expect(readFile(`${file}.paused`, 'utf8')).rejects.toThrow('ENOENT'); // nothing paused: no file
   });
+
+  it('jorb pause and jorb resume on a run file: one line each; a state no job has been in, or a terminal one, is refused (exit 2)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'jorb-pause-cli-'));
+    dirs.push(dir);
+    const file = join(dir, 'run.jsonl');
+    const wf = pipeline([]);
+    const store = new JsonlStore<object, JC>(file, { fsync: false });
+    await store.load(wf);
+    await store.checkpoint(wf.newRun('r', {}).add({ n: 1 }, 'fetch'));
+    await store.close();
+    const paused = await jorb('pause', file, 'fetch');
+    expect(paused).toMatchObject({ code: 0, stderr: '' });
+    expect(paused.stdout).toMatch(/^paused state "fetch" of run "r" \(.*run\.jsonl\): a processor running it starts nothing there within a second, and a restart keeps it paused: jorb resume to go on\n$/);
+    expect([...(await new JsonlStore(file, { readOnly: true }).pausedStates().read())]).toEqual(['fetch']);
+    expect(await jorb('pause', file, 'parse')).toMatchObject({ code: 2, stdout: '', stderr: 'jorb: pause: "parse": no job of the run is in that state or has been; the states are fetch (give --workflow <module> to name a state no job has reached)\n' });
+    expect(await jorb('resume', file, 'fetch')).toMatchObject({ code: 0, stderr: '' });
+    expect([...(await new JsonlStore(file, { readOnly: true }).pausedStates().read())]).toEqual([]);
+  }, 30_000);
 });

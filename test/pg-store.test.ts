@@ -119,7 +119,7 @@ describe('PgStore migration', () => {
       const versions = await server().sql<{ version: number }>(`SELECT version FROM ${schema}.schema_version ORDER BY version`);
       expect(versions.map((v) => v.version)).toEqual(Array.from({ length: PG_SCHEMA_VERSION }, (_, i) => i + 1));
       const tables = await server().sql<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name', [schema]);
-      expect(tables.map((t) => t.table_name)).toEqual(['jobs', 'processes', 'rates', 'runs', 'schema_version', 'slots', 'wants']);
+      expect(tables.map((t) => t.table_name)).toEqual(['jobs', 'paused_states', 'processes', 'rates', 'runs', 'schema_version', 'slots', 'wants']);
     }
   });
 
@@ -258,7 +258,7 @@ describe('PgStore migration from version 1', () => {
     const store = new PgStore<{ label: string }, { n: number }>({ exclusive: true, connectionString: server().url(), run: 'r', schema: 'old_v1' });
     const run = await store.load(wf);
     expect(run?.oc).toEqual({ label: 'v1' });
-    expect((await server().sql<{ version: number }>('SELECT version FROM old_v1.schema_version ORDER BY version')).map((v) => v.version)).toEqual([1, 2, 3, 4]);
+    expect((await server().sql<{ version: number }>('SELECT version FROM old_v1.schema_version ORDER BY version')).map((v) => v.version)).toEqual(Array.from({ length: PG_SCHEMA_VERSION }, (_, i) => i + 1));
     expect(await server().sql('SELECT version, write_id FROM old_v1.runs')).toEqual([{ version: '0', write_id: null }]);
     await store.append([{ type: 'transition', id: '0', from: 'a', to: 'b', jc: { n: 2 }, at: 2 }]);
     const [after] = await server().sql<{ version: string; write_id: string }>('SELECT version, write_id FROM old_v1.runs');

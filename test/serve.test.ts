@@ -224,6 +224,29 @@ describe('jorb serve, its endpoints', () => {
     const page = await (await fetch(live.url)).text();
     expect(page).not.toMatch(/<(script|link|img)[^>]+(src|href)=/i); // self-contained: nothing fetched from elsewhere
   });
+
+  // Last: a pause changes the page, and the test above wants an idle one.
+  it('with the token, pauses and resumes a state from the page; the table shows it paused; an unknown state is refused', async () => {
+    const pausedBadge = () => page.locator('#ledger tr[data-state="fetch"] td.state .paused').count();
+    expect(await pausedBadge()).toBe(0);
+    await page.selectOption('#pause-state', 'fetch');
+    await page.click('#pause-button');
+    await expect.poll(() => page.locator('#action-result').innerText(), { timeout: 10_000 }).toMatch(/^200: paused state "fetch" of run "crawl-test"/);
+    expect(statSync(`${file}.paused`).isFile()).toBe(true); // where a processor running the run reads it (test/pause.test.ts)
+    await expect.poll(pausedBadge, { timeout: 5_000 }).toBe(1);
+    await page.click('#resume-button');
+    await expect.poll(() => page.locator('#action-result').innerText(), { timeout: 10_000 }).toMatch(/^200: resumed state "fetch"/);
+    await expect.poll(pausedBadge, { timeout: 5_000 }).toBe(0);
+    const refused = await page.evaluate(
+      async ([u, t]) => {
+        const r = await fetch(`${u as string}api/actions/pause`, { method: 'POST', headers: { authorization: `Bearer ${t as string}` }, body: JSON.stringify({ state: 'nowhere' }) });
+        return { status: r.status, body: (await r.json()) as { error: string } };
+      },
+      [live.url, live.token],
+    );
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toContain('"nowhere" is not a state of workflow');
+  }, 30_000);
 });
 
 /** Reads `n` server-sent events (or what came within `ms`) from an `/events` URL. */

@@ -4,6 +4,7 @@ import { CliError } from './cli-error.js';
 import { check, type LintCommandOptions, lint } from './commands/check.js';
 import { type DiagramCommandOptions, diagram } from './commands/diagram.js';
 import { type RedriveCommandOptions, redrive } from './commands/redrive.js';
+import { type PauseCommandOptions, pauseState } from './commands/pause.js';
 import { report } from './commands/report.js';
 import { seal } from './commands/seal.js';
 import { type ServeCommandOptions, serveUntilStopped } from './commands/serve.js';
@@ -112,6 +113,22 @@ export function createProgram(out: (line: string) => void, done: (code: Code) =>
       await redrive(file, options, out);
       done(0);
     });
+  for (const paused of [true, false]) {
+    const name = paused ? 'pause' : 'resume';
+    program
+      .command(name)
+      .description(paused ? 'Pauses a state of a run: a processor running it starts nothing there (running attempts finish) until jorb resume; a restart keeps it paused' : 'Resumes a state paused by jorb pause, processor.pause or the dashboard')
+      .argument('<run-file|postgres-url>', 'a JsonlStore run file, or a PostgreSQL URL with --run; allowed while a processor runs it')
+      .argument('<state>', paused ? 'the working state to pause' : 'the state to resume')
+      .option('--run <name>', "with a postgres:// URL: the run's name in the database")
+      .option('--schema <schema>', 'with a postgres:// URL: the PostgreSQL schema of the run (default: jorb)')
+      .option('--workflow <module>', 'check the state against this workflow (module[#export]); else against the states the run\'s jobs have been in')
+      .addHelpText('after', `\nExamples:\n  jorb ${name} runs/crawl.jsonl fetch\n  jorb ${name} "$DATABASE_URL" --run crawl-2026-12 fetch --workflow src/crawl.ts\n${EXIT_CODES}`)
+      .action(async (file: string, state: string, options: PauseCommandOptions) => {
+        await pauseState(file, state, paused, options, out);
+        done(0);
+      });
+  }
   program
     .command('seal')
     .description('Accepts a run file edited by hand: checks its structure, then writes it back with fresh checksums')
@@ -129,7 +146,7 @@ export function createProgram(out: (line: string) => void, done: (code: Code) =>
     .option('--schema <schema>', 'with a postgres:// URL: the PostgreSQL schema of the run (default: jorb)')
     .option('--port <port>', 'the port on 127.0.0.1 (default: 0, any free one; the address is printed)')
     .option('--workflow <module>', "draw this workflow (module[#export]) with its limits; else the states and moves the run's jobs show")
-    .option('--allow-actions', 'allow redrives from the page, with a token printed at start (else every action is refused: 403)')
+    .option('--allow-actions', 'allow redrives and pausing or resuming a state from the page, with a token printed at start (else every action is refused: 403)')
     .addHelpText('after', `\nExamples:\n  jorb serve runs/crawl.jsonl --workflow src/crawl.ts\n  jorb serve runs/crawl.jsonl --port 8080 --allow-actions\n  jorb serve "$DATABASE_URL" --run crawl-2026-12\nRuns until interrupted (Ctrl-C). Endpoints: / (the page), /metrics (Prometheus text), /events (server-sent events), /api/….\n${EXIT_CODES}`)
     .action(async (file: string, options: ServeCommandOptions) => {
       await serveUntilStopped(file, options, out);

@@ -128,6 +128,17 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
     DROP INDEX ${s}.jobs_run_key;
     CREATE UNIQUE INDEX jobs_run_key ON ${s}.jobs (run, key COLLATE "C", (CASE WHEN key_scope IS NULL OR NOT settled THEN '' ELSE id END)) WHERE key IS NOT NULL;
   `,
+  // 5: states paused by a person (processor.pause, jorb pause, the dashboard; issue #20): every
+  //    process of the run reads them each second and starts nothing in a paused state.
+  (s) => `
+    CREATE TABLE ${s}.paused_states (
+      run       text NOT NULL,
+      state     text NOT NULL,
+      paused_at timestamptz NOT NULL DEFAULT now(),
+      PRIMARY KEY (run, state)
+    );
+    COMMENT ON TABLE ${s}.paused_states IS 'jorb-ts: states of a run paused by a person: no attempt starts there until the row is deleted';
+  `,
 ];
 
 /**

@@ -1,4 +1,6 @@
 import pg from 'pg';
+import type { PausedStates } from '../model/paused-states.js';
+import { PgPausedStates } from './pg-paused-states.js';
 import type { Job } from '../model/job.js';
 import { renderValue } from '../model/render-value.js';
 import { replay } from '../model/replay.js';
@@ -125,6 +127,8 @@ export class PgStore<OC, JC> implements Store<OC, JC> {
   #terminal: ReadonlySet<string> | undefined;
   /** Rows written before the terminal states were known may be in one unmarked: the next append marks them. */
   #unmarked = false;
+  /** The run's paused states, on their own connection (made on first use). */
+  #paused: PgPausedStates | undefined;
 
   constructor(options: PgStoreOptions) {
     this.#options = checkPgStoreOptions(options);
@@ -135,6 +139,24 @@ export class PgStore<OC, JC> implements Store<OC, JC> {
     this.#owner = `PgStore(run ${JSON.stringify(this.run)})`;
     const shared = !this.#options.readOnly && !this.#options.exclusive;
     this.#cluster = shared ? new PgCluster<OC, JC>(this.#options, this.#address, this.#owner) : undefined;
+  }
+
+  /**
+   * The run's paused states, in the table `paused_states` (see {@link PausedStates}): every process
+   * of the run reads them each second. Pausing works on a read-only store too (it writes no part of the run).
+   * @example
+   * ```ts
+   * await new PgStore({ connectionString, run: 'crawl', readOnly: true }).pausedStates().set('fetch', true);
+   * ```
+   */
+  pausedStates(): PausedStates {
+    this.#paused ??= new PgPausedStates(
+      { connectionString: this.#options.connectionString, connectionTimeoutMillis: this.#options.connectTimeoutMs, application_name: applicationName(this.run), keepAlive: true },
+      this.#s,
+      this.run,
+      this.#owner,
+    );
+    return this.#paused;
   }
 
   /**
@@ -277,6 +299,7 @@ export class PgStore<OC, JC> implements Store<OC, JC> {
   /** Appends the held run's unsaved changes, then releases the run's lock and the connections; later calls throw. */
   async close(): Promise<void> {
     if (this.#closed) return;
+    await this.#paused?.close();
     return this.#serial('close', async () => {
       if (this.#closed) return;
       if (this.#cluster) {

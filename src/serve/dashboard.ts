@@ -1,3 +1,4 @@
+import type { PausedStates } from '../model/paused-states.js';
 import type { StateMetrics } from '../diagram/diagram-metrics.js';
 import { failStates, stateHealth, type StateHealth } from '../diagram/health.js';
 import { jobPath, type JobPath } from '../diagram/job-path.js';
@@ -54,6 +55,8 @@ export interface UpdateEvent {
   readonly bin?: { readonly t: number; readonly n: readonly number[] };
   readonly histograms?: readonly (readonly number[])[];
   readonly ledger?: RunLedger | null;
+  /** The states paused now (jorb pause, processor.pause, the page's action). */
+  readonly paused: readonly string[];
 }
 
 /** What the page starts from (and a `reset` event carries). */
@@ -99,6 +102,8 @@ export class Dashboard {
   #ledgerTimer: NodeJS.Timeout | undefined;
   #histogramsSentAt = 0;
   #feed: RunFeed;
+  #paused: readonly string[] = [];
+  #unwatchPaused: (() => void) | undefined;
   /** Figures of the inferred workflow went stale (a state it did not know, or a terminal one left): infer again. */
   #stale = false;
 
@@ -110,11 +115,12 @@ export class Dashboard {
   }
 
   /** Loads the run and starts following it. Throws when the source holds no run. */
-  static async open(feed: RunFeed, options: { workflow?: AnyWorkflow | undefined; source: string; actions?: boolean; intervalMs?: number }): Promise<Dashboard> {
+  static async open(feed: RunFeed, options: { workflow?: AnyWorkflow | undefined; source: string; actions?: boolean; intervalMs?: number; pausedStates?: PausedStates | undefined }): Promise<Dashboard> {
     const dashboard = new Dashboard(feed, options.workflow, options.source, options.actions === true);
     const run = await feed.load();
     if (run === undefined) throw new Error(`${options.source}: no run in it`);
     await dashboard.#reset(run);
+    if (options.pausedStates !== undefined) await dashboard.#followPauses(options.pausedStates);
     feed.follow(
       {
         records: (records) => dashboard.#records(records),
@@ -125,6 +131,21 @@ export class Dashboard {
     dashboard.#ledgerTimer = setInterval(() => dashboard.#refreshLedger(), LEDGER_EVERY_MS);
     dashboard.#ledgerTimer.unref();
     return dashboard;
+  }
+
+  /** Reads the paused states now, and again whenever they may have changed (a page shows them within a second). */
+  async #followPauses(pausedStates: PausedStates): Promise<void> {
+    const read = async () => {
+      const now = [...(await pausedStates.read())].sort();
+      if (now.join('\n') === this.#paused.join('\n')) return;
+      this.#paused = now;
+      this.#schedule();
+    };
+    await read().catch(() => undefined);
+    let reading = Promise.resolve();
+    this.#unwatchPaused = pausedStates.watch(() => {
+      reading = reading.then(read).catch(() => undefined);
+    });
   }
 
   get run(): Run<unknown, unknown> {
@@ -229,6 +250,7 @@ export class Dashboard {
       ...(bin ? { bin: { t, n: bin } } : {}),
       ...(histograms ? { histograms } : {}),
       ledger: this.#ledger ?? null,
+      paused: this.#paused,
     };
   }
 
@@ -291,6 +313,7 @@ export class Dashboard {
   }
 
   close(): void {
+    this.#unwatchPaused?.();
     this.#feed.close();
     clearTimeout(this.#timer);
     clearInterval(this.#ledgerTimer);

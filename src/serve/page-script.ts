@@ -10,6 +10,7 @@ export const PAGE_SCRIPT = String.raw`(function () {
   var throughput = init.throughput.slice();
   var histograms = init.histograms;
   var ledger = init.ledger;
+  var paused = init.paused || [];
   var lastId = init.eventId || 0;
   var es = null;
   var $ = function (id) { return document.getElementById(id); };
@@ -92,7 +93,8 @@ export const PAGE_SCRIPT = String.raw`(function () {
     var bottleneck = ledger && ledger.bottleneck ? ledger.bottleneck.state : undefined;
     $('ledger').tBodies[0].innerHTML = states.map(function (s) {
       var l = ledgerOf(s.state);
-      var row = '<tr data-state="' + esc(s.state) + '"' + (s.state === bottleneck ? ' class="bottleneck"' : '') + '><td class="state"><span class="dot" style="background:' + colours[s.health].stroke + '"></span>' + esc(s.state) + '</td>' +
+      var isPaused = paused.indexOf(s.state) !== -1;
+      var row = '<tr data-state="' + esc(s.state) + '"' + (s.state === bottleneck ? ' class="bottleneck"' : '') + '><td class="state"><span class="dot" style="background:' + colours[s.health].stroke + '"></span>' + esc(s.state) + (isPaused ? ' <span class="paused">paused</span>' : '') + '</td>' +
         '<td data-k="waiting">' + fmtN(s.waiting) + '</td><td data-k="failed"' + (s.failed ? ' class="err"' : '') + '>' + fmtN(s.failed) + '</td><td data-k="completed">' + fmtN(s.completed) + '</td>' +
         '<td>' + fmtN(s.errorJobs) + '</td><td>' + fmtN(s.visits) + '</td><td>' + fmtMs(s.meanMs) + '</td>';
       if (ledger) {
@@ -154,6 +156,7 @@ export const PAGE_SCRIPT = String.raw`(function () {
     }
     if (u.histograms) histograms = u.histograms;
     if (u.ledger !== undefined) ledger = u.ledger;
+    if (u.paused) paused = u.paused;
     drawAll(u);
   }
 
@@ -227,6 +230,13 @@ export const PAGE_SCRIPT = String.raw`(function () {
         body: JSON.stringify({ from: $('redrive-from').value, to: $('redrive-to').value, whereError: $('redrive-where').value }) })
         .then(function (r) { return r.json().then(function (b) { $('action-result').textContent = r.status + ': ' + (b.message || b.error); }); });
     });
+    states.forEach(function (s) { if (!s.terminal) { var o = document.createElement('option'); o.value = s.state; o.textContent = s.state; $('pause-state').appendChild(o); } });
+    var pauseOrResume = function (name) {
+      fetch('/api/actions/' + name, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer ' + $('token').value }, body: JSON.stringify({ state: $('pause-state').value }) })
+        .then(function (r) { return r.json().then(function (b) { $('action-result').textContent = r.status + ': ' + (b.message || b.error); }); });
+    };
+    $('pause').addEventListener('submit', function (e) { e.preventDefault(); pauseOrResume('pause'); });
+    $('resume-button').addEventListener('click', function () { pauseOrResume('resume'); });
   }
 
   drawAll(init);

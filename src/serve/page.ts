@@ -32,6 +32,7 @@ table{border-collapse:collapse;width:100%}.scroll{overflow-x:auto}#ledger{font-s
 th:first-child,td:first-child{text-align:left}th{color:var(--muted);font-weight:600;font-size:12px}
 td.state{font-weight:600}td .dot{display:inline-block;width:9px;height:9px;border-radius:50%;margin-right:6px;vertical-align:middle}
 tr.bottleneck td.state::after{content:" ◀ bottleneck";color:#c62828;font-weight:600}
+.paused{background:#fff3cd;color:#7a5a00;border-radius:3px;padding:0 4px;font-size:90%}
 .charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(220px,1fr));gap:10px}
 .chart{border:1px solid var(--line);border-radius:4px;padding:6px}.chart .t{font-weight:600}.chart .s{color:var(--muted);font-size:11px}
 .chart svg{display:block;width:100%;height:48px}
@@ -67,7 +68,8 @@ export function dashboardPage(whole: WholeState & { eventId?: number }): string 
 <section id="job"><h2>Job</h2><div id="job-head" class="muted">Pick a job to see its timeline and kick tree.</div><div id="timeline"></div><div id="tree"></div></section>
 <section class="wide"><h2>Throughput (visits ended per second, up to the last 2 min) and time in state</h2><div class="charts" id="charts"></div></section>
 ${whole.actions ? `<section class="wide" id="actions"><h2>Actions</h2><form id="redrive"><input id="token" placeholder="token printed by jorb serve" size="34">
-<select id="redrive-from"></select> → <select id="redrive-to"></select><input id="redrive-where" placeholder="where error matches (regex)"><button type="submit">Redrive</button></form><div id="action-result" class="muted"></div></section>` : ''}
+<select id="redrive-from"></select> → <select id="redrive-to"></select><input id="redrive-where" placeholder="where error matches (regex)"><button type="submit">Redrive</button></form>
+<form id="pause"><select id="pause-state"></select><button type="submit" id="pause-button">Pause</button><button type="button" id="resume-button">Resume</button> <span class="muted">a paused state starts nothing (running attempts finish) until resumed</span></form><div id="action-result" class="muted"></div></section>` : ''}
 </main>
 <script type="application/json" id="init">${scriptJson({ ...whole, colours: HEALTH_COLOURS })}</script>
 <script>${PAGE_SCRIPT}</script>

@@ -14,6 +14,8 @@ export interface RedriveRequest {
 /** The actions `--allow-actions` allows; each resolves to the line a person reads, or throws one. */
 export interface ServeActions {
   redrive(request: RedriveRequest): Promise<string>;
+  /** Pauses (`paused: true`) or resumes a working state of the run, as `jorb pause` / `jorb resume` do. */
+  pause(state: string, paused: boolean): Promise<string>;
 }
 
 export interface ServeOptions {
@@ -37,7 +39,7 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 /**
  * Serves a dashboard on 127.0.0.1 only: `/` (the page), `/metrics` (Prometheus text), `/events`
  * (server-sent events), `/api/state`, `/api/jobs?q=`, `/api/jobs/<id>`, and the actions
- * `POST /api/actions/redrive` and `POST /api/actions/pause`. A request naming another host is
+ * `POST /api/actions/redrive`, `POST /api/actions/pause` and `POST /api/actions/resume`. A request naming another host is
  * refused (no DNS rebinding: a page elsewhere cannot read it through a name of its own).
  */
 export async function serveDashboard(dashboard: Dashboard, options: ServeOptions = {}): Promise<DashboardServer> {
@@ -112,13 +114,25 @@ async function action(req: IncomingMessage, res: ServerResponse, name: string, t
   const given = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? (typeof req.headers['x-jorb-token'] === 'string' ? req.headers['x-jorb-token'] : undefined);
   if (given === undefined || !sameToken(given, token)) return send(res, 403, JSON_TYPE, JSON.stringify({ error: 'this action needs the token jorb serve printed at start: Authorization: Bearer <token>' }));
   const body = await readBody(req);
-  if (name === 'pause') return send(res, 501, JSON_TYPE, JSON.stringify({ error: 'pausing a state needs the engine to read a pause from the run; only redrive is available' }));
-  if (name !== 'redrive') return send(res, 404, JSON_TYPE, JSON.stringify({ error: `no action ${JSON.stringify(name)} (there is redrive)` }));
+  if (name === 'pause' || name === 'resume') return pauseAction(res, name, body, actions);
+  if (name !== 'redrive') return send(res, 404, JSON_TYPE, JSON.stringify({ error: `no action ${JSON.stringify(name)} (there are redrive, pause and resume)` }));
   const request = body as Partial<RedriveRequest> | undefined;
   if (typeof request?.from !== 'string' || request.from === '') return send(res, 400, JSON_TYPE, JSON.stringify({ error: 'a redrive needs { "from": <state>, "to": <state>, "whereError"?: <regex> }' }));
   const to = typeof request.to === 'string' && request.to !== '' ? request.to : request.from;
   try {
     const line = await actions.redrive({ from: request.from, to, ...(typeof request.whereError === 'string' && request.whereError !== '' ? { whereError: request.whereError } : {}) });
+    send(res, 200, JSON_TYPE, JSON.stringify({ ok: true, message: line }));
+  } catch (error) {
+    send(res, 409, JSON_TYPE, JSON.stringify({ error: error instanceof Error ? error.message : String(error) }));
+  }
+}
+
+/** `POST /api/actions/pause` or `/resume` with `{ "state": <state> }`. */
+async function pauseAction(res: ServerResponse, name: 'pause' | 'resume', body: unknown, actions: ServeActions): Promise<void> {
+  const state = (body as { state?: unknown } | undefined)?.state;
+  if (typeof state !== 'string' || state === '') return send(res, 400, JSON_TYPE, JSON.stringify({ error: `a ${name} needs { "state": <a working state of the run> }` }));
+  try {
+    const line = await actions.pause(state, name === 'pause');
     send(res, 200, JSON_TYPE, JSON.stringify({ ok: true, message: line }));
   } catch (error) {
     send(res, 409, JSON_TYPE, JSON.stringify({ error: error instanceof Error ? error.message : String(error) }));

@@ -27,6 +27,8 @@ export interface StateFigures {
   /** Errors (the ledger's), else the jobs marked failed here. */
   readonly errors: number;
   readonly failed: number;
+  /** Paused by a person: it starts nothing until resumed. */
+  readonly paused?: boolean;
   readonly verdict?: BottleneckKind;
 }
 
@@ -177,6 +179,7 @@ export class FigureKeeper {
         ...(!s.terminal && present > 0 && ratePerSecond !== undefined && ratePerSecond > 0 ? { etaMs: (present * 1000) / ratePerSecond } : {}),
         errors: l?.errors ?? s.failed,
         failed: s.failed,
+        ...(s.paused === true ? { paused: true } : {}),
         ...(l !== undefined ? { verdict: l.verdict } : {}),
       };
     });

@@ -102,6 +102,7 @@ function cellsOf(s: StateFigures, figures: RunFigures): string[] {
   const inFlight = s.terminal ? '' : s.limit === undefined ? count(s.inFlight) : `${count(s.inFlight)}/${count(s.limit)}`;
   const eta = s.terminal || s.etaMs === undefined ? '' : s.etaMs === 0 ? '' : duration(s.etaMs);
   const notes = [
+    s.paused === true ? 'paused' : '',
     s.committing > 0 ? `${count(s.committing)} committing` : '',
     s.failed > 0 && s.errors !== s.failed ? `${count(s.failed)} failed` : '',
     figures.bottleneck?.state === s.state ? `◀ ${figures.bottleneck.kind}` : '',
@@ -190,7 +191,7 @@ export function progressMessage(figures: RunFigures): string {
   if (figures.etaMs !== undefined && figures.etaMs > 0) head.push(`ETA ${duration(figures.etaMs)}`);
   const busy = figures.states
     .filter((s) => !s.terminal && s.waiting + s.inFlight + s.committing > 0)
-    .map((s) => `${s.state} ${waitingWords(s)}, ${s.limit === undefined ? count(s.inFlight) : `${count(s.inFlight)}/${count(s.limit)}`} in flight${s.p95Ms === undefined ? '' : `, p95 ${duration(s.p95Ms)}`}`);
+    .map((s) => `${s.state}${s.paused === true ? ' (paused)' : ''} ${waitingWords(s)}, ${s.limit === undefined ? count(s.inFlight) : `${count(s.inFlight)}/${count(s.limit)}`} in flight${s.p95Ms === undefined ? '' : `, p95 ${duration(s.p95Ms)}`}`);
   const tail = [figures.errors > 0 ? `${count(figures.errors)} errors` : '', figures.bottleneck === undefined ? '' : `bottleneck ${figures.bottleneck.state === undefined ? figures.bottleneck.kind : `${figures.bottleneck.state} (${figures.bottleneck.kind})`}`].filter((t) => t !== '');
   return [head.join(', '), ...busy, ...tail].join('; ');
 }

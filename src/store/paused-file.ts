@@ -61,7 +61,7 @@ function parsePaused(path: string, text: string): string[] {
   if (!Array.isArray(paused) || !paused.every((s) => typeof s === 'string')) {
     throw new Error(`${path}: the run's paused states should be { "paused": ["<state>", …] }, got ${renderValue(value)}`);
   }
-  return paused as string[];
+  return paused;
 }
 
 async function unlinkIfThere(path: string): Promise<void> {

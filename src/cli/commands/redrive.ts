@@ -75,7 +75,7 @@ function checkStates(run: Run<unknown, unknown>, options: RedriveCommandOptions,
   }
 }
 
-function statesSeen(run: Run<unknown, unknown>): Set<string> {
+export function statesSeen(run: Run<unknown, unknown>): Set<string> {
   const states = new Set<string>();
   for (const job of run.jobs.values()) {
     states.add(job.state);

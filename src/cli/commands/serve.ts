@@ -6,8 +6,11 @@ import { CliError } from '../cli-error.js';
 import { checkInputFile } from '../input-file.js';
 import { asCliError } from '../load-run-file.js';
 import { loadWorkflows } from '../load-workflows.js';
-import { openRun, runSource, type RunSourceOptions } from '../run-source.js';
+import { openRun, runSource, type RunSource, type RunSourceOptions } from '../run-source.js';
 import { redrive } from './redrive.js';
+import { pauseState } from './pause.js';
+import type { PausedStates } from '../../model/paused-states.js';
+import { JsonlStore } from '../../store/jsonl-store.js';
 
 export interface ServeCommandOptions extends RunSourceOptions {
   readonly port?: string;
@@ -36,18 +39,27 @@ export async function serve(file: string, options: ServeCommandOptions, out: (li
       return run;
     });
   }
+  // The paused states, watched so that the page shows a pause made anywhere (a run in PostgreSQL: on a store of their own).
+  const pausedStates = await pausedStatesFor(source);
   let dashboard: Dashboard;
   try {
-    dashboard = await Dashboard.open(feed, { workflow, source: source.shown, actions: options.allowActions === true });
+    dashboard = await Dashboard.open(feed, { workflow, source: source.shown, actions: options.allowActions === true, pausedStates: pausedStates.states });
   } catch (error) {
     feed.close();
+    await pausedStates.close();
     throw asCliError(error);
   }
+  const where = { ...(options.run === undefined ? {} : { run: options.run }), ...(options.schema === undefined ? {} : { schema: options.schema }) };
   const actions = options.allowActions
     ? {
         redrive: async (request: { from: string; to: string; whereError?: string }) => {
           const lines: string[] = [];
-          await redrive(file, { ...(options.run === undefined ? {} : { run: options.run }), ...(options.schema === undefined ? {} : { schema: options.schema }), ...request, ...(options.workflow === undefined ? {} : { workflow: options.workflow }) }, (line) => lines.push(line));
+          await redrive(file, { ...where, ...request, ...(options.workflow === undefined ? {} : { workflow: options.workflow }) }, (line) => lines.push(line));
+          return lines.join('\n');
+        },
+        pause: async (state: string, paused: boolean) => {
+          const lines: string[] = [];
+          await pauseState(file, state, paused, { ...where, ...(options.workflow === undefined ? {} : { workflow: options.workflow }) }, (line) => lines.push(line));
           return lines.join('\n');
         },
       }
@@ -65,8 +77,16 @@ export async function serve(file: string, options: ServeCommandOptions, out: (li
     close: async () => {
       dashboard.close();
       await server.close();
+      await pausedStates.close();
     },
   };
+}
+
+async function pausedStatesFor(source: RunSource): Promise<{ states: PausedStates; close: () => Promise<void> }> {
+  if (source.kind === 'file') return { states: new JsonlStore(source.path, { readOnly: true }).pausedStates(), close: async () => undefined };
+  const { PgStore } = await import('../../postgres/index.js');
+  const store = new PgStore({ connectionString: source.url, run: source.run, ...(source.schema !== undefined ? { schema: source.schema } : {}), readOnly: true });
+  return { states: store.pausedStates(), close: () => store.close() };
 }
 
 async function oneWorkflow(ref: string) {
