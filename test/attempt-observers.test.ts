@@ -120,6 +120,25 @@ describe('attempt observers', () => {
     expect(run.jobs.get('0')?.state).toBe('work'); // it waits there for the next exec
   });
 
+  it('an exec that ignores the abort ends as `aborted` when its grace runs out, once', async () => {
+    const clock = new FakeClock(T0);
+    const { observer, attempts } = recorder();
+    const wf = workflow<object, object, JC>('deaf')
+      .state('work')
+      .to('done')
+      .exec(() => new Promise<never>(() => undefined)) // never settles, never listens
+      .terminal('done')
+      .build();
+    const run = wf.newRun('r', {}).add({}, 'work');
+    const controller = new AbortController();
+    const execution = new Processor(wf, {}, { clock, graceMs: 200, observers: [observer] }).exec(run, { signal: controller.signal });
+    await clock.advance(30);
+    controller.abort();
+    await clock.advance(200);
+    expect((await execution).outcome).toBe('aborted');
+    expect(attempts).toEqual([{ start: expect.objectContaining({ state: 'work', attempt: 1, at: T0 }) as unknown, end: { kind: 'aborted', at: T0 + 230 } }]);
+  });
+
   it('run the exec inside every `within`, the first observer outermost, and get what the exec returns', async () => {
     const clock = new FakeClock(T0);
     const order: string[] = [];

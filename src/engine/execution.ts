@@ -756,7 +756,11 @@ export class Execution {
     slot.graceTimer = undefined;
     slot.abandoned = true;
     this.#abandoned++;
-    if (!slot.reported) this.#settle(slot.pool, slot.job, { kind: 'aborted' }); // the shutdown's: the job waits where it is
+    if (!slot.reported) {
+      // An attempt observer's watch ends here too: the exec ignored its signal, and what it reports later is discarded.
+      slot.watches?.end({ kind: 'aborted' }, this.#ctx.clock.now(), 0);
+      this.#settle(slot.pool, slot.job, { kind: 'aborted' }); // the shutdown's: the job waits where it is
+    }
     this.#free(slot);
   }
 

@@ -60,7 +60,7 @@ export interface AttemptWatch {
    * and return what it returns.
    */
   within?<T>(exec: () => T): T;
-  /** The attempt ended; called once (not at all for an attempt abandoned after its grace). */
+  /** The attempt ended; called once (an exec that ignores a shutdown's abort ends as `aborted` when its grace runs out). */
   end(end: AttemptEnd): void;
 }
 
