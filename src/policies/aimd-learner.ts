@@ -12,6 +12,8 @@ const MARGIN = 0.95;
 const EXPENSIVE_MARGIN = 0.97;
 /** A round in which fewer than this share of answers were rejections is noise at the edge, not a measure. */
 const TOLERATED_SHARE = 0.01;
+/** A round whose rejections came when the last round's time had let through this much more than the rate: an echo. */
+const ECHO_OVER = 1.05;
 /** A round that delivered at least this share of the rate was not over the service's limit. */
 const UNDER_RATE = 0.97;
 /** A round is cut short once this many rejections came, at least this share of its answers. */
@@ -137,6 +139,8 @@ export class AimdLearner implements AimdLimiter {
   #staleUntilMs = -Infinity;
   /** Permits given since the round began. */
   #sentInRound = 0;
+  /** The most successes within the last round's time when one of this round's rejections came. */
+  #passedAtRejection = 0;
   #increases = 0;
   #backoffs = 0;
   #merged = 0;
@@ -248,6 +252,7 @@ export class AimdLearner implements AimdLimiter {
       return;
     }
     this.#round.rejection();
+    this.#passedAtRejection = Math.max(this.#passedAtRejection, this.#recent.count(now));
     if (wait !== undefined && !costly && wait >= LONG_WAIT_ROUNDS * this.#s.roundMs && this.#phase !== 'blocked') {
       // a window ran out and says when it opens: the pause covers the wait, the cycle gives the rate
       if (wait >= LONG_BLOCK_ROUNDS * this.#s.roundMs) this.#longWindow = true;
@@ -280,7 +285,9 @@ export class AimdLearner implements AimdLimiter {
       // far over: cut now by the share refused, rather than a whole round later
       // at most halving in one step: a share measured over a few answers says little more
       const sending = this.#sendingRate(now);
-      this.#ceiling = Math.min(this.#ceiling, this.#saturated(now, sending * Math.max(EARLY_FLOOR, 1 - round.rejectedShare()), sending));
+      const estimate = this.#saturated(now, sending * Math.max(EARLY_FLOOR, 1 - round.rejectedShare()), sending);
+      // probing above the ceiling, the estimate may be above it: the ceiling was only a floor
+      this.#ceiling = this.#phase === 'probe' ? estimate : Math.min(this.#ceiling, estimate);
       this.#backOff(Math.max(this.#s.min, this.#ceiling * this.#margin()), now);
     } else {
       this.#merged++;
@@ -301,7 +308,10 @@ export class AimdLearner implements AimdLimiter {
     const delivered = round.delivered(now);
     // cruising, a few rejections while the service delivered all it was sent are answers to
     // attempts sent before (at a higher rate) or noise at the edge: no measure
-    const stray = this.#phase === 'cruise' && !this.#expensive && (share < TOLERATED_SHARE || delivered >= this.#rate * UNDER_RATE);
+    // nor is a round whose rejections came when the service had let through more in the last round's
+    // time than the rate sends in one: a sliding window's memory of a higher rate, an echo
+    const echo = (this.#passedAtRejection * 1000) / this.#s.roundMs > this.#rate * ECHO_OVER;
+    const stray = this.#phase === 'cruise' && !this.#expensive && (echo || share < TOLERATED_SHARE || delivered >= this.#rate * UNDER_RATE);
     if (round.rejections === 0 || stray) {
       if (round.rejections === 0) this.#cleanRound(now, round.limited || !this.#paced, delivered);
     } else if (!this.#expensive) {
@@ -333,7 +343,7 @@ export class AimdLearner implements AimdLimiter {
       // clean above the old ceiling: the service allows more now
       this.#ceiling = Math.max(this.#ceiling, delivered);
       // in a long window a clean round only says the window has not run out yet: no doubling
-      if (!this.#longWindow) this.#probe = Math.min(1, this.#probe * 2);
+      if (!this.#longWindow) this.#probe = Math.min(0.25, this.#probe * 2);
       return this.#increase(Math.min(max, this.#rate * (1 + this.#probe)), now);
     }
     if (this.#rate < target) return this.#increase(Math.min(max, target, this.#rate * 2), now);
@@ -376,6 +386,7 @@ export class AimdLearner implements AimdLimiter {
   }
 
   #resetRound(now: number): void {
+    this.#passedAtRejection = 0;
     this.#round.reset(now);
     this.#sentInRound = 0;
     this.#blockInRound = this.#phase === 'blocked';
