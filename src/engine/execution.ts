@@ -147,6 +147,8 @@ export class Execution {
   #complete = false;
   /** The clock reading #report took for the ledger, while the outcome it reports is settled. */
   #reportAt: number | undefined = undefined;
+  /** While #free pumps after an attempt whose execs settled as it reported: that reading, still now for the attempts it starts. */
+  #freedAt: number | undefined = undefined;
   /** Whether any state is a join: only then are children counted. */
   readonly #joins: boolean;
   /** Joins: per parent, how many of its children have not settled and how many failed (runs held in memory). */
@@ -186,15 +188,17 @@ export class Execution {
     return true;
   }
 
+  /** The paused states at the start, for a store that keeps none: the processor's. */
+  #pauseFromProcessor(): undefined {
+    for (const state of this.#ctx.paused) this.setPaused(state, true);
+    return undefined;
+  }
+
   /**
-   * The paused states at the start: the store's when it keeps them (then it is watched, and
-   * changes made by another process apply within its interval), else the processor's. Returns what stops the watch.
+   * The paused states at the start, from a store that keeps them; watched, so that changes made by
+   * another process apply within its interval. Returns what stops the watch.
    */
-  async #readPauses(pausedStates: PausedStates | undefined): Promise<(() => void) | undefined> {
-    if (pausedStates === undefined) {
-      for (const state of this.#ctx.paused) this.setPaused(state, true);
-      return undefined;
-    }
+  async #watchPauses(pausedStates: PausedStates): Promise<() => void> {
     const apply = (paused: ReadonlySet<string>) => {
       for (const pool of this.#pools) if (!pool.terminal) this.setPaused(pool.name, paused.has(pool.name));
     };
@@ -239,7 +243,9 @@ export class Execution {
       if (this.#joins) this.#countChildren();
       for (const job of this.#own.jobs.values()) this.#place(job, !this.#byName.get(job.state)?.terminal);
     }
-    const unwatchPauses = await this.#readPauses(store?.pausedStates?.());
+    // Awaited only when the store keeps pauses: a run.add made just after exec() must find onAdd set, as before.
+    const pausedStates = store?.pausedStates?.();
+    const unwatchPauses = pausedStates === undefined ? this.#pauseFromProcessor() : await this.#watchPauses(pausedStates);
     if (store) await store.checkpoint(this.#ctx.run, 'start');
     const unsubscribe = this.#source ? this.#share(this.#source) : undefined;
     const finished = new Promise<void>((resolve) => (this.#finish = resolve));
@@ -441,12 +447,14 @@ export class Execution {
     while (!this.#stopping && !this.#yielding && pool.hasFreeSlot() && this.#permitted(pool)) {
       const job = pool.waiting.shift() as Job<unknown>;
       const readyAt = pool.waiting.shiftedAt;
+      // A reading already taken this instant (an outcome settled, or a slot freed after one): the ledger's start time.
+      const knownNow = this.#reportAt ?? this.#freedAt;
       this.#waiting--;
       pool.active++;
       pool.executing++;
       pool.started++;
       this.#executing++;
-      void pool.queue.add(() => this.#attempt(pool, job, readyAt));
+      void pool.queue.add(() => this.#attempt(pool, job, readyAt, knownNow));
       if (++this.#burst >= ATTEMPTS_PER_TURN) this.#yieldThenPump();
     }
     if (this.#source) this.#refill(pool);
@@ -625,6 +633,7 @@ export class Execution {
    * wait is over; waiting holds no slot.
    */
   #permitted(pool: StatePool): boolean {
+    if (pool.pausedUntil === 0 && pool.node.rateLimit === undefined) return true; // never paused, no limiter: no clock to read
     const clock = this.#ctx.clock;
     const now = clock.now();
     const paused = pool.pausedUntil - now;
@@ -653,11 +662,12 @@ export class Execution {
    * runs for every transition (no listener per attempt: a shutdown starts the graces of the slots
    * in #slots).
    */
-  #attempt(pool: StatePool, job: Job<unknown>, readyAt: number): Promise<void> {
+  #attempt(pool: StatePool, job: Job<unknown>, readyAt: number, knownNow: number | undefined): Promise<void> {
     const slot = new Slot(pool, job);
     this.#slots.add(slot);
     if (pool.meter !== undefined) {
-      slot.startedAt = this.#ctx.clock.now();
+      // Started while another attempt's outcome is settled (its transition placed this job): that reading is now.
+      slot.startedAt = knownNow ?? this.#ctx.clock.now();
       pool.meter.started(slot.startedAt, slot.startedAt - readyAt);
     }
     if (pool.adaptive !== undefined) {
@@ -716,6 +726,7 @@ export class Execution {
       meter.finished(now, now - slot.startedAt, outcome.kind === 'timed-out' || (outcome.kind === 'threw' && findRateLimitError(outcome.error) === undefined));
       // The record made of this outcome is stamped with the same reading (one clock read less per transition).
       this.#reportAt = now;
+      slot.reportedAt = now;
     }
     if (slot.pool.adaptive !== undefined) this.#adapt(slot.pool, slot.pool.adaptive, slot.startedAt, outcome);
     if (slot.watches !== undefined) slot.watches.end(outcome, this.#reportAt ?? this.#ctx.clock.now(), kickCount(outcome));
@@ -773,7 +784,16 @@ export class Execution {
     const pool = slot.pool;
     pool.active--;
     slot.release?.();
-    if (!this.#stopping) this.#pump(pool);
+    if (!this.#stopping) {
+      // The ledger's start times: without a timeout or hedges, an attempt's execs settled a microtask after it reported.
+      const prompt = slot.reportedAt !== undefined && pool.node.timeout === undefined && pool.node.hedge === undefined;
+      if (prompt) this.#freedAt = slot.reportedAt;
+      try {
+        this.#pump(pool);
+      } finally {
+        this.#freedAt = undefined;
+      }
+    }
     this.#checkDone();
   }
 
@@ -1269,6 +1289,8 @@ class Slot {
   release: (() => void) | undefined = undefined;
   /** When the attempt started (kept when the ledger is on or the state has an adaptive limit). */
   startedAt = 0;
+  /** When its outcome was reported, by the ledger's reading (undefined: not yet, or the ledger is off). */
+  reportedAt: number | undefined = undefined;
   /** The attempt observers' watches, when the processor has observers. */
   watches: AttemptWatches | undefined = undefined;
 
