@@ -14,6 +14,8 @@ const EXPENSIVE_MARGIN = 0.97;
 const TOLERATED_SHARE = 0.01;
 /** A round whose rejections came when the last round's time had let through this much more than the rate: an echo. */
 const ECHO_OVER = 1.05;
+/** ...and fewer than this share of its answers were rejections (more is a drained bucket's, after its burst). */
+const ECHO_MAX_SHARE = 0.15;
 /** A round that delivered at least this share of the rate was not over the service's limit. */
 const UNDER_RATE = 0.97;
 /** A round is cut short once this many rejections came, at least this share of its answers. */
@@ -22,7 +24,7 @@ const EARLY_SHARE = 0.25;
 /** An early cut keeps at least this share of the rate. */
 const EARLY_FLOOR = 0.5;
 /** This many rejections in a row, no success between: the service refuses everything for now. */
-const BLOCK_STREAK = 5;
+const BLOCK_STREAK = 4;
 /** While blocked, one probe after max(this, one permit's time), the gap doubling up to BLOCK_MAX_GAP_MS. */
 const BLOCK_FIRST_GAP_MS = 25;
 const BLOCK_MAX_GAP_MS = 4000;
@@ -247,7 +249,9 @@ export class AimdLearner implements AimdLimiter {
       return;
     }
     if (wasPaused && wait !== undefined) {
-      // an attempt that was in flight when the service said how long to wait: that wait says it all
+      // an attempt that was in flight when the service said how long to wait: that wait says it all,
+      // but the round counts it (a round of short waits is no clean one)
+      this.#round.rejection();
       this.#merged++;
       return;
     }
@@ -310,7 +314,7 @@ export class AimdLearner implements AimdLimiter {
     // attempts sent before (at a higher rate) or noise at the edge: no measure
     // nor is a round whose rejections came when the service had let through more in the last round's
     // time than the rate sends in one: a sliding window's memory of a higher rate, an echo
-    const echo = (this.#passedAtRejection * 1000) / this.#s.roundMs > this.#rate * ECHO_OVER;
+    const echo = (this.#passedAtRejection * 1000) / this.#s.roundMs > this.#rate * ECHO_OVER && share < ECHO_MAX_SHARE;
     const stray = this.#phase === 'cruise' && !this.#expensive && (echo || share < TOLERATED_SHARE || delivered >= this.#rate * UNDER_RATE);
     if (round.rejections === 0 || stray) {
       if (round.rejections === 0) this.#cleanRound(now, round.limited || !this.#paced, delivered);
