@@ -142,7 +142,7 @@ export class PgStore<OC, JC> implements Store<OC, JC> {
   }
 
   /**
-   * The run's paused states, in the table `paused_states` (see {@link PausedStates}): every process
+   * The run's paused states, in the table `paused_states` (see `PausedStates` in jorb-ts): every process
    * of the run reads them each second. Pausing works on a read-only store too (it writes no part of the run).
    * @example
    * ```ts

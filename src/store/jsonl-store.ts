@@ -224,11 +224,6 @@ export class JsonlStore<OC, JC> implements Store<OC, JC> {
   }
 
   /**
-   * Writes the held run's unsaved changes, compacts into the snapshot (the log is removed) and
-   * releases the lock; later calls throw. If the final write fails, the log is kept beside the
-   * previous snapshot, and the next load replays it.
-   */
-  /**
    * The run's paused states, kept in a file beside the run's (`path + '.paused'`) so that another
    * process may write them while this one holds the run (see {@link PausedStates}).
    * @example
@@ -240,6 +235,11 @@ export class JsonlStore<OC, JC> implements Store<OC, JC> {
     return new PausedFile(`${this.path}.paused`);
   }
 
+  /**
+   * Writes the held run's unsaved changes, compacts into the snapshot (the log is removed) and
+   * releases the lock; later calls throw. If the final write fails, the log is kept beside the
+   * previous snapshot, and the next load replays it.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     if (this.#readOnly) {
