@@ -154,6 +154,28 @@ describe('the live ledger: figures', () => {
     expect(stateOf(processor.ledger(), 'done').arrivals).toBe(3);
   });
 
+  it('counts the visits of a loop: a job going poll -> wait -> poll three times visits poll 3 times, wait twice', async () => {
+    const wf = workflow<object, object, JC>('poller')
+      .state('poll')
+      .to('wait', 'done')
+      .exec(({ jc, job }) => ({ state: job.history.filter((h) => h.state === 'poll').length < 3 ? 'wait' : 'done', jc }))
+      .state('wait')
+      .to('poll')
+      .exec(({ jc }) => ({ state: 'poll', jc }))
+      .state('side')
+      .to('done')
+      .exec(({ jc }) => ({ state: 'done', jc }))
+      .terminal('done')
+      .build();
+    const run = wf.newRun('r', {}).add({ n: 0 }, 'poll').add({ n: 1 }, 'poll').add({ n: 2 }, 'side');
+    const processor = new Processor(wf, {}, { clock: new FakeClock() });
+    await processor.exec(run);
+    expect(stateOf(processor.ledger(), 'poll')).toMatchObject({ arrivals: 6, visitsPerJob: 3 });
+    expect(stateOf(processor.ledger(), 'wait')).toMatchObject({ arrivals: 4, visitsPerJob: 2 });
+    expect(stateOf(processor.ledger(), 'side')).toMatchObject({ arrivals: 1, visitsPerJob: 1 }); // on no cycle: its history is not read
+    expect(stateOf(processor.ledger(), 'done')).toMatchObject({ arrivals: 3, visitsPerJob: 1 });
+  });
+
   it('counts timeouts, and the wait of a delayed job from its due time', async () => {
     const clock = new FakeClock();
     const sleep = sleeper(clock);

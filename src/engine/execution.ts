@@ -33,6 +33,7 @@ import { loopDelaySource, RunMeter } from '../ledger/run-meter.js';
 import type { AttemptObserver } from '../model/attempt-observer.js';
 import type { PausedStates } from '../model/paused-states.js';
 import { AttemptWatches } from './attempt-watches.js';
+import { revisitableStates } from './revisitable-states.js';
 import type { RunLedger } from '../ledger/run-ledger.js';
 
 /** What one `processor.exec` call works with. */
@@ -166,6 +167,7 @@ export class Execution {
     const startAt = ctx.ledger === undefined ? undefined : ctx.clock.now();
     this.#pools = ctx.graph.states.map((node) => new StatePool(node, node.terminal ? 0 : ctx.maxUndurable(node.concurrency), startAt));
     this.#byName = new Map(this.#pools.map((p) => [p.name, p]));
+    if (startAt !== undefined) for (const name of revisitableStates(ctx.graph)) (this.#byName.get(name) as StatePool).revisitable = true;
     this.#meter = startAt === undefined ? undefined : new RunMeter(this.#pools, startAt, loopDelaySource(ctx.clock, ctx.ledger?.eventLoopDelay));
     this.#status = new StatusTracker(this.#pools, ctx.status, this.#meter === undefined ? undefined : () => this.ledger() as RunLedger);
     this.#joins = ctx.graph.states.some((node) => node.join !== undefined);
@@ -303,7 +305,8 @@ export class Execution {
     const meter = pool.meter;
     const now = meter === undefined ? 0 : (at ?? this.#ctx.clock.now());
     if (arrival && meter !== undefined) {
-      meter.arrive(now, firstVisit(job));
+      // Only a state on a cycle of the workflow can be a job's second visit: only there is its history read.
+      meter.arrive(now, !pool.revisitable || firstVisit(job));
       if (pool.terminal) this.#meter?.jobFinished(now);
     }
     if (pool.terminal) {

@@ -37,6 +37,8 @@ export class StatePool implements StateCounts, MeteredState {
   pausedUntil = 0;
   /** Paused by a person (processor.pause, jorb pause, the dashboard): no attempt starts until resumed. */
   paused = false;
+  /** On a cycle of the workflow's transitions: a job may visit it twice (the ledger reads its history). */
+  revisitable = false;
   /** The timer that pumps the state again when a pause or a rate limit ends. */
   wakeTimer: unknown = undefined;
   completed = 0;
