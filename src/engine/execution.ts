@@ -433,6 +433,7 @@ export class Execution {
     for (const pool of this.#pools) {
       if (pool.wakeTimer !== undefined) this.#ctx.clock.clearTimeout(pool.wakeTimer);
       pool.wakeTimer = undefined;
+      pool.wakeAt = Infinity;
       if (pool.dueTimer !== undefined) this.#ctx.clock.clearTimeout(pool.dueTimer);
       pool.dueTimer = undefined;
       pool.dueAt = Infinity;
@@ -646,10 +647,17 @@ export class Execution {
       return true;
     }
     pool.meter?.setBlocked(now, true);
+    // A wake-up already armed for later is brought forward when the wait got shorter (a limiter that unblocked early).
+    if (pool.wakeTimer !== undefined && now + wait < pool.wakeAt) {
+      clock.clearTimeout(pool.wakeTimer);
+      pool.wakeTimer = undefined;
+    }
     if (pool.wakeTimer === undefined) {
+      pool.wakeAt = now + wait;
       pool.wakeTimer = clock.setTimeout(
         this.#guarded(() => {
           pool.wakeTimer = undefined;
+          pool.wakeAt = Infinity;
           this.#pump(pool);
         }),
         wait,

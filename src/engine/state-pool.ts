@@ -41,6 +41,8 @@ export class StatePool implements StateCounts, MeteredState {
   revisitable = false;
   /** The timer that pumps the state again when a pause or a rate limit ends. */
   wakeTimer: unknown = undefined;
+  /** When that timer fires (Infinity: none armed). */
+  wakeAt = Infinity;
   completed = 0;
   failed = 0;
   /** What every attempt of this state passes to runAttempt (made on first use). */
