@@ -192,6 +192,7 @@ describe('jorb serve, its endpoints', () => {
   });
 
   it('/events replays what a page missed after its Last-Event-ID, and sends the whole state to a page with none', async () => {
+    await quiet(); // the redrive above changed the run: its last update (the ledger's, within a second) has gone out
     const first = await readEvents(`${live.url}events`, {}, 1);
     expect(first[0]?.event).toBe('reset');
     const lastId = Number(first[0]?.id);
@@ -201,7 +202,7 @@ describe('jorb serve, its endpoints', () => {
     expect(replayed.every((e) => e.event === 'update' || e.event === 'reset')).toBe(true);
     const none = await readEvents(`${live.url}events?lastEventId=${lastId}`, {}, 1, 600);
     expect(none).toEqual([]);
-  });
+  }, 30_000);
 
   it('without --workflow, draws the states and moves the run shows (post-mortem of the finished run)', async () => {
     await finished;
@@ -250,6 +251,18 @@ describe('jorb serve, its endpoints', () => {
 });
 
 /** Reads `n` server-sent events (or what came within `ms`) from an `/events` URL. */
+/** Waits until the server sent no event for longer than the ledger's refresh (1 s), at most 10 tries. */
+async function quiet(): Promise<void> {
+  let last = -1;
+  for (let tries = 0; tries < 10; tries++) {
+    const { eventId } = (await (await fetch(`${live.url}api/state`)).json()) as { eventId: number };
+    if (eventId === last) return;
+    last = eventId;
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+  }
+  throw new Error('the dashboard kept sending events for 12 s after the run stopped');
+}
+
 function readEvents(url: string, headers: Record<string, string>, n: number, ms = 5_000): Promise<{ id?: string; event?: string; data?: string }[]> {
   return new Promise((resolve, reject) => {
     const events: { id?: string; event?: string; data?: string }[] = [];
