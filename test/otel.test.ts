@@ -235,6 +235,21 @@ describe('otelTracing(): kicks as links', () => {
       .build();
   }
 
+  it('an exec that moves on with an error recorded says it in jorb.error, status UNSET (the exec decided)', async () => {
+    const clock = new FakeClock(T0);
+    const wf = workflow<object, object, JC>('routes')
+      .state('fetch')
+      .to('done', 'fetch-failed')
+      .exec(({ jc }) => (jc.n === 1 ? { state: 'fetch-failed', jc, error: new Error('HTTP 404') } : { state: 'done', jc }))
+      .terminal('done', 'fetch-failed')
+      .build();
+    const run = wf.newRun('r', {}).add({ n: 0 }, 'fetch').add({ n: 1 }, 'fetch');
+    await new Processor(wf, {}, { clock, observers: [otelTracing({ tracer })] }).exec(run);
+    expect(spanOf('1').attributes).toMatchObject({ 'jorb.to': 'fetch-failed', 'jorb.error': 'HTTP 404' });
+    expect(spanOf('1').status.code).toBe(SpanStatusCode.UNSET);
+    expect(spanOf('0').attributes).not.toHaveProperty('jorb.error');
+  });
+
   it('links each kicked job`s first attempt to the span of the attempt that kicked it (jorb.link: kicked-by); its retry has no link', async () => {
     const clock = new FakeClock(T0);
     const wf = kicking(clock, { fail: true });

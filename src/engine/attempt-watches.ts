@@ -68,8 +68,10 @@ export class AttemptWatches {
 
 function attemptEnd(outcome: AttemptOutcome, at: number, kicks: number): AttemptEnd {
   switch (outcome.kind) {
-    case 'returned':
-      return { kind: 'returned', to: outcome.transition.state, kicks, at };
+    case 'returned': {
+      const error = recordedError(outcome.transition.error);
+      return error === undefined ? { kind: 'returned', to: outcome.transition.state, kicks, at } : { kind: 'returned', to: outcome.transition.state, kicks, error, at };
+    }
     case 'threw':
       return { kind: 'threw', error: outcome.error, at };
     case 'timed-out':
@@ -77,4 +79,10 @@ function attemptEnd(outcome: AttemptOutcome, at: number, kicks: number): Attempt
     case 'aborted':
       return { kind: 'aborted', at };
   }
+}
+
+/** The message a transition records while moving on (an Error's message, or the text), if it records one. */
+function recordedError(error: unknown): string | undefined {
+  if (error === undefined || error === null || error === '') return undefined;
+  return error instanceof Error ? error.message : String(error);
 }

@@ -28,7 +28,8 @@ export interface AttemptStart {
 
 /**
  * How an attempt ended, as an {@link AttemptObserver} is told.
- * `returned`: the exec returned a transition to `to`, kicking `kicks` children;
+ * `returned`: the exec returned a transition to `to`, kicking `kicks` children (with `error`, the
+ * message it records while moving on: `{ state: 'fetch-failed', jc, error: 'HTTP 404' }`);
  * `threw`: it threw `error` (a `RateLimitError` too: the job waits and runs again);
  * `timed-out`: the state's timeout of `ms` ended it; `aborted`: the run was stopped.
  * @example
@@ -40,7 +41,7 @@ export interface AttemptStart {
  * @public
  */
 export type AttemptEnd =
-  | { readonly kind: 'returned'; readonly to: string; readonly kicks: number; readonly at: number }
+  | { readonly kind: 'returned'; readonly to: string; readonly kicks: number; readonly error?: string; readonly at: number }
   | { readonly kind: 'threw'; readonly error: unknown; readonly at: number }
   | { readonly kind: 'timed-out'; readonly ms: number; readonly at: number }
   | { readonly kind: 'aborted'; readonly at: number };

@@ -28,6 +28,8 @@ export class AttemptSpan implements AttemptWatch {
       case 'returned':
         span.setAttribute('jorb.to', end.to);
         span.setAttribute('jorb.kicks', end.kicks);
+        // A job moved on with an error recorded (a failure route taken by the exec): the span says which.
+        if (end.error !== undefined) span.setAttribute('jorb.error', end.error);
         if (end.kicks > 0) {
           const kicker = span.spanContext();
           if (isSpanContextValid(kicker)) this.#kickers.remember(this.#jobId, kicker, end.at);

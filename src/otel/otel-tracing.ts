@@ -25,7 +25,8 @@ const KICKED_BY: Attributes = Object.freeze({ 'jorb.link': 'kicked-by' });
  * is not one trace). Its attributes: `jorb.run` (the run's name), `jorb.state`, `jorb.job.id`,
  * `jorb.job.parent_id` (for a kicked job), `jorb.attempt` (1 for the first attempt of a visit of
  * the state, 2 for its first retry, …); and as it ends, for an exec that returned, `jorb.to` (the
- * state it moved to) and `jorb.kicks` (how many children it kicked).
+ * state it moved to), `jorb.kicks` (how many children it kicked) and, when the transition records
+ * an error while moving on, `jorb.error` (its message; the status stays UNSET: the exec decided).
  *
  * An exec that threw ends its span with status ERROR and the error's message, the error recorded
  * as an exception event; a timeout, with status ERROR and `timed out after <ms>ms` (the message the
