@@ -82,7 +82,7 @@ function attemptEnd(outcome: AttemptOutcome, at: number, kicks: number): Attempt
 }
 
 /** The message a transition records while moving on (an Error's message, or the text), if it records one. */
-function recordedError(error: unknown): string | undefined {
-  if (error === undefined || error === null || error === '') return undefined;
-  return error instanceof Error ? error.message : String(error);
+function recordedError(error: string | Error | undefined): string | undefined {
+  if (error === undefined || error === '') return undefined;
+  return typeof error === 'string' ? error : error.message;
 }
