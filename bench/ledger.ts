@@ -1,16 +1,22 @@
 // Workload "ledger" (#20): the live ledger's cost and its verdicts on the real clock.
-// 1. W3 (fetch -> parse -> done, concurrency 10, no-op execs) with the ledger on against off, in
-//    the same process, rounds alternating: throughput on over off (target >= 0.95).
+// 1. W3 (fetch -> parse -> done, concurrency 10, no-op execs) with the ledger on against off, each
+//    in child processes of its own, alternating: throughput on over off (target >= 0.95).
 // 2. fast -> middle (100 ms per job) -> fast, the middle at concurrency 2 (20 jobs/s), then at
 //    concurrency 10 behind a 10/s fixedRate: the ledger's verdict after 4 s, and the throughput
 //    it measured (target: the middle state named, within 10 % of 20/s resp. 10/s).
 // Run alone: `npx tsx bench/ledger.ts [N]`; or from bench/index.ts as `--only ledger`.
 import { fixedRate, Processor, workflow } from '../src/index.js';
-import { buildWorkflow, newRun, WARM_UP_N, type W3Workflow } from './w3.js';
+import { startChild } from './child-process.js';
 import { fmt, round2 } from './report.js';
 
-/** Rounds of on and off, alternating which goes first: W3 at 100,000 jobs varies by a few % from one exec to the next on this machine. */
-const ROUNDS = 10;
+/**
+ * Pairs of child processes, one with the ledger and one without, alternating which goes first, each
+ * timing ROUNDS_PER_PROCESS execs of W3 after a warm-up. Apart, because in one process the two modes
+ * share compiled code, and taking work out of one path changes how fast the other runs; and W3 at
+ * 100,000 jobs varies by a few % from one exec to the next on this machine.
+ */
+const PROCESS_PAIRS = 6;
+const ROUNDS_PER_PROCESS = 3;
 
 export interface LedgerFigures {
   readonly ledger_on_tps: number;
@@ -22,16 +28,6 @@ export interface LedgerFigures {
   readonly ledger_concurrency_jobs_per_s: number;
   readonly ledger_rate_verdict: string;
   readonly ledger_rate_state_per_s: number;
-}
-
-async function w3Seconds(wf: W3Workflow, n: number, ledger: boolean): Promise<number> {
-  const run = newRun(wf, n);
-  globalThis.gc?.();
-  const start = performance.now();
-  const result = await new Processor(wf, {}, { ledger }).exec(run);
-  const secs = (performance.now() - start) / 1000;
-  if (result.outcome !== 'complete' || result.transitions !== 2 * n) throw new Error(`ledger bench: expected 2*${n} transitions, got ${JSON.stringify(result)}`);
-  return secs;
 }
 
 function pipeline(middle: { concurrency: number; rateLimit?: ReturnType<typeof fixedRate> }) {
@@ -66,29 +62,32 @@ async function verdictAfter(middle: Parameters<typeof pipeline>[0], jobs: number
   return { bottleneck: ledger?.bottleneck, perSecond: state?.completionsPerSecond ?? 0, jobsPerSecond: ledger?.jobsPerSecond ?? 0 };
 }
 
+/** One child process's best W3 time with the ledger on or off (see bench/ledger-child.ts). */
+async function childBest(mode: 'on' | 'off', n: number): Promise<number> {
+  const { code, lines } = await startChild('ledger-child.ts', [mode, String(n), String(ROUNDS_PER_PROCESS)]).exited;
+  const last = lines.at(-1);
+  if (code !== 0 || last === undefined) throw new Error(`ledger bench: the ${mode} child exited with ${code}`);
+  return (JSON.parse(last) as { best: number }).best;
+}
+
 export async function ledgerBench(n: number, log: (line: string) => void): Promise<LedgerFigures> {
-  const wf = buildWorkflow();
-  await w3Seconds(wf, WARM_UP_N, true);
-  await w3Seconds(wf, WARM_UP_N, false);
   let on = Infinity;
   let off = Infinity;
   const paired: number[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    const secs = { on: 0, off: 0 };
-    for (const ledger of round % 2 === 0 ? [true, false] : [false, true]) {
-      const s = await w3Seconds(wf, n, ledger);
-      if (ledger) on = Math.min(on, (secs.on = s));
-      else off = Math.min(off, (secs.off = s));
-    }
-    paired.push(secs.off / secs.on);
+  for (let pair = 0; pair < PROCESS_PAIRS; pair++) {
+    const best = { on: 0, off: 0 };
+    for (const mode of pair % 2 === 0 ? (['on', 'off'] as const) : (['off', 'on'] as const)) best[mode] = await childBest(mode, n);
+    on = Math.min(on, best.on);
+    off = Math.min(off, best.off);
+    paired.push(best.off / best.on);
   }
   paired.sort((a, b) => a - b);
-  const median = ((paired[(ROUNDS - 1) >> 1] as number) + (paired[ROUNDS >> 1] as number)) / 2;
+  const median = ((paired[(PROCESS_PAIRS - 1) >> 1] as number) + (paired[PROCESS_PAIRS >> 1] as number)) / 2;
   const onTps = Math.round((2 * n) / on);
   const offTps = Math.round((2 * n) / off);
   const ratio = round2(onTps / offTps);
   log(
-    `ledger W3 n=${fmt(n)}: ${fmt(onTps)} transitions/s with the ledger, ${fmt(offTps)} without (best of ${ROUNDS} each): ratio ${ratio.toFixed(2)} (target >= 0.95)${ratio >= 0.95 ? '' : '  MISSED'}; median of the ${ROUNDS} rounds' ratios ${median.toFixed(2)}`,
+    `ledger W3 n=${fmt(n)}: ${fmt(onTps)} transitions/s with the ledger, ${fmt(offTps)} without (best of ${PROCESS_PAIRS} processes each, ${ROUNDS_PER_PROCESS} execs per process): ratio ${ratio.toFixed(2)} (target >= 0.95)${ratio >= 0.95 ? '' : '  MISSED'}; median of the ${PROCESS_PAIRS} pairs' ratios ${median.toFixed(2)}`,
   );
 
   const bound = await verdictAfter({ concurrency: 2 }, 200, 4_000);
