@@ -54,6 +54,10 @@ describe('pausing a state', () => {
     expect(of(last, 'parse')).toMatchObject({ paused: true, waiting: 4, executing: 0 });
     expect(of(last, 'fetch')).not.toHaveProperty('paused');
     expect(of(last, 'done')).toMatchObject({ completed: 0 });
+    // The ledger says why nothing moves: the paused state, not a starved one.
+    const parse = processor.ledger()?.states.find((s) => s.state === 'parse');
+    expect(parse).toMatchObject({ paused: true, verdict: { kind: 'idle', reason: 'paused: 4 waiting until it is resumed' } });
+    expect(processor.ledger()?.bottleneck).toEqual({ state: 'parse', kind: 'idle', reason: 'parse: paused: 4 waiting until it is resumed' });
 
     await processor.resume('parse');
     await clock.runAll();

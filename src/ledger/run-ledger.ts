@@ -103,6 +103,8 @@ export interface StateLedger {
   readonly verdict: Verdict;
   /** Of `waiting`, the jobs ready to start now (not waiting out a delay or a backoff, nor for children). */
   readonly ready?: number;
+  /** `true` while the state is paused (`processor.pause`, `jorb pause`, the dashboard): its verdict is then `idle`. Absent otherwise. */
+  readonly paused?: boolean;
   /** The share of the time lately that jobs were ready and a slot free but no rate-limit permit (or a rate-limit pause) let one start: 0 to 1. */
   readonly permitWaitShare?: number;
   /** Attempts the service turned away with a `RateLimitError` (flow control: not errors, no retry spent). */

@@ -17,6 +17,8 @@ export interface MeteredState {
   /** Attempts holding a slot, and the slots there are now. */
   readonly active: number;
   readonly capacity: number;
+  /** Paused by a person: it starts nothing. */
+  readonly paused: boolean;
 }
 
 /** Where the ledger reads the event loop's delay: a function given, the timer-drift sampler on the system clock, else nothing (0). */
@@ -162,6 +164,7 @@ function stateLedger(s: MeteredState, at: number, loopDelayMs: number, finished:
     timeouts: m.timeouts,
     rateLimited: m.rateLimited,
     permitWaitShare: w.spanMs > 0 ? Math.min(1, w.blockedMs / w.spanMs) : 0,
+    ...(s.paused ? { paused: true } : {}),
   };
   return { ...figures, verdict: stateVerdict(figures, { attempts: w.starts, failures: w.failures, bounced: w.rateLimited }, loopDelayMs, finished) };
 }

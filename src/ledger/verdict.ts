@@ -34,6 +34,7 @@ const perS = (rate: number) => `${rate < 10 ? rate.toFixed(1) : Math.round(rate)
  */
 export function stateVerdict(s: UnjudgedState, f: VerdictFigures, loopDelayMs: number, finished: boolean): Verdict {
   if (s.terminal) return { kind: 'done', reason: `terminal: ${s.arrivals} arrived, ${perS(s.arrivalsPerSecond)} lately` };
+  if (s.paused === true) return { kind: 'idle', reason: `paused: ${s.waiting} waiting until it is resumed${s.inFlight > 0 ? `, ${s.inFlight} attempts finishing` : ''}` };
   const ended = f.attempts;
   const ready = s.ready ?? s.waiting;
   if (ended >= ERROR_MIN_ATTEMPTS && f.failures / ended >= ERROR_SHARE) {
@@ -83,6 +84,9 @@ export function runBottleneck(states: readonly StateLedger[], loopDelayMs: numbe
     }
   }
   if (worst !== undefined) return { state: worst.state, kind: worst.verdict.kind, reason: `${worst.state}: ${worst.verdict.reason}` };
+  // A paused state holding work explains the states it starves.
+  const paused = working.find((s) => s.paused === true && s.waiting + s.inFlight > 0);
+  if (paused !== undefined) return { state: paused.state, kind: 'idle', reason: `${paused.state}: ${paused.verdict.reason}` };
   const busy = working.filter((s) => s.verdict.kind === 'starved').sort((a, b) => b.utilisation - a.utilisation)[0];
   if (busy !== undefined) return { state: busy.state, kind: 'starved', reason: `no state is held back by its own limits: work arrives slower than the workflow takes it (busiest: ${busy.state}, ${busy.verdict.reason})` };
   if (finished || working.every((s) => s.waiting === 0)) return { kind: finished ? 'done' : 'idle', reason: finished ? 'the execution is over' : 'nothing waits, nothing runs' };
