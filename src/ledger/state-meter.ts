@@ -56,6 +56,10 @@ export class StateMeter {
   starts = 0;
   readonly #startAt: number;
   readonly #buckets = new Float64Array(BUCKETS * SLOTS);
+  /** The counters (arrivals, completions, starts, failures, rate-limited) as the current second began. */
+  readonly #base = new Float64Array(5);
+  /** Attempts that failed (threw, timed out), all the execution. */
+  #failures = 0;
   /** The second (since the start) the current bucket holds, and when busy and blocked time were last integrated. */
   #second = 0;
   /** The current bucket's time span [start, end) and its row in #buckets: the hot path's test is two comparisons. */
@@ -72,9 +76,9 @@ export class StateMeter {
   }
 
   arrive(at: number, first: boolean): void {
+    if (at >= this.#secondEnd) this.#roll(at);
     this.arrivals++;
     if (first) this.firstVisits++;
-    this.#add(at, ARRIVALS, 1);
   }
 
   /** An attempt starts, after `waitMs` in the queue. */
@@ -83,7 +87,6 @@ export class StateMeter {
     this.inFlight++;
     this.starts++;
     this.wait.add(waitMs);
-    this.#add(at, STARTS, 1);
   }
 
   /** An attempt's outcome is known, `serviceMs` after it started (`failed`: it threw or timed out). */
@@ -91,18 +94,18 @@ export class StateMeter {
     this.#integrate(at);
     if (this.inFlight > 0) this.inFlight--;
     this.service.add(serviceMs);
-    if (failed) this.#add(at, FAILURES, 1);
+    if (failed) this.#failures++;
   }
 
   /** A transition out of the state (or back into it) was applied. */
   completed(at: number): void {
+    if (at >= this.#secondEnd) this.#roll(at);
     this.completions++;
-    this.#add(at, COMPLETIONS, 1);
   }
 
   bounced(at: number): void {
+    if (at >= this.#secondEnd) this.#roll(at);
     this.rateLimited++;
-    this.#add(at, RATE_LIMITED, 1);
   }
 
   /** Whether the state waits for a permit now (ready jobs, a free slot, no permit). */
@@ -115,6 +118,8 @@ export class StateMeter {
   /** Sums of the window (the last WINDOW_S seconds and the current one, up to `at`), and the ms it covers. */
   window(at: number): WindowFigures {
     this.#integrate(at);
+    this.#roll(at);
+    this.#writeCounts();
     const b = this.#buckets;
     let arrivals = 0;
     let completions = 0;
@@ -138,21 +143,33 @@ export class StateMeter {
     return { spanMs, arrivals, completions, starts, failures, busyMs, blockedMs, rateLimited };
   }
 
-  /** Adds to a counter of the bucket of time `at` (a time before the window is dropped; one a little late lands in its own second). */
-  #add(at: number, slot: number, n: number): void {
-    if (at >= this.#secondStart && at < this.#secondEnd) {
-      this.#buckets[this.#row + slot]! += n;
-      return;
-    }
-    const second = this.#roll(at);
-    if (second < 0) return;
-    this.#buckets[(second % BUCKETS) * SLOTS + slot]! += n;
+  /**
+   * Writes the counts of the current second into its row: what the counters gained since it began.
+   * The hot path only counts; the rows are written as a second is left and when the window is read.
+   */
+  #writeCounts(): void {
+    const b = this.#buckets;
+    const row = this.#row;
+    const base = this.#base;
+    b[row + ARRIVALS] = this.arrivals - (base[0] as number);
+    b[row + COMPLETIONS] = this.completions - (base[1] as number);
+    b[row + STARTS] = this.starts - (base[2] as number);
+    b[row + FAILURES] = this.#failures - (base[3] as number);
+    b[row + RATE_LIMITED] = this.rateLimited - (base[4] as number);
   }
 
   /** Moves the current bucket to the second of `at`, clearing the seconds passed; returns that second, or -1 when it is out of the window. */
   #roll(at: number): number {
     const second = Math.floor((at - this.#startAt) / 1000);
     if (second <= this.#second) return second > this.#second - BUCKETS && second >= 0 ? second : -1;
+    // Every count so far was of the second being left (events come in time order): close its row.
+    this.#writeCounts();
+    const base = this.#base;
+    base[0] = this.arrivals;
+    base[1] = this.completions;
+    base[2] = this.starts;
+    base[3] = this.#failures;
+    base[4] = this.rateLimited;
     const b = this.#buckets;
     const from = Math.max(this.#second + 1, second - BUCKETS + 1);
     for (let s = from; s <= second; s++) b.fill(0, (s % BUCKETS) * SLOTS, (s % BUCKETS) * SLOTS + SLOTS);
