@@ -76,6 +76,24 @@ function pipeline(clock: FakeClock, fetch: { timeoutMs?: number } = {}) {
     .build();
 }
 
+/** poll runs `rounds` rounds of 100 ms, each kicking a child into work that is due 1 s later (work: 5 ms, `rounds` at once). */
+function poller(clock: FakeClock, rounds: number) {
+  return workflow<object, object, JC>('poll')
+    .state('poll')
+    .to('poll', 'done')
+    .spawns('work')
+    .exec(async ({ jc, kick, signal }) => {
+      await clockSleep(clock, 100, signal);
+      const round = (jc.round ?? 0) + 1;
+      return { state: round < rounds ? 'poll' : 'done', jc: { ...jc, round }, kicks: [kick({ state: 'work', jc: { n: round }, delayMs: 1000 })] };
+    })
+    .state('work', { concurrency: rounds })
+    .to('done')
+    .exec(async ({ jc }) => (await clockSleep(clock, 5), { state: 'done', jc }))
+    .terminal('done')
+    .build();
+}
+
 describe('otelTracing(): a span per attempt', () => {
   it('makes one INTERNAL span per attempt, named `jorb <state>`, from its start to its end by the processor`s clock, with the run, state, job and attempt', async () => {
     const clock = new FakeClock(T0);
@@ -271,21 +289,7 @@ describe('otelTracing(): kicks as links', () => {
 
   it('a job that kicks again before its earlier children start: each child links to the attempt that kicked it', async () => {
     const clock = new FakeClock(T0);
-    // poll runs 3 rounds of 100 ms, each kicking a child that is due 1 s later.
-    const wf = workflow<object, object, JC>('poll')
-      .state('poll')
-      .to('poll', 'done')
-      .spawns('work')
-      .exec(async ({ jc, kick, signal }) => {
-        await clockSleep(clock, 100, signal);
-        const round = (jc.round ?? 0) + 1;
-        return { state: round < 3 ? 'poll' : 'done', jc: { ...jc, round }, kicks: [kick({ state: 'work', jc: { n: round }, delayMs: 1000 })] };
-      })
-      .state('work', { concurrency: 3 })
-      .to('done')
-      .exec(async ({ jc }) => (await clockSleep(clock, 5), { state: 'done', jc }))
-      .terminal('done')
-      .build();
+    const wf = poller(clock, 3);
     const run = wf.newRun('r', {}).add({}, 'poll');
     await runWithFakeClock(wf, {}, run, { clock, observers: [otelTracing({ tracer })] });
     const rounds = exporter.getFinishedSpans().filter((s) => s.attributes['jorb.state'] === 'poll');
@@ -297,20 +301,7 @@ describe('otelTracing(): kicks as links', () => {
 
   it('a child kicked in an earlier process, before a restart, gets no link; one kicked after it does', async () => {
     const clock = new FakeClock(T0);
-    const wf = workflow<object, object, JC>('poll')
-      .state('poll')
-      .to('poll', 'done')
-      .spawns('work')
-      .exec(async ({ jc, kick, signal }) => {
-        await clockSleep(clock, 100, signal);
-        const round = (jc.round ?? 0) + 1;
-        return { state: round < 2 ? 'poll' : 'done', jc: { ...jc, round }, kicks: [kick({ state: 'work', jc: { n: round }, delayMs: 1000 })] };
-      })
-      .state('work', { concurrency: 2 })
-      .to('done')
-      .exec(async ({ jc }) => (await clockSleep(clock, 5), { state: 'done', jc }))
-      .terminal('done')
-      .build();
+    const wf = poller(clock, 2);
     const run = wf.newRun('r', {}).add({}, 'poll');
     // The first process: round 1 kicks 0->0 (due in 1 s), then the run is stopped during round 2.
     const controller = new AbortController();
