@@ -55,7 +55,7 @@ function parsePaused(path: string, text: string): string[] {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new Error(`${path}: the run's paused states are not JSON (${(error as Error).message}); fix or delete the file (jorb resume rewrites it)`);
+    throw new Error(`${path}: the run's paused states are not JSON (${(error as Error).message}); fix it, or delete it to resume every state`);
   }
   const paused = (value as { paused?: unknown } | null)?.paused;
   if (!Array.isArray(paused) || !paused.every((s) => typeof s === 'string')) {
