@@ -862,13 +862,12 @@ export class Execution {
   }
 
   #settle(pool: StatePool, job: Job<unknown>, outcome: AttemptOutcome): void {
+    const limited = outcome.kind === 'threw' ? findRateLimitError(outcome.error) : undefined;
+    if (limited !== undefined && !this.#writeError) return this.#rateLimited(pool, job, limited.retryAfterMs);
+    // Every permitted attempt's end reaches the limiter once: a success, a rate-limit signal (above), or neither.
+    this.#tellLimiter(pool, outcome.kind === 'returned' ? 'onSuccess' : 'onFailure');
     if (outcome.kind === 'aborted') return this.#requeue(pool, job);
     if (this.#writeError) return this.#drop(pool);
-    if (outcome.kind === 'threw') {
-      const limited = findRateLimitError(outcome.error);
-      if (limited) return this.#rateLimited(pool, job, limited.retryAfterMs);
-    }
-    if (outcome.kind === 'returned') this.#tellLimiter(pool, 'onSuccess');
     const { record, retryInMs } = this.#decide(pool, job, outcome);
     const meter = pool.meter;
     if (meter !== undefined && (record.error !== undefined || retryInMs !== undefined)) {
@@ -887,11 +886,12 @@ export class Execution {
     });
   }
 
-  #tellLimiter(pool: StatePool, what: 'onSuccess' | 'onRateLimited', retryAfterMs?: number): number | undefined {
+  #tellLimiter(pool: StatePool, what: 'onSuccess' | 'onFailure' | 'onRateLimited', retryAfterMs?: number): number | undefined {
     const limiter = pool.node.rateLimit;
     if (limiter === undefined) return undefined;
     try {
       if (what === 'onSuccess') limiter.onSuccess();
+      else if (what === 'onFailure') limiter.onFailure?.();
       else return decidedPause(limiter.onRateLimited(retryAfterMs));
     } catch (error) {
       warnOnce(pool, what, error);

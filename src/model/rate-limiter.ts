@@ -20,6 +20,13 @@ export interface RateLimiter {
   /** An attempt succeeded (returned a transition). */
   onSuccess(): void;
   /**
+   * Optional: an attempt ended with neither a transition nor a rate-limit signal (it threw another
+   * error, timed out, or was aborted by a shutdown). With `onSuccess` and `onRateLimited`, every
+   * attempt that took a permit ends in exactly one of the three, so a limiter can count calls in
+   * flight.
+   */
+  onFailure?(): void;
+  /**
    * The service said "too many requests"; `retryAfterMs` when it said how long to wait. Return a
    * number of ms to decide how long the state pauses (0: not at all); return nothing to let the
    * engine pause it for `retryAfterMs` (as the built-in limiters do).

@@ -86,6 +86,8 @@ class FixedRateLimiter implements RateLimiter {
 
   onSuccess(): void {}
 
+  onFailure(): void {}
+
   onRateLimited(retryAfterMs?: number): void {
     const wait = usableWait(retryAfterMs);
     if (wait === undefined) return;
