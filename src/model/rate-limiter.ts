@@ -22,8 +22,9 @@ export interface RateLimiter {
   /**
    * Optional: an attempt ended with neither a transition nor a rate-limit signal (it threw another
    * error, timed out, or was aborted by a shutdown). With `onSuccess` and `onRateLimited`, every
-   * attempt that took a permit ends in exactly one of the three, so a limiter can count calls in
-   * flight.
+   * attempt ends in exactly one of the three, so a limiter can count calls in flight. Two
+   * exceptions: a hedge (a second exec of a slow attempt) takes a permit of its own and ends with
+   * its attempt, and a shared PostgreSQL run takes permits from the store, not from `tryAcquire`.
    */
   onFailure?(): void;
   /**
