@@ -243,7 +243,9 @@ export class Execution {
       : undefined;
     if (this.#source === undefined) {
       if (this.#joins) this.#countChildren();
-      for (const job of this.#own.jobs.values()) this.#place(job, !this.#byName.get(job.state)?.terminal);
+      // One reading for all of them: they all became ready as the execution began.
+      const at = this.#meter === undefined ? undefined : this.#ctx.clock.now();
+      for (const job of this.#own.jobs.values()) this.#place(job, !this.#byName.get(job.state)?.terminal, at);
     }
     // Awaited only when the store keeps pauses: a run.add made just after exec() must find onAdd set, as before.
     const pausedStates = store?.pausedStates?.();
@@ -533,9 +535,10 @@ export class Execution {
         for (const [id, n] of claimed.kickCounts) this.#own.kickCounts.set(id, n);
         if (claimed.children) for (const [id, children] of claimed.children) this.#claimedChildren.set(id, children);
         if (claimed.nextDueAt !== undefined) this.#claimWhenDue(pool, claimed.nextDueAt);
+        const at = this.#meter === undefined ? undefined : this.#ctx.clock.now();
         for (const job of claimed.jobs) {
           this.#own.jobs.set(job.id, job as MutableJob<unknown>);
-          this.#place(job);
+          this.#place(job, true, at);
         }
         // No slot to be had (others hold them): wait for a wake-up or a heartbeat before asking again.
         pool.starved = wantSlots > claimed.slots && claimed.slots <= pool.held;
