@@ -141,7 +141,8 @@ export function simulateLoop(s: LoopSettings): Outcome {
       const paused = pausedUntil - now;
       const wait = paused > 0 ? paused : s.limiter.tryAcquire();
       if (wait > 0) {
-        if (wakeAt === Infinity) wakeAt = now + Math.max(1, wait) + timerLag;
+        // the engine brings an armed wake-up forward when the wait got shorter (a limiter that unblocked early)
+        wakeAt = Math.min(wakeAt, now + Math.max(1, wait) + timerLag);
         return;
       }
       send();
