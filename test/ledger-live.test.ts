@@ -246,3 +246,30 @@ describe('the live ledger: figures', () => {
     expect(() => new Processor(wf, {}, { ledger: { evenLoopDelay: () => 1 } as never })).toThrow(/unknown option/);
   });
 });
+
+describe('the live ledger: busy time and the window', () => {
+  it('counts the slot time of finished and running attempts, and only the last 5 s of it in utilisation', async () => {
+    const clock = new FakeClock();
+    const sleep = sleeper(clock);
+    // Three slots, three jobs started at 0: one runs 1.5 s, one 7 s, one 10 s.
+    const wf = workflow<object, object, { ms: number }>('busy')
+      .state('work', { concurrency: 3 })
+      .to('done')
+      .exec(async ({ jc }) => (await sleep(jc.ms), { state: 'done', jc }))
+      .terminal('done')
+      .build();
+    const run = wf.newRun('r', {}).add({ ms: 1_500 }, 'work').add({ ms: 7_000 }, 'work').add({ ms: 10_000 }, 'work');
+    const processor = new Processor(wf, {}, { clock });
+    const done = processor.exec(run);
+    await clock.advance(2_500);
+    // 1.5 s + 2.5 s + 2.5 s busy of 3 slots × 2.5 s
+    expect(stateOf(processor.ledger(), 'work').utilisation).toBeCloseTo(6_500 / 7_500, 6);
+    await clock.advance(5_500);
+    // at 8 s the window is 3 s to 8 s: the 7 s job's last 4 s and the 10 s job's 5 s, of 3 slots × 5 s
+    const at8 = stateOf(processor.ledger(), 'work');
+    expect(at8.utilisation).toBeCloseTo(9_000 / 15_000, 6);
+    expect(at8.inFlight).toBe(1);
+    await clock.runAll();
+    expect((await done).outcome).toBe('complete');
+  });
+});

@@ -153,7 +153,7 @@ function stateLedger(s: MeteredState, at: number, loopDelayMs: number, finished:
     visitsPerJob: m.firstVisits === 0 ? (m.arrivals === 0 ? 0 : 1) : m.arrivals / m.firstVisits,
     ...(service === undefined ? {} : { serviceMs: service }),
     ...(wait === undefined ? {} : { waitMs: wait }),
-    permitWaitMs: m.starts === 0 ? 0 : m.blockedMs / m.starts,
+    permitWaitMs: m.starts === 0 ? 0 : m.blockedMs(at) / m.starts,
     waiting: s.waitingCount(),
     ready: s.readyCount(),
     inFlight: s.active,

@@ -47,12 +47,11 @@ export class StateMeter {
   retries = 0;
   timeouts = 0;
   rateLimited = 0;
-  /** Attempts running now (start to outcome), integrated into BUSY_MS. */
+  /** Attempts running now (start to outcome). */
   inFlight = 0;
-  /** Whether ready jobs and a free slot wait for a rate-limit permit now, integrated into BLOCKED_MS. */
+  /** Whether ready jobs and a free slot wait for a rate-limit permit now. */
   blocked = false;
-  /** All the time blocked, ms, and the attempts started. */
-  blockedMs = 0;
+  /** Attempts started. */
   starts = 0;
   readonly #startAt: number;
   readonly #buckets = new Float64Array(BUCKETS * SLOTS);
@@ -60,18 +59,26 @@ export class StateMeter {
   readonly #base = new Float64Array(5);
   /** Attempts that failed (threw, timed out), all the execution. */
   #failures = 0;
-  /** The second (since the start) the current bucket holds, and when busy and blocked time were last integrated. */
+  /**
+   * Busy slot time without integrating it at every event: all of it up to t (ms since the start)
+   * is #busyDone + inFlight × t − #runningStarts, the service time of the attempts that finished
+   * plus the time so far of those running (the sum of their start times). Blocked time likewise.
+   */
+  #busyDone = 0;
+  #runningStarts = 0;
+  #blockedDone = 0;
+  #blockedSince = 0;
+  /** Busy and blocked time up to the start of the current second. */
+  #busyBase = 0;
+  #blockedBase = 0;
+  /** The second (since the start) the current bucket holds. */
   #second = 0;
-  /** The current bucket's time span [start, end) and its row in #buckets: the hot path's test is two comparisons. */
-  #secondStart: number;
+  /** The current bucket's end, and its row in #buckets: the hot path's test is one comparison. */
   #secondEnd: number;
   #row = 0;
-  #integratedAt: number;
 
   constructor(startAt: number) {
     this.#startAt = startAt;
-    this.#integratedAt = startAt;
-    this.#secondStart = startAt;
     this.#secondEnd = startAt + 1000;
   }
 
@@ -83,16 +90,21 @@ export class StateMeter {
 
   /** An attempt starts, after `waitMs` in the queue. */
   started(at: number, waitMs: number): void {
-    this.#integrate(at);
+    if (at >= this.#secondEnd) this.#roll(at);
     this.inFlight++;
+    this.#runningStarts += at - this.#startAt;
     this.starts++;
     this.wait.add(waitMs);
   }
 
   /** An attempt's outcome is known, `serviceMs` after it started (`failed`: it threw or timed out). */
   finished(at: number, serviceMs: number, failed: boolean): void {
-    this.#integrate(at);
-    if (this.inFlight > 0) this.inFlight--;
+    if (at >= this.#secondEnd) this.#roll(at);
+    if (this.inFlight > 0) {
+      this.inFlight--;
+      this.#runningStarts -= at - serviceMs - this.#startAt;
+      this.#busyDone += serviceMs;
+    }
     this.service.add(serviceMs);
     if (failed) this.#failures++;
   }
@@ -111,15 +123,22 @@ export class StateMeter {
   /** Whether the state waits for a permit now (ready jobs, a free slot, no permit). */
   setBlocked(at: number, blocked: boolean): void {
     if (blocked === this.blocked) return;
-    this.#integrate(at);
+    if (at >= this.#secondEnd) this.#roll(at);
+    const t = at - this.#startAt;
+    if (blocked) this.#blockedSince = t;
+    else this.#blockedDone += t - this.#blockedSince;
     this.blocked = blocked;
+  }
+
+  /** All the time blocked on permits up to `at`, ms. */
+  blockedMs(at: number): number {
+    return this.#blockedUntil(Math.max(0, at - this.#startAt));
   }
 
   /** Sums of the window (the last WINDOW_S seconds and the current one, up to `at`), and the ms it covers. */
   window(at: number): WindowFigures {
-    this.#integrate(at);
     this.#roll(at);
-    this.#writeCounts();
+    this.#writeRow(Math.max(this.#second * 1000, at - this.#startAt));
     const b = this.#buckets;
     let arrivals = 0;
     let completions = 0;
@@ -143,11 +162,20 @@ export class StateMeter {
     return { spanMs, arrivals, completions, starts, failures, busyMs, blockedMs, rateLimited };
   }
 
+  #busyUntil(t: number): number {
+    return this.#busyDone + this.inFlight * t - this.#runningStarts;
+  }
+
+  #blockedUntil(t: number): number {
+    return this.#blockedDone + (this.blocked ? t - this.#blockedSince : 0);
+  }
+
   /**
-   * Writes the counts of the current second into its row: what the counters gained since it began.
-   * The hot path only counts; the rows are written as a second is left and when the window is read.
+   * Writes the current second's row up to t (ms since the start): what the counters and the busy
+   * and blocked time gained since it began. The hot path only counts; rows are written as a second
+   * is left and when the window is read.
    */
-  #writeCounts(): void {
+  #writeRow(t: number): void {
     const b = this.#buckets;
     const row = this.#row;
     const base = this.#base;
@@ -156,64 +184,38 @@ export class StateMeter {
     b[row + STARTS] = this.starts - (base[2] as number);
     b[row + FAILURES] = this.#failures - (base[3] as number);
     b[row + RATE_LIMITED] = this.rateLimited - (base[4] as number);
+    b[row + BUSY_MS] = this.#busyUntil(t) - this.#busyBase;
+    b[row + BLOCKED_MS] = this.#blockedUntil(t) - this.#blockedBase;
   }
 
-  /** Moves the current bucket to the second of `at`, clearing the seconds passed; returns that second, or -1 when it is out of the window. */
-  #roll(at: number): number {
+  /** Moves the current bucket to the second of `at`, closing the one left and filling the seconds passed with no event. */
+  #roll(at: number): void {
     const second = Math.floor((at - this.#startAt) / 1000);
-    if (second <= this.#second) return second > this.#second - BUCKETS && second >= 0 ? second : -1;
-    // Every count so far was of the second being left (events come in time order): close its row.
-    this.#writeCounts();
+    if (second <= this.#second) return;
+    // Every event so far was of the second being left or earlier (events come in time order): close its row.
+    this.#writeRow((this.#second + 1) * 1000);
     const base = this.#base;
     base[0] = this.arrivals;
     base[1] = this.completions;
     base[2] = this.starts;
     base[3] = this.#failures;
     base[4] = this.rateLimited;
+    // The seconds between had no event: as many in flight, and as blocked, all through them.
     const b = this.#buckets;
     const from = Math.max(this.#second + 1, second - BUCKETS + 1);
-    for (let s = from; s <= second; s++) b.fill(0, (s % BUCKETS) * SLOTS, (s % BUCKETS) * SLOTS + SLOTS);
+    for (let s = from; s <= second; s++) {
+      const row = (s % BUCKETS) * SLOTS;
+      b.fill(0, row, row + SLOTS);
+      if (s < second) {
+        b[row + BUSY_MS] = this.inFlight * 1000;
+        b[row + BLOCKED_MS] = this.blocked ? 1000 : 0;
+      }
+    }
     this.#second = second;
-    this.#secondStart = this.#startAt + second * 1000;
-    this.#secondEnd = this.#secondStart + 1000;
+    this.#secondEnd = this.#startAt + (second + 1) * 1000;
     this.#row = (second % BUCKETS) * SLOTS;
-    return second;
-  }
-
-  /** Adds busy slot time and blocked time up to `at`, second by second. */
-  #integrate(at: number): void {
-    let from = this.#integratedAt;
-    if (at <= from) return;
-    this.#integratedAt = at;
-    if (from >= this.#secondStart && at < this.#secondEnd) {
-      // the common case: within the current second
-      const b = this.#buckets;
-      if (this.inFlight > 0) b[this.#row + BUSY_MS]! += this.inFlight * (at - from);
-      if (this.blocked) {
-        b[this.#row + BLOCKED_MS]! += at - from;
-        this.blockedMs += at - from;
-      }
-      return;
-    }
-    if (this.inFlight === 0 && !this.blocked) {
-      this.#roll(at);
-      return;
-    }
-    if (this.blocked) this.blockedMs += at - from;
-    from = Math.max(from, at - BUCKETS * 1000);
-    while (from < at) {
-      const second = Math.floor((from - this.#startAt) / 1000);
-      const end = Math.min(at, this.#startAt + (second + 1) * 1000);
-      const s = this.#roll(from);
-      if (s >= 0) {
-        const row = (s % BUCKETS) * SLOTS;
-        const b = this.#buckets;
-        b[row + BUSY_MS]! += this.inFlight * (end - from);
-        if (this.blocked) b[row + BLOCKED_MS]! += end - from;
-      }
-      from = end;
-    }
-    this.#roll(at);
+    this.#busyBase = this.#busyUntil(second * 1000);
+    this.#blockedBase = this.#blockedUntil(second * 1000);
   }
 }
 
