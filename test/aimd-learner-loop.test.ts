@@ -53,11 +53,6 @@ const MISSES: Record<string, string> = {
   'halve-double seconds 10': 'goodput 74 %, rejections 5.2 %',
   // since the model brings a wake-up forward as the engine does: 91 -> 88 %
   'halve-double precise 10': 'goodput 88 %',
-  // a rate limit does not bound what is in flight (adaptive concurrency, #21 part 2, does)
-  'concurrency none 10': 'k = 1 at 100 ms: 503s whenever two calls overlap; goodput 66 %',
-  'concurrency none 100': 'goodput 71 %: the 503s of bunched starts come under the cap, and the rate is held under it',
-  'concurrency none 1000': 'goodput 83 %, as above',
-  'concurrency none 10000': 'goodput 57 %: the client at its limit puts bursts of more than k in flight',
 };
 
 const cells = SHAPES.flatMap((shape) =>

@@ -36,10 +36,6 @@ const MISSES: Record<string, string> = {
   // 10 a second: one probe's rejection is a tenth of a second of quota
   'sliding-1s precise 10': 'goodput 89 %',
   'fixed-1s precise 10': 'goodput 89.3 %',
-  // a concurrency cap: pacing bursts and the rate's steps put more than k in flight
-  'concurrency none 10': 'k = 1 at 100 ms: 503s whenever two calls overlap; the rate is held far under the cap',
-  'concurrency none 100': 'goodput 74 %',
-  'concurrency none 10000': 'goodput 97 %, but 90 % reached only after 15 s',
 };
 
 const cells = SHAPES.flatMap((shape) => HINTS.filter((hint) => shape !== 'concurrency' || hint === 'none').flatMap((hint) => QUOTAS.map((quota) => [shape, hint, quota] as const)));

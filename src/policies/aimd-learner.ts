@@ -1,7 +1,7 @@
 import type { Clock } from '../model/clock.js';
 import { aimdSettings, type AimdOptions } from './aimd-options.js';
 import type { AimdLimiter, AimdSnapshot } from './aimd-limiter.js';
-import { AimdRound, RecentCount } from './aimd-round.js';
+import { AimdRound, InFlightCap, RecentCount } from './aimd-round.js';
 import { ClockSlot, TokenBucket, usableWait } from './token-bucket.js';
 
 /** The bucket holds this much time's worth of permits: burst = max(1 + lag, rate × 10 ms), smooth enough for a concurrency cap. */
@@ -65,6 +65,13 @@ const MIN_CYCLE_ROUNDS = 0.25;
 const SENT_MIN_MS = 50;
 /** A retry-after of at least a second in whole seconds: the engine pauses the state that long for each rejection. */
 const WHOLE_SECOND_MS = 1000;
+/**
+ * While the learned concurrency cap holds callers back, the wait `tryAcquire` returns: the engine
+ * pumps the state again when an attempt ends, so this is only the fallback.
+ */
+const CAP_WAIT_MS = 50;
+/** Held back by the cap this long with no attempt ending, the count of calls in flight is off (a hedge's permit): it starts afresh. */
+const CAP_STALL_ROUNDS = 1;
 
 /** The learning limiter's settings after checking: see `AimdOptions`. */
 export interface AimdLearnerSettings {
@@ -143,6 +150,16 @@ export class AimdLearner implements AimdLimiter {
   /** Permits given, and answers taken (successes and rejections): the difference is in flight. */
   #granted = 0;
   #answered = 0;
+  /** Attempts that ended otherwise (onFailure); with #answered, the calls ended. */
+  #failed = 0;
+  /** Calls forgotten as in flight when the count was found off (see CAP_STALL_ROUNDS). */
+  #forgotten = 0;
+  /** When a call last ended. */
+  #endedAt = 0;
+  /** The concurrency cap learned from the calls in flight at rejections (none until one is). */
+  readonly #cap: InFlightCap;
+  /** Answers up to this count are to calls sent before the cap was learned: they say nothing of it. */
+  #capStaleAnswers = 0;
   /** Answers up to this count are to calls sent before the last cut, until #staleUntilMs. */
   #staleAnswers = 0;
   #staleUntilMs = -Infinity;
@@ -161,6 +178,8 @@ export class AimdLearner implements AimdLimiter {
     const now = this.#clock.now();
     this.#round = new AimdRound(now);
     this.#recent = new RecentCount(s.roundMs);
+    this.#cap = new InFlightCap(s.roundMs, now);
+    this.#endedAt = now;
     this.#bucket = new TokenBucket(this.#rate, burstFor(this.#rate), now);
     this.#bucket.holdUntil(now, now);
   }
@@ -181,10 +200,28 @@ export class AimdLearner implements AimdLimiter {
       this.#sent();
       return 0;
     }
+    if (this.#inFlight() >= this.#cap.limit() && this.#capHolds(now)) return CAP_WAIT_MS;
     const wait = this.#bucket.take(now);
     if (wait > 0) this.#round.limited = true;
     else this.#sent();
     return wait;
+  }
+
+  /** Calls out now: permits given less calls ended. */
+  #inFlight(): number {
+    return this.#granted - this.#answered - this.#failed - this.#forgotten;
+  }
+
+  /** Whether the cap holds the caller back (until a call ends: the engine pumps the state then). */
+  #capHolds(now: number): boolean {
+    if (now - this.#endedAt >= CAP_STALL_ROUNDS * this.#s.roundMs) {
+      // nothing ended for a round: the count is off (a permit whose attempt ends with another's)
+      this.#forgotten += this.#inFlight();
+      this.#endedAt = now;
+      return false;
+    }
+    this.#cap.bound(now);
+    return true;
   }
 
   /**
@@ -194,14 +231,30 @@ export class AimdLearner implements AimdLimiter {
    */
   #blockedWait(now: number): number {
     const gap = Math.ceil(this.#nextProbeAt - now);
-    if (this.#answered >= this.#granted) return gap;
+    if (this.#inFlight() <= 0) return gap;
     return Math.min(gap, Math.max(BLOCK_POLL_MS, Math.ceil((now - this.#probeSentAt) / 2)));
   }
 
   #sent(): void {
-    if (this.#granted === 0) this.#openedAt = this.#clock.now();
+    const now = this.#clock.now();
+    if (this.#granted === 0) this.#openedAt = now;
+    if (this.#inFlight() <= 0) this.#endedAt = now;
     this.#granted++;
     this.#sentInRound++;
+    this.#cap.sent(now, this.#inFlight());
+  }
+
+  /** A call ended: returns how many were in flight, it included. */
+  #ended(now: number): number {
+    const level = this.#inFlight();
+    this.#endedAt = now;
+    if (level <= 0) this.#forgotten--; // an attempt forgotten as in flight ended after all
+    return Math.max(1, level);
+  }
+
+  onFailure(): void {
+    this.#ended(this.#clock.now());
+    this.#failed++;
   }
 
   /** Whether the answer being taken is to a call sent before the last cut. */
@@ -217,7 +270,9 @@ export class AimdLearner implements AimdLimiter {
 
   onSuccess(): void {
     const now = this.#clock.now();
+    this.#ended(now);
     this.#answered++;
+    this.#cap.success(now);
     this.#sinceOpened++;
     this.#recent.add(now);
     this.#round.success();
@@ -237,6 +292,24 @@ export class AimdLearner implements AimdLimiter {
   }
 
   #learnFrom(now: number, wait: number | undefined): void {
+    const level = this.#ended(now);
+    // with no wait to give, a rejection may be a concurrency cap's: the cap's are none of the rate's
+    if (wait === undefined && this.#answered < this.#capStaleAnswers) {
+      // sent before the cap came down: the cap's, and says nothing more of it
+      this.#answered++;
+      this.#merged++;
+      return;
+    }
+    if (wait === undefined) {
+      const verdict = this.#cap.rejected(now, level);
+      if (verdict === 'learned') return this.#learnedCap(now);
+      if (verdict === 'probe-failed') this.#capStaleAnswers = this.#granted;
+      if (verdict !== 'rate') {
+        this.#answered++;
+        this.#merged++;
+        return;
+      }
+    }
     const wasPaused = now < this.#pausedUntil;
     let costly = false;
     if (wait !== undefined) {
@@ -303,6 +376,25 @@ export class AimdLearner implements AimdLimiter {
     } else {
       this.#merged++;
     }
+  }
+
+  /**
+   * A concurrency cap was learned: the rejections that taught it were the cap's, so what the rate
+   * learned from them is void. The ceiling goes, and the rate grows again while it holds callers
+   * back (until the cap is what does).
+   */
+  #learnedCap(now: number): void {
+    this.#answered++;
+    this.#merged++;
+    this.#capStaleAnswers = this.#granted;
+    this.#markInFlightStale(now);
+    this.#ceiling = Infinity;
+    this.#cleanDelivered = 0;
+    if (this.#phase === 'blocked') this.#setRate(Math.max(this.#rate, this.#rateBeforeBlock), now);
+    if (this.#phase !== 'slow-start') this.#phase = 'cruise';
+    this.#clean = 0;
+    this.#round.streak = 0;
+    this.#resetRound(now);
   }
 
   /** Evaluates the round when it is over: grow on a clean one, learn the ceiling from a saturated one. */
@@ -475,6 +567,11 @@ export class AimdLearner implements AimdLimiter {
     return this.#rate;
   }
 
+  /** The concurrency cap in force (Infinity: none), and how many times one was learned: for the tests and the bench's trace. */
+  capSnapshot(): { readonly limit: number; readonly learned: number; readonly inFlight: number } {
+    return { limit: this.#cap.limit(), learned: this.#cap.learned, inFlight: this.#inFlight() };
+  }
+
   snapshot(): AimdSnapshot {
     return {
       rate: this.#rate,
@@ -502,6 +599,8 @@ export class AimdLearner implements AimdLimiter {
     this.#round.shift(delta);
     this.#recent.shift(delta);
     this.#bucket.shift(delta);
+    this.#cap.shift(delta);
+    this.#endedAt += delta;
   }
 }
 

@@ -117,3 +117,262 @@ export class RecentCount {
     this.#slot = slot;
   }
 }
+
+/** The rounds of sends an {@link InFlightCap} weighs rejections against (the current one and those before it). */
+const CAP_SPAN_ROUNDS = 4;
+/** Rejections this close together (ms) are one event: a burst has one cause. */
+const CAP_EVENT_GAP_MS = 5;
+/** Events it keeps: the test uses those within the span. */
+const CAP_RING = 16;
+/**
+ * A cap is learned when the recent events all came at levels so few sends reached that a rate's
+ * rejections (which fall on sends whatever their level) would do so by chance less often than this;
+ * it is kept while that chance stays under CAP_KEEP_CHANCE.
+ */
+const CAP_CHANCE = 1e-3;
+const CAP_KEEP_CHANCE = 1e-2;
+/** ...from at least this many events. */
+const CAP_MIN_EVENTS = 3;
+/** Rounds the cap held callers back with no rejection before a probe above it: at least, and as many as this many successes take... */
+const CAP_HOLD_ROUNDS = 3;
+const CAP_HOLD_SUCCESSES = 100;
+/** ...at most (doubled by each failed probe, up to CAP_MAX_HOLD_ROUNDS). */
+const CAP_BASE_MAX_HOLD_ROUNDS = 10;
+const CAP_MAX_HOLD_ROUNDS = 40;
+/** A round whose rejections at the cap were at most this share of its answers is clean (noise at the edge). */
+const CAP_TOLERATED_SHARE = 0.01;
+/** A probe raises the cap by this share (at least one), doubled by each clean probe after it. */
+const CAP_FIRST_PROBE = 0.05;
+
+/** What an {@link InFlightCap} makes of a rejection. */
+export type CapVerdict =
+  /** No cap, or a rejection below it: the rate's to answer. */
+  | 'rate'
+  /** The cap's: not the rate's. */
+  | 'cap'
+  /** It just learned a cap from this one: the rejections before it were the cap's, not the rate's. */
+  | 'learned'
+  /** A probe above the cap drew it: the cap is back where it held (the calls out were sent above it). */
+  | 'probe-failed';
+
+/** Rejections close together: when the last came, and the fewest in flight at one of them. */
+interface CapEvent {
+  last: number;
+  level: number;
+}
+
+/**
+ * A concurrency cap, learned from the calls in flight when rejections come, for the learning
+ * limiter: a service that refuses once more than k calls are in flight refuses at k + 1 in flight
+ * and above, whatever the rate, and never at k or fewer. It keeps how many calls were in flight at
+ * each send (the level, that call included) over the last few rounds, and the level at each
+ * rejection with no wait (a cap cannot know when a slot frees), rejections close together taken as
+ * one event at the lowest of their levels. When the recent events all came at levels so few sends
+ * reached that a rate's rejections (which fall on sends whatever their level) would do so by chance
+ * less than once in 1 / CAP_CHANCE, the cap is the level below the lowest of them. Under the cap, a
+ * few rejections a round (1 % of its answers) are noise at the edge; each event beyond that tests
+ * the cap again: one lower lowers it, and when chance explains them (a rate's rejections, under the
+ * cap) the cap goes and the next needs ten times the evidence. While the cap holds callers back
+ * with no more than noise, it is probed up by 5 % (at least one) at a time, doubling while clean;
+ * more than noise in a probe puts it back, and the next waits twice as long. Not part of the public
+ * API.
+ *
+ * @example
+ * ```ts
+ * const cap = new InFlightCap(1000, 0);
+ * cap.sent(0, 1);
+ * cap.rejected(10, 2); // 'rate' until the evidence is in
+ * cap.limit(); // Infinity, or the cap learned
+ * ```
+ * @internal
+ */
+export class InFlightCap {
+  readonly #roundMs: number;
+  /** Sends by level, per round: the newest last. */
+  readonly #sends: number[][] = [[]];
+  #roundStart: number;
+  /** The last CAP_RING events of rejections with no wait. */
+  readonly #events: CapEvent[] = [];
+  #chance = CAP_CHANCE;
+  /** The cap that held with no rejection (Infinity: none learned). */
+  #good = Infinity;
+  /** The cap in force: #good, or above it while probing. */
+  #limit = Infinity;
+  #bound = false;
+  /** Rejections with no wait this round (while a cap holds). */
+  #rejectedInRound = 0;
+  /** Answers the last round took (what a round's tolerance is a share of). */
+  #lastAnswers = 0;
+  #clean = 0;
+  #fails = 0;
+  #step = CAP_FIRST_PROBE;
+  #successes = 0;
+  #learned = 0;
+
+  constructor(roundMs: number, now: number) {
+    this.#roundMs = roundMs;
+    this.#roundStart = now;
+  }
+
+  /** The most calls in flight the learned cap allows (Infinity: none). */
+  limit(): number {
+    return this.#limit;
+  }
+
+  /** Caps learned so far (for the tests and the bench's trace). */
+  get learned(): number {
+    return this.#learned;
+  }
+
+  /** The cap held back a caller. */
+  bound(now: number): void {
+    this.#tick(now);
+    this.#bound = true;
+  }
+
+  /** A call went out with `level` in flight, itself included. */
+  sent(now: number, level: number): void {
+    this.#tick(now);
+    const round = this.#sends[this.#sends.length - 1] as number[];
+    round[level] = (round[level] ?? 0) + 1;
+  }
+
+  success(now: number): void {
+    this.#tick(now);
+    this.#successes++;
+  }
+
+  /** Rejections a round may have at the cap and still be clean. */
+  #tolerated(): number {
+    return CAP_TOLERATED_SHARE * Math.max(this.#lastAnswers, this.#successes + this.#rejectedInRound);
+  }
+
+  /** A rejection with no wait came with `level` in flight, its own call included. */
+  rejected(now: number, level: number): CapVerdict {
+    this.#tick(now);
+    const capped = this.#good < Infinity;
+    if (capped) {
+      this.#rejectedInRound++;
+      // a few are noise at the edge (the calls in flight as counted here are more than the
+      // service's by those whose answers are on their way): at most a share of a round's answers
+      const noise = this.#rejectedInRound <= this.#tolerated();
+      if (this.#limit > this.#good) {
+        if (noise) return 'cap';
+        // more, and the probe's room is the service's limit (whatever the level they came at:
+        // answers taken before them may have lowered it)
+        this.#failProbe();
+        return 'probe-failed';
+      }
+      // one sent before the cap came down, or noise
+      if (level > this.#good || noise) return 'cap';
+    }
+    const last = this.#events[this.#events.length - 1];
+    if (last !== undefined && now - last.last < CAP_EVENT_GAP_MS) {
+      last.last = now;
+      last.level = Math.min(last.level, level);
+    } else {
+      this.#events.push({ last: now, level });
+      if (this.#events.length > CAP_RING) this.#events.shift();
+    }
+    const cap = this.#evidence(capped ? CAP_KEEP_CHANCE : this.#chance);
+    if (cap === undefined) {
+      if (!capped) return 'rate';
+      // chance explains them: a rate's rejections, under the cap
+      this.#good = Infinity;
+      this.#limit = Infinity;
+      this.#chance /= 10;
+      this.#events.length = 0;
+      return 'rate';
+    }
+    if (capped) {
+      this.#good = Math.min(this.#good, cap);
+      this.#limit = this.#good;
+      return 'cap';
+    }
+    this.#good = cap;
+    this.#limit = cap;
+    this.#clean = 0;
+    this.#fails = 0;
+    this.#step = CAP_FIRST_PROBE;
+    this.#learned++;
+    return 'learned';
+  }
+
+  /** Moves the time base by `deltaMs` (when its owner changes clocks). */
+  shift(deltaMs: number): void {
+    this.#roundStart += deltaMs;
+    for (const e of this.#events) e.last += deltaMs;
+  }
+
+  #failProbe(): void {
+    this.#limit = this.#good;
+    this.#fails++;
+    this.#clean = 0;
+    this.#step = CAP_FIRST_PROBE;
+  }
+
+  /**
+   * The cap's level, when the events within the span (at least CAP_MIN_EVENTS) came only at levels
+   * so few sends reached that chance explains it less often than `chance`.
+   */
+  #evidence(chance: number): number | undefined {
+    const from = this.#roundStart - (CAP_SPAN_ROUNDS - 1) * this.#roundMs;
+    let events = 0;
+    let lowest = Infinity;
+    for (const e of this.#events) {
+      if (e.last < from) continue;
+      events++;
+      lowest = Math.min(lowest, e.level);
+    }
+    if (events < CAP_MIN_EVENTS || lowest < 2) return undefined;
+    let all = 0;
+    let high = 0;
+    for (const round of this.#sends) {
+      round.forEach((n, level) => {
+        all += n;
+        if (level >= lowest) high += n;
+      });
+    }
+    // the chance that a rate's rejections, falling on sends whatever their level, all fell on
+    // the sends that reached it (each rejection is one of the sends: drawn without replacement)
+    if (high < events) return undefined;
+    let p = 1;
+    for (let i = 0; i < events && p > chance; i++) p *= Math.max(0, high - i) / Math.max(1, all - i);
+    if (p > chance) return undefined;
+    return lowest - 1;
+  }
+
+  /** A round's end: the span moves on; a cap that held callers back with no rejection is probed up. */
+  #tick(now: number): void {
+    if (now - this.#roundStart < this.#roundMs) return;
+    const rounds = Math.floor((now - this.#roundStart) / this.#roundMs);
+    this.#roundStart += rounds * this.#roundMs;
+    for (let i = 0; i < Math.min(rounds, CAP_SPAN_ROUNDS); i++) this.#sends.push([]);
+    while (this.#sends.length > CAP_SPAN_ROUNDS) this.#sends.shift();
+    const successes = this.#successes;
+    const clean = this.#bound && this.#rejectedInRound <= this.#tolerated();
+    this.#lastAnswers = rounds === 1 ? successes + this.#rejectedInRound : 0;
+    this.#successes = 0;
+    const probing = this.#limit > this.#good;
+    this.#bound = false;
+    this.#rejectedInRound = 0;
+    if (this.#good === Infinity) return;
+    if (probing) {
+      if (!clean) {
+        // the probe's room went unused: it says nothing
+        this.#limit = this.#good;
+        this.#clean = 0;
+        return;
+      }
+      this.#good = this.#limit;
+      this.#step = Math.min(1, this.#step * 2);
+      this.#limit = this.#good + Math.max(1, Math.round(this.#good * this.#step));
+      return;
+    }
+    if (!clean) return;
+    const base = Math.min(CAP_BASE_MAX_HOLD_ROUNDS, Math.max(CAP_HOLD_ROUNDS, Math.ceil(CAP_HOLD_SUCCESSES / Math.max(1, successes))));
+    if (++this.#clean < Math.min(CAP_MAX_HOLD_ROUNDS, base * 2 ** this.#fails)) return;
+    this.#clean = 0;
+    this.#limit = this.#good + Math.max(1, Math.round(this.#good * this.#step));
+  }
+}
