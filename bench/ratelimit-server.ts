@@ -29,6 +29,9 @@ interface Hosted {
   readonly model: ServiceModel;
   ok: number;
   limited: number;
+  /** How late the answers' timers fired, in all (ms), and how many. */
+  late: number;
+  answered: number;
 }
 
 function main(): void {
@@ -48,12 +51,18 @@ function main(): void {
     const a = hosted.model.admit(now);
     if (a.status === 200) {
       hosted.ok++;
+      const latency = hosted.model.latencyMs;
       const answer = () => {
-        hosted.model.finished(performance.now());
+        const at = performance.now();
+        hosted.model.finished(at);
+        if (latency > 0) {
+          hosted.late += at - now - latency;
+          hosted.answered++;
+        }
         res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '2' });
         res.end('ok');
       };
-      if (hosted.model.latencyMs > 0) setTimeout(answer, hosted.model.latencyMs);
+      if (latency > 0) setTimeout(answer, latency);
       else answer();
       return;
     }
@@ -77,10 +86,10 @@ function main(): void {
   process.on('message', (message: Message) => {
     if (message.type === 'services') {
       const start = performance.now();
-      services = new Map(message.services.map((s) => [s.id, { model: makeService({ ...s, start }), ok: 0, limited: 0 }]));
+      services = new Map(message.services.map((s) => [s.id, { model: makeService({ ...s, start }), ok: 0, limited: 0, late: 0, answered: 0 }]));
       send({ type: 'services-set' });
     } else if (message.type === 'stats') {
-      send({ type: 'stats', stats: Object.fromEntries([...services].map(([id, h]) => [id, { ok: h.ok, limited: h.limited }])) });
+      send({ type: 'stats', stats: Object.fromEntries([...services].map(([id, h]) => [id, { ok: h.ok, limited: h.limited, lateMs: h.answered > 0 ? h.late / h.answered : 0 }])) });
     } else if (message.type === 'stop') {
       stop();
     }

@@ -25,12 +25,14 @@
 // Env BENCH_RATELIMIT_QUOTAS (e.g. "10,1000"), BENCH_RATELIMIT_SHAPES (e.g. "fixed-1s,concurrency"),
 // BENCH_RATELIMIT_HINTS (e.g. "none") and BENCH_RATELIMIT_LIMITERS (e.g. "learner") narrow it for
 // development; BENCH_RATELIMIT_TRACE=1 prints each run's limiter snapshot and its last 250 ms
-// every 250 ms (successes, rejections, calls started; the event loop's lag).
+// every 250 ms (successes, rejections, calls started; the event loop's lag; the learner's cap).
+// The learner's lines say the concurrency cap it ended with, if it learned one; the concurrency
+// cap's, how late the server's timers answered (its own lag, not the service's).
 import { setMaxListeners } from 'node:events';
 import { Agent, request } from 'node:http';
 import { aimd, Processor, RateLimitError, workflow } from '../src/index.js';
 import type { AimdLimiter } from '../src/index.js';
-import { learningAimd } from '../src/policies/aimd-learner.js';
+import { AimdLearner, learningAimd } from '../src/policies/aimd-learner.js';
 import { fmt, round3, verdict } from './report.js';
 import { ServerProcess } from './server-process.js';
 import { concurrencyCap, HINTS, SHAPES } from './ratelimit-shapes.js';
@@ -69,7 +71,13 @@ interface Cell {
   readonly settings: Omit<ShapeSettings, 'start'>;
 }
 
-type ServerMessage = { type: 'services-set' } | { type: 'stats'; stats: Record<string, { ok: number; limited: number }> };
+interface ServiceStats {
+  readonly ok: number;
+  readonly limited: number;
+  /** How late the server's timers answered admitted calls of a shape with latency, on average (ms). */
+  readonly lateMs: number;
+}
+type ServerMessage = { type: 'services-set' } | { type: 'stats'; stats: Record<string, ServiceStats> };
 
 /** The rate-limited server in its child process. */
 class Server {
@@ -91,7 +99,7 @@ class Server {
     await this.#process.ask({ type: 'services', services: cells.map((c) => ({ id: c.id, ...c.settings })) }, 'services-set');
   }
 
-  async stats(): Promise<Record<string, { ok: number; limited: number }>> {
+  async stats(): Promise<Record<string, ServiceStats>> {
     return (await this.#process.ask({ type: 'stats' }, 'stats')).stats;
   }
 
@@ -184,6 +192,10 @@ interface CellResult {
   readonly goals: Goals;
   readonly calls: number;
   readonly finalRate: number;
+  /** The server's answers' lateness (a shape with latency). */
+  lateMs?: number;
+  /** The learner's concurrency cap at the end, if it learned one. */
+  readonly cap?: number;
 }
 
 async function runCell(port: number, cell: Cell): Promise<CellResult> {
@@ -211,7 +223,8 @@ async function runCell(port: number, cell: Cell): Promise<CellResult> {
   }
   const successes = measured.successes.filter((t) => t <= runMs);
   const goals = measure(cell.shape, cell.quota, { successes, rejected: measured.limited, runMs });
-  return { cell, goals, calls: measured.successes.length + measured.limited, finalRate: limiter.current() };
+  const cap = limiter instanceof AimdLearner ? limiter.capSnapshot().limit : Infinity;
+  return { cell, goals, calls: measured.successes.length + measured.limited, finalRate: limiter.current(), ...(cap < Infinity ? { cap } : {}) };
 }
 
 /** BENCH_RATELIMIT_TRACE: every TRACE_MS, the limiter's snapshot and what the last TRACE_MS saw. */
@@ -223,9 +236,10 @@ function traceRun(cell: Cell, limiter: AimdLimiter, measured: Measured, t0: numb
     const s = limiter.snapshot();
     const ok = measured.successes.length;
     const lag = now - last.at - TRACE_MS;
+    const cap = limiter instanceof AimdLearner ? ` cap ${JSON.stringify(limiter.capSnapshot())}` : '';
     console.log(
       `TRACE ${cell.id} t ${((now - t0) / 1000).toFixed(2)} ${s.phase} rate ${Math.round(s.rate)} est ${Math.round(s.estimate)} ` +
-        `ok ${ok - last.ok} rej ${measured.limited - last.limited} started ${measured.started - last.started} in flight ${measured.started - ok - measured.limited} lag ${Math.round(lag)} ms`,
+        `ok ${ok - last.ok} rej ${measured.limited - last.limited} started ${measured.started - last.started} in flight ${measured.started - ok - measured.limited} lag ${Math.round(lag)} ms${cap}`,
     );
     last = { ok, limited: measured.limited, started: measured.started, at: now };
   }, TRACE_MS);
@@ -297,7 +311,13 @@ export async function rateLimit(log: (line: string) => void): Promise<Record<str
   try {
     for (const batch of plan) {
       await server.setServices(batch);
-      results.push(...(await Promise.all(batch.map((cell) => runCell(server.port, cell)))));
+      const done = await Promise.all(batch.map((cell) => runCell(server.port, cell)));
+      const stats = await server.stats();
+      for (const r of done) {
+        const late = stats[r.cell.id]?.lateMs;
+        if (late !== undefined) r.lateMs = late;
+      }
+      results.push(...done);
     }
   } finally {
     await server.stop();
@@ -310,7 +330,7 @@ export async function rateLimit(log: (line: string) => void): Promise<Record<str
     for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return (x[i] as number) - (y[i] as number);
     return 0;
   });
-  for (const { cell, goals: g, calls, finalRate } of results) {
+  for (const { cell, goals: g, calls, finalRate, lateMs, cap } of results) {
     const key = `ratelimit_${cell.shape.replace('-', '_')}_${cell.hint}_q${cell.quota}_${cell.limiter}`;
     figures[`${key}_s_to_90`] = g.secondsTo90 === null ? null : round3(g.secondsTo90);
     figures[`${key}_goodput`] = round3(g.goodput);
@@ -321,7 +341,8 @@ export async function rateLimit(log: (line: string) => void): Promise<Record<str
     log(
       `RATELIMIT ${cell.shape.padEnd(12)} hint ${cell.hint.padEnd(7)} ${`${fmt(cell.quota)}/s`.padStart(8)} ${LIMITERS[cell.limiter].label.padEnd(21)}: ` +
         `90 % after ${to90} ${verdict(g.pass.to90)}, goodput ${pct(g.goodput)} ${verdict(g.pass.goodput)}, rejected ${pct(g.rejected)} of ${fmt(calls)} ${verdict(g.pass.rejected)}, ` +
-        `rate at the end ${fmt(Math.round(finalRate))}/s: ${g.pass.all ? 'PASS' : 'FAIL'}`,
+        `rate at the end ${fmt(Math.round(finalRate))}/s${cap === undefined ? '' : `, in flight capped at ${cap}`}` +
+        `${lateMs === undefined || lateMs === 0 ? '' : ` (the server's answers ${Math.max(0, lateMs).toFixed(1)} ms late)`}: ${g.pass.all ? 'PASS' : 'FAIL'}`,
     );
   }
   const goals = `(90 % within ${TARGET_SECONDS_TO_90} s, goodput >= ${TARGET_GOODPUT * 100} %, rejected <= ${TARGET_REJECTED * 100} %)`;
