@@ -35,8 +35,6 @@ const BLOCK_STREAK = 4;
 /** While blocked, one probe after max(this, one permit's time), the gap doubling up to BLOCK_MAX_GAP_MS. */
 const BLOCK_FIRST_GAP_MS = 25;
 const BLOCK_MAX_GAP_MS = 4000;
-/** While blocked with a probe out, the state is woken at least this often (ms) to go on once it succeeds. */
-const BLOCK_POLL_MS = 4;
 /** A block longer than this many rounds is a long window's (per minute): what came before it was no rate. */
 const LONG_BLOCK_ROUNDS = 1.5;
 /** Clean rounds at the ceiling before a probe above it: cheap rejections, expensive ones. */
@@ -133,7 +131,6 @@ export class AimdLearner implements AimdLimiter {
   /** The most a clean round delivered since the last block (the service allowed that much). */
   #cleanDelivered = 0;
   #nextProbeAt = 0;
-  #probeSentAt = 0;
   #probeGapMs = BLOCK_FIRST_GAP_MS;
   /** The service's capacity as last measured in a saturated round (Infinity until then). */
   #ceiling = Infinity;
@@ -190,13 +187,14 @@ export class AimdLearner implements AimdLimiter {
     if (now < this.#pausedUntil) return Math.ceil(this.#pausedUntil - now);
     this.#paced = true;
     if (this.#phase === 'blocked') {
-      if (now < this.#nextProbeAt) return this.#blockedWait(now);
+      // until the next probe: a probe's success unblocks, and the engine pumps the state when its
+      // attempt ends (and brings its wake-up forward when the wait got shorter)
+      if (now < this.#nextProbeAt) return Math.ceil(this.#nextProbeAt - now);
       // a short window's block ends at its boundary: probe at least every quarter round until the
       // block is a long window's
       const longBlock = now - this.#blockedAt >= LONG_BLOCK_ROUNDS * this.#s.roundMs;
       this.#probeGapMs = Math.min(longBlock ? BLOCK_MAX_GAP_MS : Math.max(this.#s.roundMs / 4, 1000 / this.#rate), this.#probeGapMs * 2);
       this.#nextProbeAt = now + this.#probeGapMs;
-      this.#probeSentAt = now;
       this.#sent();
       return 0;
     }
@@ -224,16 +222,6 @@ export class AimdLearner implements AimdLimiter {
     return true;
   }
 
-  /**
-   * While blocked, the wait until the next probe; but while calls are out (the last probe), at most
-   * about half the time they have been out: the engine keeps the wake-up it armed even when the
-   * state may go sooner, so a probe's success would wait out the whole gap without this.
-   */
-  #blockedWait(now: number): number {
-    const gap = Math.ceil(this.#nextProbeAt - now);
-    if (this.#inFlight() <= 0) return gap;
-    return Math.min(gap, Math.max(BLOCK_POLL_MS, Math.ceil((now - this.#probeSentAt) / 2)));
-  }
 
   #sent(): void {
     const now = this.#clock.now();
@@ -593,7 +581,6 @@ export class AimdLearner implements AimdLimiter {
     this.#blockedAt += delta;
     this.#openedAt += delta;
     this.#nextProbeAt += delta;
-    this.#probeSentAt += delta;
 
     this.#staleUntilMs += delta;
     this.#round.shift(delta);
