@@ -42,11 +42,6 @@ const MISSES: Record<string, string> = {
   // a long window at 10 a second (100 calls a window in the bench's 10 s "minute"): each window
   // that runs out costs a streak of rejections and probes until it opens, a large share of 100
   'fixed-60s none 10': 'rejections 7.8 %',
-  // a sliding log remembers slow start's ramp for a second: the cut after slow start's measures
-  // that echo and goes under the quota, and probing back takes seconds
-  'sliding-1s none 1000': 'goodput 86 %',
-  'sliding-1s seconds 1000': 'goodput 86 %',
-  'sliding-1s precise 1000': 'goodput 87 %',
   'sliding-1s precise 10': 'goodput 85 %: at 10 a second one probe rejected is a tenth of a second of quota',
   // halved then doubled at 10 a second: the doubling found late (9.9 s) and a probe's rejection is 0.5 % of the run
   'halve-double none 10': 'goodput 74 %, rejections 5.2 %',

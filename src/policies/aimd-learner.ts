@@ -116,6 +116,8 @@ export class AimdLearner implements AimdLimiter {
   /** The rate when the block began. */
   #rateBeforeBlock = 0;
   #blockedAt = 0;
+  /** When the last short block ended (its window's memory of the calls before it lasts a round). */
+  #unblockedAt = -Infinity;
   /**
    * When the service last opened a window (a block's end; the end of a long precise wait; the
    * first permit before any), and the successes since: a window's cycle, opening to opening.
@@ -358,6 +360,10 @@ export class AimdLearner implements AimdLimiter {
       // at most halving in one step: a share measured over a few answers says little more
       const sending = this.#sendingRate(now);
       const estimate = this.#saturated(now, sending * Math.max(EARLY_FLOOR, 1 - round.rejectedShare()), sending);
+      // within a round of a short block's end, a sliding window still holds the calls of the ramp
+      // that ran it out, and refuses what they left no room for: the calls slow down, but the
+      // ceiling the block measured stands (the next clean round goes back to it)
+      if (this.#echoOfBlock(now)) return this.#backOff(Math.max(this.#s.min, Math.min(this.#rate, estimate * this.#margin())), now);
       // probing above the ceiling, the estimate may be above it: the ceiling was only a floor
       this.#ceiling = this.#phase === 'probe' ? estimate : Math.min(this.#ceiling, estimate);
       this.#backOff(Math.max(this.#s.min, this.#ceiling * this.#margin()), now);
@@ -383,6 +389,11 @@ export class AimdLearner implements AimdLimiter {
     this.#clean = 0;
     this.#round.streak = 0;
     this.#resetRound(now);
+  }
+
+  /** Whether a short block ended within the last round. */
+  #echoOfBlock(now: number): boolean {
+    return now - this.#unblockedAt < this.#s.roundMs;
   }
 
   /** Evaluates the round when it is over: grow on a clean one, learn the ceiling from a saturated one. */
@@ -535,6 +546,7 @@ export class AimdLearner implements AimdLimiter {
       this.#openedAt = now;
       this.#sinceOpened = 0;
       this.#opened = true;
+      this.#unblockedAt = now;
     }
     // a block measured the service: no more doubling
     this.#phase = this.#beforeBlock === 'slow-start' && this.#ceiling < Infinity ? 'cruise' : this.#beforeBlock;
@@ -579,6 +591,7 @@ export class AimdLearner implements AimdLimiter {
     if (delta === 0) return;
     this.#pausedUntil += delta;
     this.#blockedAt += delta;
+    this.#unblockedAt += delta;
     this.#openedAt += delta;
     this.#nextProbeAt += delta;
 
