@@ -53,7 +53,7 @@ describe('a rate limiter told how each attempt ended', () => {
     const wf = workflow<object, object, { n: number }>('aborted')
       .state('call', { concurrency: 2, rateLimit: limiter })
       .to('done')
-      .exec(({ signal }) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))))
+      .exec(({ signal }) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('stopped', { cause: signal.reason })))))
       .terminal('done')
       .build();
     const run = wf.newRun('r', {}).add({ n: 0 }, 'call').add({ n: 1 }, 'call');
