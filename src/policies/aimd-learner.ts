@@ -224,7 +224,6 @@ export class AimdLearner implements AimdLimiter {
     return true;
   }
 
-
   #sent(): void {
     const now = this.#clock.now();
     if (this.#granted === 0) this.#openedAt = now;
