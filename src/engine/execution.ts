@@ -241,16 +241,18 @@ export class Execution {
           source?.gatherMs ?? 0,
         )
       : undefined;
+    // Awaited only when the store keeps pauses: a run.add made just after exec() must find onAdd set, as before.
+    const pausedStates = store?.pausedStates?.();
+    const unwatchPauses = pausedStates === undefined ? this.#pauseFromProcessor() : await this.#watchPauses(pausedStates);
+    if (store) await store.checkpoint(this.#ctx.run, 'start');
+    // Placed after the awaits, with nothing awaited between the placing and the first pump: a
+    // delayed job's timer armed earlier could fire first on a clock that jumps to it (a test's).
     if (this.#source === undefined) {
       if (this.#joins) this.#countChildren();
       // One reading for all of them: they all became ready as the execution began.
       const at = this.#meter === undefined ? undefined : this.#ctx.clock.now();
       for (const job of this.#own.jobs.values()) this.#place(job, !this.#byName.get(job.state)?.terminal, at);
     }
-    // Awaited only when the store keeps pauses: a run.add made just after exec() must find onAdd set, as before.
-    const pausedStates = store?.pausedStates?.();
-    const unwatchPauses = pausedStates === undefined ? this.#pauseFromProcessor() : await this.#watchPauses(pausedStates);
-    if (store) await store.checkpoint(this.#ctx.run, 'start');
     const unsubscribe = this.#source ? this.#share(this.#source) : undefined;
     const finished = new Promise<void>((resolve) => (this.#finish = resolve));
     const outer = this.#ctx.signal;
