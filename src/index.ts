@@ -41,7 +41,7 @@ export type { FixedRateOptions } from './policies/fixed-rate.js';
 export { aimd } from './policies/aimd.js';
 export { adaptive } from './policies/adaptive.js';
 export type { AdaptiveOptions, AdaptiveConcurrency, AdaptiveDecision, AdaptiveReason, AdaptiveSnapshot } from './policies/adaptive.js';
-export type { AimdOptions } from './policies/aimd-options.js';
+export type { AimdOptions, AimdCubicOptions, AimdClassicOptions } from './policies/aimd-options.js';
 export type { AimdLimiter, AimdSnapshot } from './policies/aimd-limiter.js';
 export { systemClock } from './model/clock.js';
 export type { Clock } from './model/clock.js';

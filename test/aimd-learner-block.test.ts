@@ -1,16 +1,15 @@
-// The learning limiter (issue #21) blocked by a window that ran out goes on as soon as a probe
+// aimd(), the learning limiter (issue #21), blocked by a window that ran out goes on as soon as a probe
 // succeeds: no poll of its own, since the engine pumps the state when the probe's attempt ends and
 // brings its wake-up forward when the limiter's wait got shorter. Fake clock, deterministic.
 import { describe, expect, it } from 'vitest';
-import { Processor, RateLimitError, workflow } from '../src/index.js';
+import { aimd, Processor, RateLimitError, workflow } from '../src/index.js';
 import { FakeClock } from '../src/testing/index.js';
-import { learningAimd } from '../src/policies/aimd-learner.js';
 
 describe('the learner blocked by a fixed window', () => {
   it('starts the next call soon after the probe that found the window open, not a probe gap later', async () => {
     const clock = new FakeClock();
     const t0 = clock.now();
-    const limiter = learningAimd({ initial: 50, clock });
+    const limiter = aimd({ initial: 50, clock });
     const quota = 20;
     let window = -1;
     let served = 0;

@@ -1,8 +1,9 @@
-// The learning limiter (issue #21, src/policies/aimd-learner.ts) against a concurrency cap: a
+// aimd(), the learning limiter (issue #21, src/policies/aimd-learner.ts), against a concurrency cap: a
 // service that answers 503 (no wait) once more than k calls are in flight. It counts its calls in
 // flight (permits given less attempts ended: onSuccess, onRateLimited, onFailure), learns the cap
 // from the levels rejections come at, and holds callers back at it; a pure rate quota is never
 // taken for a cap. Deterministic: the engine on a fake clock, and the two simulations of the bench.
+// Made by learningAimd, the same limiter typed as its class, to read the cap it learned.
 import { describe, expect, it } from 'vitest';
 import { Processor, RateLimitError, workflow } from '../src/index.js';
 import { FakeClock } from '../src/testing/index.js';

@@ -1,11 +1,12 @@
-// Issue #21's matrix for the learning limiter (in progress: src/policies/aimd-learner.ts) on the
+// Issue #21's matrix for aimd(), the learning limiter (src/policies/aimd-learner.ts), on the
 // event-loop model of the bench's client (bench/ratelimit-loop.ts: CPU per call, a server FIFO,
 // RTT jitter, a whole-ms clock, timer lag of 1 ms), with the bench's settings (its "minute" scaled to
 // 10 s, 20 s runs, 10,000/s only for the four cells the bench runs), so that it predicts
 // `npm run bench -- --only ratelimit` rather than an idealised engine. Deterministic (seeded).
 // The cells it misses are listed with why and asserted to still miss. The engine pauses the state
 // for what the limiter's onRateLimited returns (#21); the last test compares the learner deciding
-// its pauses (its default) with one that returns every whole-second Retry-After as it came.
+// its pauses (as aimd()'s does) with one that returns every whole-second Retry-After as it came
+// (learningAimd's internal switch, which aimd() does not have).
 import { describe, expect, it } from 'vitest';
 import { learningAimd } from '../src/policies/aimd-learner.js';
 import { HINTS, SHAPES } from '../bench/ratelimit-shapes.js';
@@ -59,7 +60,7 @@ const cells = SHAPES.flatMap((shape) =>
   ),
 );
 
-describe('the learning limiter on the event-loop model of the bench (issue #21, in progress)', () => {
+describe('aimd(), the learning limiter, on the event-loop model of the bench (issue #21)', () => {
   it.each(cells)('%s, retry hint %s, %i/s', (shape, hint, quota) => {
     const g = run(shape, hint, quota);
     const key = `${shape} ${hint} ${quota}`;

@@ -1,11 +1,12 @@
 // Hidden-capacity scenarios, ported from the original jorb's aimd_scenario_test.go: a service
 // allows some rate the client does not know; AIMD has to find it. aimd.classic() must meet the
-// original's bounds; the default aimd() (slow start, a gentler backoff from an estimate, cubic
-// growth) the same bounds and much tighter ones. The last block replays the `npm run bench`
-// ratelimit workload (a token-bucket service) in simulated time.
+// original's bounds; aimd.cubic() (slow start, a gentler backoff from an estimate, cubic growth,
+// aimd() before the learning limiter) the same bounds and much tighter ones. The last block
+// replays the bench's old ratelimit workload (a token-bucket service) in simulated time. The
+// learning limiter aimd() makes runs these in test/aimd-learner-scenarios.test.ts.
 import { describe, expect, it } from 'vitest';
 import { aimd } from '../src/policies/aimd.js';
-import type { AimdLimiter, AimdOptions } from '../src/policies/aimd.js';
+import type { AimdCubicOptions, AimdLimiter } from '../src/policies/aimd.js';
 import { manualClock, paced, tokenBucketService, type ManualClock } from './support/aimd-workloads.js';
 
 /**
@@ -44,10 +45,10 @@ function summary(series: readonly number[], trueTps: number) {
   };
 }
 
-type Make = (options: AimdOptions) => AimdLimiter;
+type Make = (options: AimdCubicOptions) => AimdLimiter;
 const kinds: ReadonlyArray<[string, Make]> = [
   ['aimd.classic()', (o) => aimd.classic(o)],
-  ['aimd() (the default)', (o) => aimd(o)],
+  ['aimd.cubic()', (o) => aimd.cubic(o)],
 ];
 
 /** The original's configuration: 1 ms between increases, no backoff merging. */
@@ -96,7 +97,7 @@ describe('AIMD against a hidden capacity (the original scenarios)', () => {
     });
   });
 
-  describe('the default learns faster and holds closer to the cap', () => {
+  describe('the cubic limiter learns faster and holds closer to the cap', () => {
     const [classic, learnFast] = [kinds[0]![1], kinds[1]![1]];
 
     it('reaches 90 % of a 10,000/s cap in 10 steps (classic: 8,950), then holds 85-100 % of it (classic: 50-100 %)', () => {
@@ -145,9 +146,9 @@ describe('AIMD against a hidden capacity (the original scenarios)', () => {
 });
 
 describe('AIMD in real time against a hidden quota (default windows)', () => {
-  it('the default finds a 10,000/s quota from 50 within 8 s and holds 90 % of it; classic is still near 80/s after 30 s', () => {
+  it('the cubic limiter finds a 10,000/s quota from 50 within 8 s and holds 90 % of it; classic is still near 80/s after 30 s', () => {
     const clock = manualClock();
-    const fast = paced(aimd({ initial: 50, max: 15_000, clock }), clock, 10_000, 30);
+    const fast = paced(aimd.cubic({ initial: 50, max: 15_000, clock }), clock, 10_000, 30);
     expect(fast.firstThrottleMs).toBeLessThanOrEqual(8000);
     expect(fast.rate).toBeGreaterThanOrEqual(8000);
     expect(fast.rate).toBeLessThanOrEqual(10_100);
@@ -161,8 +162,8 @@ describe('AIMD in real time against a hidden quota (default windows)', () => {
     expect(fast.ok).toBeGreaterThan(100 * slow.ok);
   });
 
-  it('comes down from 8,000/s to a 10/s quota within seconds, one 429 per second at most; the default with fewer 429s and more done', () => {
-    const results = [aimd, aimd.classic].map((make) => {
+  it('comes down from 8,000/s to a 10/s quota within seconds, one 429 per second at most; the cubic limiter with fewer 429s and more done', () => {
+    const results = [aimd.cubic, aimd.classic].map((make) => {
       const clock = manualClock();
       return paced(make({ initial: 8000, max: 20_000, clock }), clock, 10, 30);
     });
@@ -180,9 +181,9 @@ describe('AIMD in real time against a hidden quota (default windows)', () => {
 });
 
 describe('the bench workload in simulated time: a token-bucket quota, from initial 50, 20 s', () => {
-  it.each([10, 100, 1000, 5000])('the default meets the targets at %i/s: 90 %% within 10 s, steady goodput >= 90 %%, 429s <= 5 %%', (quota) => {
+  it.each([10, 100, 1000, 5000])('the cubic limiter meets the targets at %i/s: 90 %% within 10 s, steady goodput >= 90 %%, 429s <= 5 %%', (quota) => {
     const clock = manualClock();
-    const r = tokenBucketService(aimd({ initial: 50, clock }), clock, quota, 20);
+    const r = tokenBucketService(aimd.cubic({ initial: 50, clock }), clock, quota, 20);
     expect(r.secondsTo90).toBeLessThanOrEqual(quota === 5000 ? 7.5 : 5);
     expect(r.steady).toBeGreaterThanOrEqual(0.95);
     expect(r.share429).toBeLessThanOrEqual(quota === 10 ? 0.04 : 0.01);

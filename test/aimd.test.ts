@@ -2,7 +2,7 @@
 // and pacing, all on a hand-moved clock.
 import { describe, expect, it } from 'vitest';
 import { aimd } from '../src/policies/aimd.js';
-import type { AimdLimiter, AimdOptions } from '../src/policies/aimd.js';
+import type { AimdLimiter, AimdCubicOptions } from '../src/policies/aimd.js';
 import type { Clock } from '../src/model/clock.js';
 
 /** A clock that moves only by `add`, synchronously. */
@@ -12,7 +12,7 @@ function manualClock(start = 0): Clock & { add(ms: number): void } {
 }
 
 /** The original's test setup: 1 ms between increases, every backoff applied in full. */
-function stepped(initial: number, min: number, max: number, extra: Partial<AimdOptions> = {}) {
+function stepped(initial: number, min: number, max: number, extra: Partial<AimdCubicOptions> = {}) {
   const clock = manualClock(1_700_000_000_000);
   const limiter = aimd.classic({ initial, min, max, clock, increaseIntervalMs: 1, disableBackoffMerge: true, ...extra });
   const succeed = (times: number) => {
@@ -159,9 +159,9 @@ describe('aimd: bounds', () => {
     ['very large values', 10_000, 1_000, 50_000],
     ['min greater than max swapped', 30, 100, 10],
   ])('keeps the rate within bounds: %s', (_name, initial, min, max) => {
-    // aimd() refuses rates that are no rates (zero, min above max); aimd.classic() normalises them as the original did.
+    // aimd() and aimd.cubic() refuse rates that are no rates (zero, min above max); aimd.classic() normalises them as the original did.
     const valid = initial > 0 && min <= max && initial >= min && initial <= max;
-    for (const make of valid ? [aimd, aimd.classic] : [aimd.classic]) {
+    for (const make of valid ? [aimd, aimd.cubic, aimd.classic] : [aimd.classic]) {
       const limiter = make({ initial, min, max, clock: manualClock() });
       limiter.onRateLimited();
       limiter.onSuccess();
@@ -171,7 +171,7 @@ describe('aimd: bounds', () => {
     }
   });
 
-  it.each<[string, AimdOptions, { initial: number; min: number; max: number }]>([
+  it.each<[string, AimdCubicOptions, { initial: number; min: number; max: number }]>([
     ['min > max: swapped, as in the original', { initial: 30, min: 100, max: 10 }, { initial: 30, min: 10, max: 100 }],
     ['initial above max: clamped to max', { initial: 500, min: 1, max: 200 }, { initial: 200, min: 1, max: 200 }],
     ['initial below min: raised to min', { initial: 2, min: 5, max: 200 }, { initial: 5, min: 5, max: 200 }],
@@ -189,24 +189,28 @@ describe('aimd: bounds', () => {
     expect({ initial: s.rate, min: s.min, max: s.max }).toEqual(expected);
   });
 
-  it.each<[AimdOptions, string]>([
-    [{ initial: 30, min: 100, max: 10 }, 'aimd: min (100) must not be above max (10)'],
-    [{ initial: 500, min: 1, max: 200 }, 'aimd: initial (500) must not be above max (200)'],
-    [{ initial: 2, min: 5, max: 200 }, 'aimd: initial (2) must not be below min (5)'],
-    [{ initial: -1 }, 'aimd: initial must be a rate above 0 (permits a second), got -1'],
-    [{ initial: 10, min: 0 }, 'aimd: min must be a rate above 0 (permits a second), got 0'],
-    [{ initial: 10, max: -1 }, 'aimd: max must be a rate above 0 (permits a second), got -1'],
-  ])('aimd() refuses rates that are none, as fixedRate() does, naming the option: %o', (options, message) => {
-    expect(() => aimd(options)).toThrow(new TypeError(message));
+  it.each<[AimdCubicOptions, string]>([
+    [{ initial: 30, min: 100, max: 10 }, 'aimd.cubic: min (100) must not be above max (10)'],
+    [{ initial: 500, min: 1, max: 200 }, 'aimd.cubic: initial (500) must not be above max (200)'],
+    [{ initial: 2, min: 5, max: 200 }, 'aimd.cubic: initial (2) must not be below min (5)'],
+    [{ initial: -1 }, 'aimd.cubic: initial must be a rate above 0 (permits a second), got -1'],
+    [{ initial: 10, min: 0 }, 'aimd.cubic: min must be a rate above 0 (permits a second), got 0'],
+    [{ initial: 10, max: -1 }, 'aimd.cubic: max must be a rate above 0 (permits a second), got -1'],
+  ])('aimd.cubic() refuses rates that are none, as fixedRate() does, naming the option: %o', (options, message) => {
+    expect(() => aimd.cubic(options)).toThrow(new TypeError(message));
+    // so does aimd(), the learning limiter, naming itself
+    expect(() => aimd(options)).toThrow(new TypeError(message.replace('aimd.cubic:', 'aimd:')));
   });
 
-  it.each<[AimdOptions, { initial: number; min: number; max: number }]>([
+  it.each<[AimdCubicOptions, { initial: number; min: number; max: number }]>([
     [{ min: 5, max: 200 }, { initial: 5, min: 5, max: 200 }],
     [{}, { initial: 1, min: 1, max: Infinity }],
     [{ max: 0.5 }, { initial: 0.5, min: 0.5, max: 0.5 }],
-  ])('aimd() fills in what is left out: %o', (options, expected) => {
-    const s = aimd({ ...options, clock: manualClock() }).snapshot();
+  ])('aimd.cubic() fills in what is left out: %o', (options, expected) => {
+    const s = aimd.cubic({ ...options, clock: manualClock() }).snapshot();
     expect({ initial: s.rate, min: s.min, max: s.max }).toEqual(expected);
+    const learner = aimd({ ...options, clock: manualClock() }).snapshot(); // as aimd() does
+    expect({ initial: learner.rate, min: learner.min, max: learner.max }).toEqual(expected);
   });
 
   it('takes the default windows for zero or negative intervals', () => {
@@ -223,17 +227,17 @@ describe('aimd: bounds', () => {
   });
 
   it('rejects what is not a number at all, naming the option', () => {
-    expect(() => aimd({ initial: Number.NaN })).toThrow(new TypeError('aimd: initial must be a number, got NaN'));
-    expect(() => aimd({ max: '100' as unknown as number })).toThrow('aimd: max must be a number, got "100"');
-    expect(() => aimd({ min: Infinity })).toThrow('aimd: min must be finite, got Infinity');
-    expect(() => aimd({ initial: Infinity })).toThrow('aimd: initial must be finite, got Infinity');
-    expect(() => aimd({ increaseIntervalMs: Number.NaN })).toThrow('aimd: increaseIntervalMs must be a number, got NaN');
-    expect(() => aimd({ slowStartFactor: 1 })).toThrow('aimd: slowStartFactor must be a number above 1, got 1');
-    expect(() => aimd({ slowStart: 'yes' as unknown as boolean })).toThrow('aimd: slowStart must be true or false, got "yes"');
+    expect(() => aimd.cubic({ initial: Number.NaN })).toThrow(new TypeError('aimd.cubic: initial must be a number, got NaN'));
+    expect(() => aimd.cubic({ max: '100' as unknown as number })).toThrow('aimd.cubic: max must be a number, got "100"');
+    expect(() => aimd.cubic({ min: Infinity })).toThrow('aimd.cubic: min must be finite, got Infinity');
+    expect(() => aimd.cubic({ initial: Infinity })).toThrow('aimd.cubic: initial must be finite, got Infinity');
+    expect(() => aimd.cubic({ increaseIntervalMs: Number.NaN })).toThrow('aimd.cubic: increaseIntervalMs must be a number, got NaN');
+    expect(() => aimd.cubic({ slowStartFactor: 1 })).toThrow('aimd.cubic: slowStartFactor must be a number above 1, got 1');
+    expect(() => aimd.cubic({ slowStart: 'yes' as unknown as boolean })).toThrow('aimd.cubic: slowStart must be true or false, got "yes"');
     expect(() => aimd.classic({ backoffDebounceMs: {} as number })).toThrow('aimd.classic: backoffDebounceMs must be a number, got an object');
-    expect(() => aimd({ clock: Date as unknown as Clock })).toThrow('aimd: clock must be a Clock');
-    expect(() => aimd(5 as unknown as AimdOptions)).toThrow('aimd: options must be an object such as { initial: 10 }, got 5');
-    expect(aimd({ max: Infinity, increaseIntervalMs: Infinity }).snapshot().max).toBe(Infinity);
+    expect(() => aimd.cubic({ clock: Date as unknown as Clock })).toThrow('aimd.cubic: clock must be a Clock');
+    expect(() => aimd.cubic(5 as unknown as AimdCubicOptions)).toThrow('aimd.cubic: options must be an object such as { initial: 10 }, got 5');
+    expect(aimd.cubic({ max: Infinity, increaseIntervalMs: Infinity }).snapshot().max).toBe(Infinity);
   });
 });
 
@@ -307,10 +311,10 @@ describe('aimd: pacing', () => {
   });
 });
 
-describe('aimd: slow start, then AIMD', () => {
+describe('aimd.cubic: slow start, then AIMD', () => {
   it('doubles per increase interval until the first rate-limit signal, then backs off to 85 %', () => {
     const clock = manualClock();
-    const limiter = aimd({ initial: 50, max: 100_000, clock });
+    const limiter = aimd.cubic({ initial: 50, max: 100_000, clock });
     expect(limiter.snapshot()).toMatchObject({ phase: 'slow-start', estimate: Infinity });
     const seen: number[] = [];
     for (let s = 0; s < 8; s++) {
@@ -328,7 +332,7 @@ describe('aimd: slow start, then AIMD', () => {
 
   it('never overshoots max', () => {
     const clock = manualClock();
-    const limiter = aimd({ initial: 50, max: 150, clock });
+    const limiter = aimd.cubic({ initial: 50, max: 150, clock });
     limiter.onSuccess();
     clock.add(1000);
     limiter.onSuccess();
@@ -337,7 +341,7 @@ describe('aimd: slow start, then AIMD', () => {
 
   it('grows by slowStartFactor', () => {
     const clock = manualClock();
-    const limiter = aimd({ initial: 10, slowStartFactor: 4, clock });
+    const limiter = aimd.cubic({ initial: 10, slowStartFactor: 4, clock });
     limiter.onSuccess();
     clock.add(1000);
     limiter.onSuccess();
@@ -346,7 +350,7 @@ describe('aimd: slow start, then AIMD', () => {
 
   it('can be turned off: slowStart false and additive growth is classic AIMD with the default safeguards', () => {
     const clock = manualClock();
-    const limiter = aimd({ initial: 50, slowStart: false, growth: 'additive', clock });
+    const limiter = aimd.cubic({ initial: 50, slowStart: false, growth: 'additive', clock });
     expect(limiter.snapshot().phase).toBe('additive');
     limiter.onSuccess();
     expect(limiter.current()).toBe(51);
@@ -354,7 +358,7 @@ describe('aimd: slow start, then AIMD', () => {
 
   it('without slow start, cubic growth starts on the plateau at initial and probes ever faster', () => {
     const clock = manualClock();
-    const limiter = aimd({ initial: 1000, slowStart: false, clock });
+    const limiter = aimd.cubic({ initial: 1000, slowStart: false, clock });
     expect(limiter.snapshot().phase).toBe('cubic');
     const seen: number[] = [];
     for (let s = 0; s < 8; s++) {
@@ -368,7 +372,7 @@ describe('aimd: slow start, then AIMD', () => {
 
   it('grows only while the rate holds callers back (growOnlyWhenLimiting)', () => {
     const clock = manualClock();
-    const limiter = aimd({ initial: 50, clock });
+    const limiter = aimd.cubic({ initial: 50, clock });
     // a state whose concurrency keeps it at 10 attempts a second: never waits for a permit
     for (let s = 0; s < 30; s++) {
       for (let i = 0; i < 10; i++) {
@@ -402,11 +406,11 @@ describe('aimd: slow start, then AIMD', () => {
   });
 });
 
-describe('aimd: the default backoff and cubic growth', () => {
+describe('aimd.cubic: its backoff and cubic growth', () => {
   /** A limiter fed only outcomes (no tryAcquire): its estimate is always the rate. */
-  function unpaced(options: AimdOptions = {}) {
+  function unpaced(options: AimdCubicOptions = {}) {
     const clock = manualClock();
-    return { clock, limiter: aimd({ initial: 1000, slowStart: false, clock, ...options }) };
+    return { clock, limiter: aimd.cubic({ initial: 1000, slowStart: false, clock, ...options }) };
   }
 
   /** Lets `perSecond` successes through for `ms`, each one after a permit. */
@@ -450,7 +454,7 @@ describe('aimd: the default backoff and cubic growth', () => {
 
   it('backs off from what the service delivered when that is below the rate', () => {
     const clock = manualClock();
-    const limiter = aimd({ initial: 1000, slowStart: false, clock });
+    const limiter = aimd.cubic({ initial: 1000, slowStart: false, clock });
     deliver(clock, limiter, 200, 500); // the service answers 200 a second, whatever we send
     limiter.onRateLimited();
     expect(limiter.snapshot().estimate).toBeCloseTo(200, 6);
@@ -460,7 +464,7 @@ describe('aimd: the default backoff and cubic growth', () => {
   it('measures nothing from one success, or from successes within a twentieth of the interval', () => {
     const estimateAfter = (successes: number, gapMs: number) => {
       const clock = manualClock();
-      const limiter = aimd({ initial: 1000, slowStart: false, clock });
+      const limiter = aimd.cubic({ initial: 1000, slowStart: false, clock });
       limiter.tryAcquire();
       for (let i = 0; i < successes; i++) {
         limiter.onSuccess();
@@ -476,7 +480,7 @@ describe('aimd: the default backoff and cubic growth', () => {
 
   it('lets a merged signal correct the estimate to what got through since the backoff, never applying the factor twice', () => {
     const clock = manualClock();
-    const limiter = aimd({ initial: 1000, slowStart: false, clock });
+    const limiter = aimd.cubic({ initial: 1000, slowStart: false, clock });
     limiter.tryAcquire();
     limiter.onRateLimited(); // nothing measured yet: from the rate
     expect(limiter.current()).toBe(850);
@@ -492,7 +496,7 @@ describe('aimd: the default backoff and cubic growth', () => {
 
   it('never corrects upward, and never below min', () => {
     const clock = manualClock();
-    const limiter = aimd({ initial: 100, min: 50, slowStart: false, clock });
+    const limiter = aimd.cubic({ initial: 100, min: 50, slowStart: false, clock });
     limiter.tryAcquire();
     limiter.onRateLimited();
     expect(limiter.current()).toBe(85);
@@ -507,7 +511,7 @@ describe('aimd: the default backoff and cubic growth', () => {
   it('backs off from what a bursty service let through since the previous backoff, when that is far below the rate', () => {
     // a fixed window: 10 requests pass at the start of each second, then 429 until the next
     const clock = manualClock();
-    const limiter = aimd({ initial: 1000, slowStart: false, clock });
+    const limiter = aimd.cubic({ initial: 1000, slowStart: false, clock });
     for (let i = 0; i < 10; i++) {
       limiter.tryAcquire();
       limiter.onSuccess();
@@ -526,7 +530,7 @@ describe('aimd: the default backoff and cubic growth', () => {
 
   it("backoffFrom 'rate' and backoffFactor give the original's decrease on a limiter that measures", () => {
     const clock = manualClock();
-    const limiter = aimd({ initial: 1000, slowStart: false, backoffFrom: 'rate', backoffFactor: 0.5, clock });
+    const limiter = aimd.cubic({ initial: 1000, slowStart: false, backoffFrom: 'rate', backoffFactor: 0.5, clock });
     deliver(clock, limiter, 200, 500);
     limiter.onRateLimited();
     expect(limiter.current()).toBe(500);
@@ -545,19 +549,19 @@ describe('aimd: the default backoff and cubic growth', () => {
   });
 
   it('opens with one permit, not a full bucket; classic opens full, as the original', () => {
-    const opened = (make: (options: AimdOptions) => AimdLimiter) => {
+    const opened = (make: (options: AimdCubicOptions) => AimdLimiter) => {
       const limiter = make({ initial: 100, clock: manualClock() });
       let n = 0;
       while (limiter.tryAcquire() === 0) n++;
       return n;
     };
-    expect(opened(aimd)).toBe(1);
+    expect(opened(aimd.cubic)).toBe(1);
     expect(opened(aimd.classic)).toBe(10);
   });
 
   it('honours a retry-after as classic does', () => {
     const clock = manualClock();
-    const limiter = aimd({ initial: 100, clock });
+    const limiter = aimd.cubic({ initial: 100, clock });
     limiter.onRateLimited(2_000);
     expect(limiter.tryAcquire()).toBe(2_000);
     clock.add(2_000);
@@ -566,15 +570,15 @@ describe('aimd: the default backoff and cubic growth', () => {
   });
 
   it('rejects a growth, backoffFrom or backoffFactor it does not know', () => {
-    expect(() => aimd({ growth: 'linear' as 'cubic' })).toThrow(new TypeError("aimd: growth must be 'cubic' or 'additive', got \"linear\""));
-    expect(() => aimd({ backoffFrom: 'guess' as 'rate' })).toThrow("aimd: backoffFrom must be 'estimate' or 'rate', got \"guess\"");
-    for (const f of [0, 1, 1.5, -0.5]) expect(() => aimd({ backoffFactor: f })).toThrow(`aimd: backoffFactor must be a number above 0 and below 1, got ${f}`);
-    expect(() => aimd({ backoffFactor: Number.NaN })).toThrow('aimd: backoffFactor must be a number, got NaN');
+    expect(() => aimd.cubic({ growth: 'linear' as 'cubic' })).toThrow(new TypeError("aimd.cubic: growth must be 'cubic' or 'additive', got \"linear\""));
+    expect(() => aimd.cubic({ backoffFrom: 'guess' as 'rate' })).toThrow("aimd.cubic: backoffFrom must be 'estimate' or 'rate', got \"guess\"");
+    for (const f of [0, 1, 1.5, -0.5]) expect(() => aimd.cubic({ backoffFactor: f })).toThrow(`aimd.cubic: backoffFactor must be a number above 0 and below 1, got ${f}`);
+    expect(() => aimd.cubic({ backoffFactor: Number.NaN })).toThrow('aimd.cubic: backoffFactor must be a number, got NaN');
   });
 
-  it('classic ignores the options that make the default (for callers without types)', () => {
+  it('classic ignores the options that make the cubic limiter (for callers without types)', () => {
     const clock = manualClock();
-    const options = { initial: 100, clock, growth: 'cubic', backoffFactor: 0.9, backoffFrom: 'estimate' } as AimdOptions;
+    const options = { initial: 100, clock, growth: 'cubic', backoffFactor: 0.9, backoffFrom: 'estimate' } as AimdCubicOptions;
     const limiter = aimd.classic(options);
     limiter.onRateLimited();
     expect(limiter.current()).toBe(50);
@@ -596,7 +600,7 @@ describe('aimd: clocks', () => {
     expect(limiter.current()).toBe(12);
 
     const own = manualClock();
-    const pinned = aimd({ initial: 10, clock: own });
+    const pinned = aimd.cubic({ initial: 10, clock: own });
     pinned.onRateLimited(1000);
     pinned.useClock(manualClock(1e12));
     expect(pinned.tryAcquire()).toBe(1000);

@@ -1,11 +1,11 @@
 // Misspelt option keys are reported, naming the key and the one meant; the runtime lists of known
 // keys are held to the option interfaces by the compiler.
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { aimd, fixedRate, RateLimitError, type AimdOptions, type FixedRateOptions } from '../src/index.js';
+import { aimd, fixedRate, RateLimitError, type AimdCubicOptions, type AimdOptions, type FixedRateOptions } from '../src/index.js';
 import type { BackoffOptions, HedgeOptions, RetryOptions, StateOptions, TimeoutOptions } from '../src/index.js';
 import { checkOptions, optionKeys, unknownOptionProblems, type KeyTable } from '../src/model/check-option.js';
 import { BACKOFF_OPTION_KEYS, HEDGE_OPTION_KEYS, RETRY_OPTION_KEYS, STATE_OPTION_KEYS, TIMEOUT_OPTION_KEYS } from '../src/model/state-options.js';
-import { AIMD_OPTION_KEYS } from '../src/policies/aimd-options.js';
+import { AIMD_CUBIC_ONLY_OPTION_KEYS, AIMD_CUBIC_OPTION_KEYS, AIMD_OPTION_KEYS } from '../src/policies/aimd-options.js';
 
 /** Whether two types are the same (the usual conditional-type trick; no tsd needed). */
 type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
@@ -21,8 +21,10 @@ describe('the lists of known keys', () => {
       Same<Listed<typeof BACKOFF_OPTION_KEYS>, keyof BackoffOptions>,
       Same<Listed<typeof HEDGE_OPTION_KEYS>, keyof HedgeOptions>,
       Same<Listed<typeof AIMD_OPTION_KEYS>, keyof AimdOptions>,
-    ] = [true, true, true, true, true, true];
-    expect(same).toEqual([true, true, true, true, true, true]);
+      Same<Listed<typeof AIMD_CUBIC_OPTION_KEYS>, keyof AimdCubicOptions>,
+      Same<Listed<typeof AIMD_CUBIC_ONLY_OPTION_KEYS>, Exclude<keyof AimdCubicOptions, keyof AimdOptions>>,
+    ] = [true, true, true, true, true, true, true, true];
+    expect(same).toEqual([true, true, true, true, true, true, true, true]);
     expectTypeOf<Listed<typeof TIMEOUT_OPTION_KEYS>>().toEqualTypeOf<'ms' | 'failState' | 'retries'>();
   });
 
@@ -32,7 +34,9 @@ describe('the lists of known keys', () => {
     expect(RETRY_OPTION_KEYS).toEqual(['attempts', 'backoff', 'retryOn', 'then']);
     expect(BACKOFF_OPTION_KEYS).toEqual(['initialMs', 'maxMs', 'multiplier', 'jitter']);
     expect(HEDGE_OPTION_KEYS).toEqual(['afterMs', 'max']);
-    expect(AIMD_OPTION_KEYS).toHaveLength(13);
+    expect(AIMD_OPTION_KEYS).toEqual(['initial', 'min', 'max', 'increaseIntervalMs', 'clock']);
+    expect(AIMD_CUBIC_OPTION_KEYS).toHaveLength(13);
+    expect(AIMD_CUBIC_OPTION_KEYS).toEqual([...AIMD_OPTION_KEYS, ...AIMD_CUBIC_ONLY_OPTION_KEYS]);
     expect(Object.isFrozen(STATE_OPTION_KEYS)).toBe(true);
   });
 
@@ -87,7 +91,7 @@ describe('unknownOptionProblems and checkOptions', () => {
 describe('the rate limiters and RateLimitError report an unknown option', () => {
   // The shapes plain JavaScript sees.
   const untypedFixedRate = fixedRate as (perSecond: number, options?: unknown) => unknown;
-  const untypedAimd = aimd as unknown as ((options?: unknown) => unknown) & { classic: (options?: unknown) => unknown };
+  const untypedAimd = aimd as unknown as ((options?: unknown) => unknown) & { cubic: (options?: unknown) => unknown; classic: (options?: unknown) => unknown };
   const UntypedRateLimitError = RateLimitError as unknown as new (message?: string, options?: unknown) => RateLimitError;
 
   it.each<[string, () => unknown, string]>([
@@ -96,6 +100,7 @@ describe('the rate limiters and RateLimitError report an unknown option', () => 
     ['aimd', () => untypedAimd({ intial: 5 }), 'aimd: unknown option "intial" (did you mean "initial"?)'],
     ['aimd, another case', () => untypedAimd({ maxMS: 5 }), 'aimd: unknown option "maxMS"'],
     ['aimd, a near miss', () => untypedAimd({ increaseInterval: 500 }), 'aimd: unknown option "increaseInterval" (did you mean "increaseIntervalMs"?)'],
+    ['aimd.cubic', () => untypedAimd.cubic({ slowstart: false }), 'aimd.cubic: unknown option "slowstart" (did you mean "slowStart"?)'],
     ['aimd.classic', () => untypedAimd.classic({ mni: 1 }), 'aimd.classic: unknown option "mni" (did you mean "min"?)'],
     ['RateLimitError', () => new UntypedRateLimitError('429', { retryAfter: 5 }), 'RateLimitError: unknown option "retryAfter" (did you mean "retryAfterMs"?)'],
     ['RateLimitError of null', () => new UntypedRateLimitError('429', null), 'RateLimitError: options must be an object such as { retryAfterMs: 500 }, got null'],
@@ -105,7 +110,8 @@ describe('the rate limiters and RateLimitError report an unknown option', () => 
 
   it('accepts every option they have', () => {
     expect(() => fixedRate(5, { burst: 2, clock: undefined as never })).not.toThrow();
-    expect(() => aimd({ initial: 5, min: 1, max: 10, slowStart: false, growth: 'additive' })).not.toThrow();
+    expect(() => aimd({ initial: 5, min: 1, max: 10, increaseIntervalMs: 500, clock: undefined as never })).not.toThrow();
+    expect(() => aimd.cubic({ initial: 5, min: 1, max: 10, slowStart: false, growth: 'additive' })).not.toThrow();
     expect(new RateLimitError('429', { retryAfterMs: 5, cause: 'x' }).retryAfterMs).toBe(5);
   });
 });

@@ -1,5 +1,5 @@
 import type { Clock } from '../model/clock.js';
-import { aimdSettings, type AimdOptions } from './aimd-options.js';
+import { aimdSettings, checkLearnerOptions, type AimdOptions } from './aimd-options.js';
 import type { AimdLimiter, AimdSnapshot } from './aimd-limiter.js';
 import { AimdRound, InFlightCap, RecentCount } from './aimd-round.js';
 import { ClockSlot, TokenBucket, usableWait } from './token-bucket.js';
@@ -71,7 +71,7 @@ const CAP_WAIT_MS = 50;
 /** Held back by the cap this long with no attempt ending, the count of calls in flight is off (a hedge's permit): it starts afresh. */
 const CAP_STALL_ROUNDS = 1;
 
-/** The learning limiter's settings after checking: see `AimdOptions`. */
+/** The learning limiter's settings after checking: see `AimdOptions`. Not part of the public API. */
 export interface AimdLearnerSettings {
   readonly initial: number;
   readonly min: number;
@@ -84,7 +84,7 @@ export interface AimdLearnerSettings {
    * `onRateLimited` returns): a whole-second retry-after of N s, rounded up, is taken as a wait of
    * N - 1 s (none for 1 s), and the limiter's own blocks and probes find the end of the wait instead
    * of a pause of the whole second. Off, it returns the retry-after as it came (the engine's pause
-   * without a limiter that decides). `learningAimd` turns it on unless told otherwise.
+   * without a limiter that decides). `aimd()` turns it on; `learningAimd` too, unless told otherwise.
    */
   readonly decidesPause?: boolean;
 }
@@ -92,10 +92,11 @@ export interface AimdLearnerSettings {
 type Phase = 'slow-start' | 'cruise' | 'probe' | 'blocked';
 
 /**
- * The learning limiter of issue #21, in progress: learns the rate a service lets through from what
- * it delivers, whatever the shape of its quota. Not part of the public API, and not what `aimd()`
- * makes: it becomes the default once it meets the issue's goals on every shape (the bench's matrix,
- * `npm run bench -- --only ratelimit`, prints it beside `aimd()` and `aimd.classic()`).
+ * The learning limiter of issue #21, what `aimd()` makes: learns the rate a service lets through
+ * from what it delivers, whatever the shape of its quota (see `aimd` for how). Users see it as an
+ * `AimdLimiter`; the class itself, its settings and `capSnapshot()` are not part of the public API
+ * (the bench's matrix, `npm run bench -- --only ratelimit`, reads the cap beside `aimd.cubic()` and
+ * `aimd.classic()`).
  *
  * @example
  * ```ts
@@ -608,8 +609,11 @@ function burstFor(rate: number): number {
 }
 
 /**
- * A learning limiter from `aimd()`'s options (`initial`, `min`, `max`, `increaseIntervalMs` as its
- * round, `clock`), for the tests and the bench. Not part of the public API.
+ * The learning limiter `aimd()` makes, from its options (`initial`, `min`, `max`,
+ * `increaseIntervalMs` as its round, `clock`; an option of `aimd.cubic()` alone throws, naming
+ * it), typed as the class for the tests and the bench that read its cap, and with `decidesPause`
+ * to turn off for the tests that measure what deciding the pause is worth. Not part of the public
+ * API: users call `aimd()`.
  *
  * @example
  * ```ts
@@ -618,6 +622,7 @@ function burstFor(rate: number): number {
  * @internal
  */
 export function learningAimd(options: AimdOptions = {}, internal: { readonly decidesPause?: boolean } = {}): AimdLearner {
+  checkLearnerOptions('aimd', options);
   // the engine pauses the state for what onRateLimited returns (#21): the learner decides by default
   const s = aimdSettings('aimd', options, true);
   return new AimdLearner({ initial: s.initial, min: s.min, max: s.max, roundMs: s.increaseIntervalMs, clock: s.clock, decidesPause: internal.decidesPause ?? true });

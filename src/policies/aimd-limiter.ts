@@ -27,27 +27,38 @@ export interface AimdSnapshot {
   /** The ceiling, after normalisation (`Infinity` for none). */
   readonly max: number;
   /**
+   * `aimd()`: `'slow-start'` until it has measured the service, then `'cruise'` (at its ceiling,
+   * or coming back to it), `'probe'` (above it, in case the quota went up) or `'blocked'` (the
+   * service refuses everything for now: one probe at a time). `aimd.cubic()` and `aimd.classic()`:
    * `'slow-start'` until the first rate-limit signal (with slow start on), then how the rate
-   * grows: `'cubic'` or `'additive'`. (`'cruise'`, `'probe'` and `'blocked'` are the phases of the
-   * learning limiter of issue #21, which `aimd()` does not make yet.)
+   * grows, `'cubic'` or `'additive'`.
    */
   readonly phase: 'slow-start' | 'cruise' | 'probe' | 'blocked' | 'cubic' | 'additive';
-  /** What the last backoff started from (the estimate of the service's limit, or the rate); `Infinity` before the first. */
+  /**
+   * What the limiter takes the service's limit to be: for `aimd()`, the rate it last measured the
+   * service to allow; for `aimd.cubic()` and `aimd.classic()`, what the last backoff started from
+   * (the estimate of the service's limit, or the rate). `Infinity` until then.
+   */
   readonly estimate: number;
   /** How long `tryAcquire()` still answers with a pause after a retry-after, in ms (0 if none). */
   readonly pausedForMs: number;
   /** Increases applied. */
   readonly increases: number;
-  /** Backoffs applied (each multiplied by `backoffFactor`, down to `min`). */
+  /** Backoffs applied (cuts of the rate and, for `aimd()`, blocks; for the others each multiplied by `backoffFactor`, down to `min`). */
   readonly backoffs: number;
-  /** Rate-limit signals merged into an earlier backoff by the debounce window (corrections of the estimate included). */
+  /**
+   * Rate-limit signals that backed off nothing on their own: for `aimd()`, answers to calls sent
+   * before its last cut, a concurrency cap's, those during a block or a pause, and those it left to
+   * the round's measure; for the others, those merged into an earlier backoff by the debounce
+   * window (corrections of the estimate included).
+   */
   readonly mergedBackoffs: number;
 }
 
 /**
- * A rate limiter that adapts to the service: multiplicative decrease on "too many requests",
- * slow start and cubic growth by default, additive growth (AIMD) for `aimd.classic()`. Made by
- * {@link aimd}.
+ * A rate limiter that adapts to the service, made by {@link aimd}: `aimd()` learns the rate from
+ * what the service delivers; `aimd.cubic()` backs off multiplicatively on "too many requests"
+ * with slow start and cubic growth; `aimd.classic()` grows additively (AIMD), as the original.
  *
  * @example
  * ```ts
@@ -66,13 +77,13 @@ export interface AimdLimiter extends RateLimiter {
 }
 
 /**
- * The limiter `aimd()` and `aimd.classic()` make, from checked settings: a token bucket paced at
+ * The limiter `aimd.cubic()` and `aimd.classic()` make, from checked settings: a token bucket paced at
  * the current rate, raised on successes and backed off on rate-limit signals as the settings say,
  * with a {@link DeliveryMeter} for what the service let through. Not part of the public API.
  *
  * @example
  * ```ts
- * const limiter = new AimdRateLimiter(aimdSettings('aimd', { initial: 50 }, true));
+ * const limiter = new AimdRateLimiter(aimdSettings('aimd.cubic', { initial: 50 }, true));
  * ```
  * @internal
  */

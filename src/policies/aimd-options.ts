@@ -1,5 +1,5 @@
 import type { Clock } from '../model/clock.js';
-import { aBoolean, aNumber, checkOption, checkOptions, numberIn, oneOf, optionKeys, optional, rule } from '../model/check-option.js';
+import { aBoolean, aNumber, anObject, checkOption, checkOptions, numberIn, oneOf, optionKeys, optional, rule } from '../model/check-option.js';
 import { checkClock } from './token-bucket.js';
 import { renderValue } from '../model/render-value.js';
 
@@ -13,20 +13,31 @@ const DEFAULT_BACKOFF_DEBOUNCE_MS = 500;
 const DEFAULT_SLOW_START_FACTOR = 2;
 /** The original's multiplicative decrease: each backoff halves the rate (`aimd.classic()`). */
 export const CLASSIC_BACKOFF_FACTOR = 0.5;
-/** The default's gentler decrease: 85 % of the estimated limit. */
+/** The cubic limiter's gentler decrease: 85 % of the estimated limit. */
 const DEFAULT_BACKOFF_FACTOR = 0.85;
 
 /** How the rate grows outside slow start. */
 export type AimdGrowth = 'cubic' | 'additive';
 /** What a backoff starts from. */
 export type AimdBackoffFrom = 'estimate' | 'rate';
-/** The options `aimd.classic` takes: those of `aimd` but the parts of the default it leaves out. */
-export type AimdClassicOptions = Omit<AimdOptions, 'slowStart' | 'slowStartFactor' | 'growth' | 'backoffFactor' | 'backoffFrom'>;
+/**
+ * The options `aimd.classic` takes: those of {@link AimdCubicOptions} but the parts of the cubic
+ * limiter it leaves out (`slowStart`, `slowStartFactor`, `growth`, `backoffFactor`, `backoffFrom`).
+ *
+ * @example
+ * ```ts
+ * const options: AimdClassicOptions = { initial: 100, min: 10, max: 200, backoffDebounceMs: 1000 };
+ * .state('call-api', { rateLimit: aimd.classic(options) })
+ * ```
+ * @public
+ */
+export type AimdClassicOptions = Omit<AimdCubicOptions, 'slowStart' | 'slowStartFactor' | 'growth' | 'backoffFactor' | 'backoffFrom'>;
 
 /**
- * Options of {@link aimd} and `aimd.classic`. Rates are in permits (attempts) a second, times in ms.
- * Out-of-range numbers are normalised as the original jorb does, each as its entry says; a value
- * that is not a number at all (or NaN) throws a `TypeError` naming the option.
+ * Options of {@link aimd}, the learning limiter (also taken by `aimd.cubic` and `aimd.classic`,
+ * whose {@link AimdCubicOptions} add the cubic limiter's own). Rates are in permits (attempts) a
+ * second, times in ms. A value that is not a number at all (or NaN) throws a `TypeError` naming
+ * the option; so does an option of `aimd.cubic` given to `aimd()`, which would mean nothing to it.
  *
  * @example
  * ```ts
@@ -37,23 +48,25 @@ export type AimdClassicOptions = Omit<AimdOptions, 'slowStart' | 'slowStartFacto
  */
 export interface AimdOptions {
   /**
-   * The rate to start at, within `[min, max]` (`aimd()` throws otherwise; `aimd.classic()` clamps
-   * it, and takes zero or negative as left out, as the original did). Left out, it is `min`.
+   * The rate to start at, within `[min, max]` (`aimd()` and `aimd.cubic()` throw otherwise;
+   * `aimd.classic()` clamps it, and takes zero or negative as left out, as the original did).
+   * Left out, it is `min`.
    * Minimum: above 0, finite.
    * @defaultValue `min`
    */
   readonly initial?: number;
   /**
-   * The floor that backoffs never go below. Left out, it is 1. (The original floors at 1e-9
+   * The floor the rate never goes below. Left out, it is 1. (The original floors at 1e-9
    * permits a second, one attempt every 30 years, a stall rather than a floor; set a small positive
    * `min` such as 0.1 for services that allow less than one call a second.) `min > max`, zero or
-   * negative is an error for `aimd()`; `aimd.classic()` swaps and defaults them as the original did.
+   * negative is an error for `aimd()` and `aimd.cubic()`; `aimd.classic()` swaps and defaults them
+   * as the original did.
    * Minimum: above 0, finite.
    * @defaultValue 1
    */
   readonly min?: number;
   /**
-   * The ceiling that increases never go above. Left out, there is none (`aimd.classic()` also
+   * The ceiling the rate never goes above. Left out, there is none (`aimd.classic()` also
    * takes zero or negative as none; the original, given no max, pinned the rate at min). A `max`
    * below the default `min` lowers the floor to `max`.
    * Minimum: above 0 (Infinity allowed).
@@ -61,11 +74,42 @@ export interface AimdOptions {
    */
   readonly max?: number;
   /**
+   * For `aimd()`, the measuring round: what the service delivered over one round is one measure
+   * of it, and the rate changes at most once a round on a clean one (each half round in slow
+   * start), so a longer round learns more slowly and more surely. For `aimd.cubic()` and
+   * `aimd.classic()`, the least time between two increases: successes in between do not raise
+   * the rate again (see {@link AimdCubicOptions}). Zero or negative means the default.
+   * Minimum: above 0 (Infinity: never increase).
+   * @defaultValue 1000 (the original's one second)
+   */
+  readonly increaseIntervalMs?: number;
+  /**
+   * The clock for pacing, pauses, rounds and windows and the delivered rate.
+   * @defaultValue the processor's clock (handed over through `useClock`), else `systemClock`
+   */
+  readonly clock?: Clock;
+}
+
+/**
+ * Options of `aimd.cubic` (the cubic limiter) and, but for the parts it leaves out, of
+ * `aimd.classic`: those of {@link AimdOptions} and the cubic limiter's own. Out-of-range numbers
+ * are normalised as the original jorb does, each as its entry says; a value that is not a number
+ * at all (or NaN) throws a `TypeError` naming the option.
+ *
+ * @example
+ * ```ts
+ * const options: AimdCubicOptions = { initial: 50, max: 15_000, backoffFactor: 0.7 };
+ * .state('call-api', { concurrency: 64, rateLimit: aimd.cubic(options) })
+ * ```
+ * @public
+ */
+export interface AimdCubicOptions extends AimdOptions {
+  /**
    * The least time between two increases: successes in between do not raise the rate again. It is
-   * also the unit of the default's cubic curve (4 increases, 4 s, from a backoff back to the
-   * estimate). The window runs from the last increase. After a backoff, additive growth (the
-   * original's) lets the first success increase at once; cubic growth counts its window from the
-   * backoff. Zero or negative means the default.
+   * also the unit of the cubic curve (4 increases, 4 s, from a backoff back to the estimate). The
+   * window runs from the last increase. After a backoff, additive growth (the original's) lets the
+   * first success increase at once; cubic growth counts its window from the backoff. Zero or
+   * negative means the default.
    * Minimum: above 0 (Infinity: never increase).
    * @defaultValue 1000 (the original's one second)
    */
@@ -93,7 +137,7 @@ export interface AimdOptions {
    * increase intervals (50 → 6,400 in 7 doublings) instead of thousands. The first signal ends slow
    * start for good. Overshoot is bounded: the rate is at most `slowStartFactor` times the last rate
    * that drew no 429.
-   * @defaultValue true for `aimd()`; `aimd.classic()` has no slow start
+   * @defaultValue true for `aimd.cubic()`; `aimd.classic()` has no slow start
    */
   readonly slowStart?: boolean;
   /**
@@ -105,16 +149,16 @@ export interface AimdOptions {
   /**
    * How the rate grows outside slow start. `'cubic'`: the n-th increase after a backoff sets the
    * rate to `estimate × (1 + (1 − backoffFactor) × ((n − 4) / 4)³)`: quickly back up to just
-   * under the estimate, a plateau around it, then probing above it ever faster (see {@link aimd}).
+   * under the estimate, a plateau around it, then probing above it ever faster (see `aimd.cubic`).
    * Before any backoff (slow start off) it starts on the plateau at `initial`. `'additive'`: +1
    * permit a second per increase, as the original.
-   * @defaultValue `'cubic'` for `aimd()`; `aimd.classic()` is `'additive'`
+   * @defaultValue `'cubic'` for `aimd.cubic()`; `aimd.classic()` is `'additive'`
    */
   readonly growth?: 'cubic' | 'additive';
   /**
    * What a backoff multiplies: `backoffFrom` (the estimate or the rate) times this.
    * Minimum: above 0; maximum: below 1.
-   * @defaultValue 0.85 for `aimd()`; `aimd.classic()` halves (0.5), as the original
+   * @defaultValue 0.85 for `aimd.cubic()`; `aimd.classic()` halves (0.5), as the original
    */
   readonly backoffFactor?: number;
   /**
@@ -126,7 +170,7 @@ export interface AimdOptions {
    * (successes over the time since). Within the merge window, a later signal lowers the estimate
    * (and the rate to `backoffFactor` times it) when the service let through less since the
    * backoff. `'rate'`: the rate, as the original.
-   * @defaultValue `'estimate'` for `aimd()`; `aimd.classic()` is `'rate'`
+   * @defaultValue `'estimate'` for `aimd.cubic()`; `aimd.classic()` is `'rate'`
    */
   readonly backoffFrom?: 'estimate' | 'rate';
   /**
@@ -136,22 +180,25 @@ export interface AimdOptions {
    * unchecked (slow start would double it every interval) to a number that protects nothing and
    * takes many backoffs to come down from. A limiter whose `tryAcquire()` is never called (fed
    * only outcomes, as the scenario simulations do) counts as limiting.
-   * @defaultValue true for `aimd()`; false for `aimd.classic()`, which grows on any success as the original does
+   * @defaultValue true for `aimd.cubic()`; false for `aimd.classic()`, which grows on any success as the original does
    */
   readonly growOnlyWhenLimiting?: boolean;
-  /**
-   * The clock for pacing, pauses, the increase and merge windows and the delivered rate.
-   * @defaultValue the processor's clock (handed over through `useClock`), else `systemClock`
-   */
-  readonly clock?: Clock;
 }
 
-/** The keys of {@link AimdOptions}, for the unknown-option check (the compiler keeps it in step). */
+/** The keys of {@link AimdOptions}, for `aimd()`'s unknown-option check (the compiler keeps it in step). */
 export const AIMD_OPTION_KEYS = optionKeys<AimdOptions>({
   initial: true,
   min: true,
   max: true,
   increaseIntervalMs: true,
+  clock: true,
+});
+
+/** The options of the cubic limiter alone: those of {@link AimdCubicOptions} that {@link AimdOptions} has not. */
+export type AimdCubicOnlyOptions = Omit<AimdCubicOptions, keyof AimdOptions>;
+
+/** The keys of {@link AimdCubicOnlyOptions}: `aimd()` refuses them, naming `aimd.cubic()` (the compiler keeps it in step). */
+export const AIMD_CUBIC_ONLY_OPTION_KEYS = optionKeys<AimdCubicOnlyOptions>({
   backoffDebounceMs: true,
   disableBackoffMerge: true,
   slowStart: true,
@@ -160,8 +207,35 @@ export const AIMD_OPTION_KEYS = optionKeys<AimdOptions>({
   backoffFactor: true,
   backoffFrom: true,
   growOnlyWhenLimiting: true,
-  clock: true,
 });
+
+/** The keys of {@link AimdCubicOptions}, for the unknown-option check of `aimd.cubic()` and `aimd.classic()`. */
+export const AIMD_CUBIC_OPTION_KEYS: readonly (keyof AimdCubicOptions)[] = Object.freeze([...AIMD_OPTION_KEYS, ...AIMD_CUBIC_ONLY_OPTION_KEYS]);
+
+/**
+ * Checks `aimd()`'s options as an object with none but its own keys, before any is read: an
+ * option of the cubic limiter alone throws a TypeError naming it and `aimd.cubic()` (given as
+ * `undefined`, it asks for nothing, and passes), any other key as unknown (the cubic limiter's
+ * keys among those a typo may have meant).
+ *
+ * @example
+ * ```ts
+ * checkLearnerOptions('aimd', { initial: 50, slowStart: false });
+ * // throws: aimd: slowStart is an option of aimd.cubic(), not of aimd() (the learning limiter has no such setting): …
+ * ```
+ * @internal
+ */
+export function checkLearnerOptions(factory: string, options: unknown): void {
+  const object = checkOption(factory, 'options', options, anObject('{ initial: 10 }'));
+  for (const key of AIMD_CUBIC_ONLY_OPTION_KEYS) {
+    const value = (object as Record<string, unknown>)[key];
+    if (Object.hasOwn(object, key) && value !== undefined) {
+      throw new TypeError(`${factory}: ${key} is an option of aimd.cubic(), not of aimd() (the learning limiter has no such setting): use aimd.cubic({ ${key}: ${renderValue(value)} }) for the cubic limiter, or leave it out`);
+    }
+  }
+  // the others are unknown (the cubic limiter's are known: one left as undefined asks for nothing)
+  checkOptions(factory, object, AIMD_CUBIC_OPTION_KEYS, '{ initial: 10 }');
+}
 
 /**
  * The options of a limiter after checking and normalisation: every default applied. Not part of
@@ -197,8 +271,9 @@ const BACKOFF_FROM = optional(oneOf<AimdBackoffFrom>(['estimate', 'rate']));
 
 /**
  * Checks `options` (throwing a TypeError that names `factory` and the option) and normalises them
- * as {@link AimdOptions} documents; `learnFast` picks the default's defaults (slow start, growing
- * only when limiting, one permit at start) over the original's.
+ * as {@link AimdCubicOptions} documents; `learnFast` picks the cubic limiter's defaults (slow
+ * start, growing only when limiting, one permit at start, `aimd()`'s bounds check) over the
+ * original's.
  *
  * @example
  * ```ts
@@ -206,17 +281,17 @@ const BACKOFF_FROM = optional(oneOf<AimdBackoffFrom>(['estimate', 'rate']));
  * ```
  * @internal
  */
-export function aimdSettings(factory: string, options: AimdOptions, learnFast: boolean): AimdSettings {
-  checkOptions(factory, options, AIMD_OPTION_KEYS, '{ initial: 10 }');
-  const number = (name: keyof AimdOptions, finite: boolean): number | undefined => {
+export function aimdSettings(factory: string, options: AimdCubicOptions, learnFast: boolean): AimdSettings {
+  checkOptions(factory, options, AIMD_CUBIC_OPTION_KEYS, '{ initial: 10 }');
+  const number = (name: keyof AimdCubicOptions, finite: boolean): number | undefined => {
     const value = checkOption(factory, name, options[name], optional(aNumber));
     return finite ? checkOption(factory, name, value, optional(FINITE)) : value;
   };
-  const flag = (name: keyof AimdOptions, fallback: boolean): boolean => checkOption(factory, name, options[name], optional(aBoolean)) ?? fallback;
+  const flag = (name: keyof AimdCubicOptions, fallback: boolean): boolean => checkOption(factory, name, options[name], optional(aBoolean)) ?? fallback;
   const given = { initial: number('initial', true), min: number('min', true), max: number('max', false) };
   const positive = (n: number | undefined): n is number => n !== undefined && n > 0;
 
-  // aimd() refuses what is no rate, as fixedRate() does; aimd.classic() keeps the original's
+  // aimd() and aimd.cubic() refuse what is no rate, as fixedRate() does; aimd.classic() keeps the original's
   // normalising (0 meant "not set" in Go, and min > max was swapped).
   if (learnFast) checkBounds(factory, given);
   let max = positive(given.max) ? given.max : Infinity;
@@ -248,7 +323,7 @@ export function aimdSettings(factory: string, options: AimdOptions, learnFast: b
   };
 }
 
-/** aimd()'s rule: a rate given must be above 0, `min` ≤ `max`, `initial` within them. */
+/** The rule of aimd() and aimd.cubic(): a rate given must be above 0, `min` ≤ `max`, `initial` within them. */
 function checkBounds(factory: string, given: { readonly initial: number | undefined; readonly min: number | undefined; readonly max: number | undefined }): void {
   for (const name of ['initial', 'min', 'max'] as const) {
     const value = given[name];

@@ -1,5 +1,5 @@
-// The rate limiter workloads test/aimd-scenarios.test.ts runs for aimd() and
-// test/aimd-learner-scenarios.test.ts runs for the learner: a clock moved by hand, and two
+// The rate limiter workloads test/aimd-scenarios.test.ts runs for aimd.cubic() and aimd.classic()
+// and test/aimd-learner-scenarios.test.ts for aimd(), the learner: a clock moved by hand, and two
 // services the callers hammer a millisecond at a time. Deterministic.
 import type { AimdLimiter } from '../../src/policies/aimd.js';
 import type { Clock } from '../../src/model/clock.js';
