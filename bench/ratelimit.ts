@@ -8,9 +8,9 @@
 //
 // The server is a node:http server on 127.0.0.1 in a child process (bench/ratelimit-server.ts)
 // hosting one service per run. The client is a jorb-ts workflow, call -> done, one GET per job
-// through node:http with a keep-alive agent, concurrency 256 and as `rateLimit` the learning limiter
-// of issue #21 (in progress, not yet the default: src/policies/aimd-learner.ts), `aimd()` (the
-// default) or `aimd.classic()`, each from 1 a second, knowing nothing of the quota. A 429 or
+// through node:http with a keep-alive agent, concurrency 256 and as `rateLimit` `aimd()` (the
+// learning limiter of issue #21: src/policies/aimd-learner.ts), `aimd.cubic()` (the cubic limiter,
+// aimd() before it) or `aimd.classic()`, each from 1 a second, knowing nothing of the quota. A 429 or
 // 503 throws `RateLimitError({ retryAfterMs })` with the wait the hint gives (none, Retry-After ×
 // 1000, or Retry-After-Ms); the engine backs the limiter off and pauses the state that long.
 //
@@ -23,16 +23,17 @@
 //   - rejected: 429s and 503s over all calls.
 // Goals (issue #21): 90 % within 10 s, steady goodput >= 90 %, rejected <= 5 %.
 // Env BENCH_RATELIMIT_QUOTAS (e.g. "10,1000"), BENCH_RATELIMIT_SHAPES (e.g. "fixed-1s,concurrency"),
-// BENCH_RATELIMIT_HINTS (e.g. "none") and BENCH_RATELIMIT_LIMITERS (e.g. "learner") narrow it for
+// BENCH_RATELIMIT_HINTS (e.g. "none") and BENCH_RATELIMIT_LIMITERS (e.g. "aimd,cubic") narrow it for
 // development; BENCH_RATELIMIT_TRACE=1 prints each run's limiter snapshot and its last 250 ms
-// every 250 ms (successes, rejections, calls started; the event loop's lag; the learner's cap).
-// The learner's lines say the concurrency cap it ended with, if it learned one; the concurrency
+// every 250 ms (successes, rejections, calls started; the event loop's lag; aimd()'s cap).
+// aimd()'s lines say the concurrency cap it ended with, if it learned one; the concurrency
 // cap's, how late the server's timers answered (its own lag, not the service's).
 import { setMaxListeners } from 'node:events';
 import { Agent, request } from 'node:http';
 import { aimd, Processor, RateLimitError, workflow } from '../src/index.js';
 import type { AimdLimiter } from '../src/index.js';
-import { AimdLearner, learningAimd } from '../src/policies/aimd-learner.js';
+// internal: the class aimd() makes, for the concurrency cap it learned (capSnapshot)
+import { AimdLearner } from '../src/policies/aimd-learner.js';
 import { fmt, round3, verdict } from './report.js';
 import { ServerProcess } from './server-process.js';
 import { concurrencyCap, HINTS, SHAPES } from './ratelimit-shapes.js';
@@ -51,12 +52,12 @@ const LONG_WINDOW_OFFSET_MS = 3_000;
 const BATCH_LOAD = 6000;
 
 const LIMITERS = {
-  learner: { label: 'learner (in progress)', make: (): AimdLimiter => learningAimd() },
-  default: { label: 'aimd()', make: (): AimdLimiter => aimd() },
+  aimd: { label: 'aimd()', make: (): AimdLimiter => aimd() },
+  cubic: { label: 'aimd.cubic()', make: (): AimdLimiter => aimd.cubic() },
   classic: { label: 'aimd.classic()', make: (): AimdLimiter => aimd.classic() },
 } as const;
 type LimiterName = keyof typeof LIMITERS;
-const LIMITER_ORDER: readonly LimiterName[] = ['learner', 'default', 'classic'];
+const LIMITER_ORDER: readonly LimiterName[] = ['aimd', 'cubic', 'classic'];
 
 function runMsFor(shape: ShapeName): number {
   return shape === 'fixed-60s' ? 4 * LONG_WINDOW_MS : shape === 'halve-double' ? 30_000 : 20_000;
@@ -194,7 +195,7 @@ interface CellResult {
   readonly finalRate: number;
   /** The server's answers' lateness (a shape with latency). */
   lateMs?: number;
-  /** The learner's concurrency cap at the end, if it learned one. */
+  /** aimd()'s concurrency cap at the end, if it learned one. */
   readonly cap?: number;
 }
 
@@ -302,7 +303,7 @@ export async function rateLimit(log: (line: string) => void): Promise<Record<str
   const seconds = plan.reduce((sum, b) => sum + (b[0]?.settings.runMs ?? 0) / 1000, 0);
   log(
     `RATELIMIT real HTTP on 127.0.0.1, issue #21's quota shapes (the per-minute window SCALED DOWN to ${LONG_WINDOW_MS / 1000} s here), ` +
-      `both limiters from their defaults (1/s), concurrency ${CONCURRENCY}, keep-alive; ${cells.length} runs in ${plan.length} batches side by side, about ${Math.round(seconds)} s; ` +
+      `every limiter from its defaults (1/s), concurrency ${CONCURRENCY}, keep-alive; ${cells.length} runs in ${plan.length} batches side by side, about ${Math.round(seconds)} s; ` +
       `a concurrency cap of k in flight at latency L: ${[10, 100, 1000, 10_000].map((q) => `${fmt(q)}/s k ${concurrencyCap(q).k} L ${concurrencyCap(q).latencyMs} ms`).join(', ')}`,
   );
   const figures: Record<string, number | boolean | null> = { ratelimit_runs: cells.length };
@@ -322,7 +323,7 @@ export async function rateLimit(log: (line: string) => void): Promise<Record<str
   } finally {
     await server.stop();
   }
-  const met: Record<LimiterName, number> = { learner: 0, default: 0, classic: 0 };
+  const met: Record<LimiterName, number> = { aimd: 0, cubic: 0, classic: 0 };
   let total = 0;
   const order = (r: CellResult) => [SHAPES.indexOf(r.cell.shape), HINTS.indexOf(r.cell.hint), r.cell.quota, LIMITER_ORDER.indexOf(r.cell.limiter)];
   results.sort((a, b) => {
@@ -339,7 +340,7 @@ export async function rateLimit(log: (line: string) => void): Promise<Record<str
     if (g.pass.all) met[cell.limiter]++;
     const to90 = g.secondsTo90 === null ? 'never' : `${g.secondsTo90.toFixed(1)} s`;
     log(
-      `RATELIMIT ${cell.shape.padEnd(12)} hint ${cell.hint.padEnd(7)} ${`${fmt(cell.quota)}/s`.padStart(8)} ${LIMITERS[cell.limiter].label.padEnd(21)}: ` +
+      `RATELIMIT ${cell.shape.padEnd(12)} hint ${cell.hint.padEnd(7)} ${`${fmt(cell.quota)}/s`.padStart(8)} ${LIMITERS[cell.limiter].label.padEnd(14)}: ` +
         `90 % after ${to90} ${verdict(g.pass.to90)}, goodput ${pct(g.goodput)} ${verdict(g.pass.goodput)}, rejected ${pct(g.rejected)} of ${fmt(calls)} ${verdict(g.pass.rejected)}, ` +
         `rate at the end ${fmt(Math.round(finalRate))}/s${cap === undefined ? '' : `, in flight capped at ${cap}`}` +
         `${lateMs === undefined || lateMs === 0 ? '' : ` (the server's answers ${Math.max(0, lateMs).toFixed(1)} ms late)`}: ${g.pass.all ? 'PASS' : 'FAIL'}`,
@@ -350,6 +351,7 @@ export async function rateLimit(log: (line: string) => void): Promise<Record<str
     log(`RATELIMIT ${LIMITERS[name].label}: ${met[name]} of ${total} cells meet all three goals ${goals}`);
     figures[`ratelimit_${name}_cells_met`] = met[name];
   }
+  log(`RATELIMIT ${limiters.map((name) => `${LIMITERS[name].label}: ${met[name]} of ${total}`).join(' · ')}`);
   figures['ratelimit_cells'] = total;
   return figures;
 }

@@ -67,7 +67,7 @@ const across = imports.filter((i) => i.from !== i.to);
  * entry here is work in progress that the bench measures before users can reach it.
  */
 const NOT_PUBLIC_YET = new Set([
-  // Issue #21's learning rate limiter: measured beside aimd() until it meets the issue's goals and becomes its default.
+  // Issue #21's learning rate limiter, what aimd() makes: the bench reads the concurrency cap it learned (AimdLearner.capSnapshot, internal).
   'bench/ratelimit.ts imports src/policies',
 ]);
 
