@@ -40,9 +40,6 @@ function run(shape: ShapeName, hint: Hint, quota: number, decidesPause = true): 
 
 /** Cells the learner misses on the model, measured; why. */
 const MISSES: Record<string, string> = {
-  // a long window at 10 a second (100 calls a window in the bench's 10 s "minute"): each window
-  // that runs out costs a streak of rejections and probes until it opens, a large share of 100
-  'fixed-60s none 10': 'rejections 7.8 %',
   // at 10 a second a round is 10 answers: the cut after one rejection measures a round that lost
   // that call and its pause (10.3 -> 8.0/s), and a probe waits 10 rounds
   'sliding-1s precise 10': 'goodput 85 %',

@@ -32,6 +32,8 @@ const EARLY_SHARE = 0.25;
 const EARLY_FLOOR = 0.5;
 /** This many rejections in a row, no success between: the service refuses everything for now. */
 const BLOCK_STREAK = 4;
+/** ...or this many where a long window was seen: its blocks last seconds, and what comes before them is no noise. */
+const LONG_WINDOW_BLOCK_STREAK = 2;
 /** While blocked, one probe after max(this, one permit's time), the gap doubling up to BLOCK_MAX_GAP_MS. */
 const BLOCK_FIRST_GAP_MS = 25;
 const BLOCK_MAX_GAP_MS = 4000;
@@ -129,6 +131,8 @@ export class AimdLearner implements AimdLimiter {
   #opened = false;
   /** Whether the service's window is long (a block or a wait of over LONG_BLOCK_ROUNDS): a clean round there says little. */
   #longWindow = false;
+  /** Whether the ceiling is a long window's cycle measured from one opening to the next (exact: a probe above it runs the window out). */
+  #cycleExact = false;
   /** Whether a block fell in this round (its delivery then measures the block, not the rate). */
   #blockInRound = false;
   /** The most a clean round delivered since the last block (the service allowed that much). */
@@ -194,8 +198,9 @@ export class AimdLearner implements AimdLimiter {
       // attempt ends (and brings its wake-up forward when the wait got shorter)
       if (now < this.#nextProbeAt) return Math.ceil(this.#nextProbeAt - now);
       // a short window's block ends at its boundary: probe at least every quarter round until the
-      // block is a long window's
-      const longBlock = now - this.#blockedAt >= LONG_BLOCK_ROUNDS * this.#s.roundMs;
+      // block is a long window's, or from the first probe where a long window was seen (its blocks
+      // last seconds: a probe every quarter second cost a 10/s per-"minute" window 8 calls a block)
+      const longBlock = this.#longWindow || now - this.#blockedAt >= LONG_BLOCK_ROUNDS * this.#s.roundMs;
       this.#probeGapMs = Math.min(longBlock ? BLOCK_MAX_GAP_MS : Math.max(this.#s.roundMs / 4, 1000 / this.#rate), this.#probeGapMs * 2);
       this.#nextProbeAt = now + this.#probeGapMs;
       this.#sent();
@@ -340,18 +345,18 @@ export class AimdLearner implements AimdLimiter {
       this.#nextProbeAt = Math.max(this.#nextProbeAt, this.#pausedUntil);
       return;
     }
-    if (this.#round.streak >= BLOCK_STREAK) return this.#block(now);
+    if (this.#round.streak >= (this.#longWindow ? LONG_WINDOW_BLOCK_STREAK : BLOCK_STREAK)) return this.#block(now);
     if (costly && this.#phase === 'slow-start') {
       // the last rate before this doubling drew none
       this.#lastCostly = now;
-      this.#ceiling = this.#rate;
+      this.#setCeiling(this.#rate);
       return this.#backOff(Math.max(this.#s.min, this.#rate / 2), now);
     }
     if (costly) {
       // each such rejection pauses the state a second: the rate that drew it is too high, now
       const factor = now - this.#lastCostly < EXPENSIVE_REPEAT_MS ? EXPENSIVE_REPEAT_FACTOR : EXPENSIVE_MARGIN;
       this.#lastCostly = now;
-      this.#ceiling = Math.min(this.#ceiling, this.#rate);
+      this.#setCeiling(Math.min(this.#ceiling, this.#rate));
       return this.#backOff(Math.max(this.#s.min, this.#rate * factor), now);
     }
     const round = this.#round;
@@ -365,7 +370,7 @@ export class AimdLearner implements AimdLimiter {
       // ceiling the block measured stands (the next clean round goes back to it)
       if (this.#echoOfBlock(now)) return this.#backOff(Math.max(this.#s.min, Math.min(this.#rate, estimate * this.#margin())), now);
       // probing above the ceiling, the estimate may be above it: the ceiling was only a floor
-      this.#ceiling = this.#phase === 'probe' ? estimate : Math.min(this.#ceiling, estimate);
+      this.#setCeiling(this.#phase === 'probe' ? estimate : Math.min(this.#ceiling, estimate));
       this.#backOff(Math.max(this.#s.min, this.#ceiling * this.#margin()), now);
     } else {
       this.#merged++;
@@ -382,7 +387,7 @@ export class AimdLearner implements AimdLimiter {
     this.#merged++;
     this.#capStaleAnswers = this.#granted;
     this.#markInFlightStale(now);
-    this.#ceiling = Infinity;
+    this.#setCeiling(Infinity);
     this.#cleanDelivered = 0;
     if (this.#phase === 'blocked') this.#setRate(Math.max(this.#rate, this.#rateBeforeBlock), now);
     if (this.#phase !== 'slow-start') this.#phase = 'cruise';
@@ -419,7 +424,7 @@ export class AimdLearner implements AimdLimiter {
     } else if (!this.#expensive) {
       // saturated: what got through is what the service allows (with whole-second pauses in it,
       // rounds measure the pauses: the ceiling comes from the rejections themselves)
-      this.#ceiling = this.#saturated(now, delivered, this.#rate);
+      this.#setCeiling(this.#saturated(now, delivered, this.#rate));
       this.#backOff(Math.max(this.#s.min, Math.min(this.#rate, this.#ceiling * this.#margin())), now);
     }
     this.#resetRound(now);
@@ -457,7 +462,9 @@ export class AimdLearner implements AimdLimiter {
 
   /** Clean rounds at the ceiling before a probe: enough that a probe's few rejections are a small share of what was delivered. */
   #holdRounds(): number {
-    if (this.#expensive) return EXPENSIVE_HOLD_ROUNDS;
+    // a long window's cycle, opening to opening, is what it allows: a probe above it runs the window
+    // out before its end, a block of rejections and probes (at 10 a second, 10 % of a window's calls)
+    if (this.#expensive || this.#cycleExact) return EXPENSIVE_HOLD_ROUNDS;
     return Math.min(MAX_HOLD_ROUNDS, Math.max(HOLD_ROUNDS, Math.ceil(HOLD_SUCCESSES / this.#rate)));
   }
 
@@ -505,8 +512,8 @@ export class AimdLearner implements AimdLimiter {
     // the first cycle, from the first call, may span short windows that did not run out (slow
     // start's): then what came through in the last round says more (a long window's first cycle,
     // begun part-way into it, errs high, and the next one corrects it)
-    if (!this.#opened && !this.#longWindow) this.#ceiling = Math.max(cycle, (this.#recent.count(now) * 1000) / this.#s.roundMs);
-    else if (cycle > 0) this.#ceiling = cycle;
+    if (!this.#opened && !this.#longWindow) this.#setCeiling(Math.max(cycle, (this.#recent.count(now) * 1000) / this.#s.roundMs));
+    else if (cycle > 0) this.#setCeiling(cycle, this.#opened && this.#longWindow);
     this.#opened = true;
     this.#cleanDelivered = 0;
     this.#openedAt = opens;
@@ -524,7 +531,7 @@ export class AimdLearner implements AimdLimiter {
     // what came through in the last round is what a short window allows (a sliding log's quota; a
     // fixed window's, plus the window before's tail if that one did not run out: high, and the next
     // block corrects it); a long window's block measures its cycle when it ends (#unblock)
-    this.#ceiling = Math.max(this.#cleanDelivered, (this.#recent.count(now) * 1000) / this.#s.roundMs);
+    this.#setCeiling(Math.max(this.#cleanDelivered, (this.#recent.count(now) * 1000) / this.#s.roundMs));
     this.#cleanDelivered = 0;
     this.#blockInRound = true;
     this.#beforeBlock = this.#phase === 'slow-start' ? 'slow-start' : 'cruise';
@@ -556,6 +563,12 @@ export class AimdLearner implements AimdLimiter {
     // a round measures the service at one rate: a lower one starts a new round
     if (rate < this.#rate) this.#resetRound(now);
     this.#setRate(rate, now);
+  }
+
+  /** The service's capacity as measured; `exact` for a long window's cycle from one opening to the next. */
+  #setCeiling(ceiling: number, exact = false): void {
+    this.#ceiling = ceiling;
+    this.#cycleExact = exact;
   }
 
   #setRate(rate: number, now: number): void {
