@@ -273,3 +273,57 @@ describe('the live ledger: busy time and the window', () => {
     expect((await done).outcome).toBe('complete');
   });
 });
+
+describe('the live ledger: thousands of attempts a second', () => {
+  it('times one attempt in k once a state starts thousands a second, and its figures stay right: counts exact, service time, utilisation', async () => {
+    const clock = new FakeClock();
+    let reads = 0;
+    const counting = { now: () => (reads++, clock.now()), setTimeout: clock.setTimeout.bind(clock), clearTimeout: clock.clearTimeout.bind(clock) };
+    const sleep = sleeper(clock);
+    // 50 slots of 10 ms: 5,000 attempts a second, 20,000 jobs in 4 s.
+    const wf = workflow<object, object, JC>('fast')
+      .state('work', { concurrency: 50 })
+      .to('done')
+      .exec(async ({ jc }) => (await sleep(10), { state: 'done', jc }))
+      .terminal('done')
+      .build();
+    const run = wf.newRun('r', {});
+    for (let i = 0; i < 20_000; i++) run.add({ n: i }, 'work');
+    const processor = new Processor(wf, {}, { clock: counting });
+    const done = processor.exec(run);
+    await clock.advance(3_000);
+    const mid = stateOf(processor.ledger(), 'work');
+    expect(mid.utilisation).toBeGreaterThan(0.98);
+    expect(mid.completionsPerSecond).toBeGreaterThan(4_900);
+    expect(mid.completionsPerSecond).toBeLessThan(5_100);
+    await clock.runAll();
+    expect((await done).outcome).toBe('complete');
+    const work = stateOf(processor.ledger(), 'work');
+    expect(work).toMatchObject({ arrivals: 20_000, completions: 20_000 });
+    expect(work.serviceMs).toMatchObject({ mean: 10, p50: 10, p95: 10 });
+    // The summary's count stands for every attempt: each timed one counts as the k it samples.
+    expect(work.serviceMs?.total).toBeGreaterThan(19_000);
+    expect(work.serviceMs?.total).toBeLessThan(21_000);
+    // Timing every attempt reads the clock at its start and at its end, besides the transition's own reading.
+    expect(reads / 20_000).toBeLessThan(1.5);
+  });
+
+  it('times every attempt of a state that starts a few hundred a second: its summary counts each one', async () => {
+    const clock = new FakeClock();
+    const sleep = sleeper(clock);
+    const wf = workflow<object, object, JC>('slow')
+      .state('work', { concurrency: 4 })
+      .to('done')
+      .exec(async ({ jc }) => (await sleep(20 + (jc.n % 5)), { state: 'done', jc }))
+      .terminal('done')
+      .build();
+    const run = wf.newRun('r', {});
+    for (let i = 0; i < 1_000; i++) run.add({ n: i }, 'work');
+    const processor = new Processor(wf, {}, { clock });
+    const done = processor.exec(run);
+    await clock.runAll();
+    expect((await done).outcome).toBe('complete');
+    const work = stateOf(processor.ledger(), 'work');
+    expect(work.serviceMs).toMatchObject({ total: 1_000, sumMs: 22_000, p50: 22, p95: 24 });
+  });
+});

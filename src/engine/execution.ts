@@ -35,6 +35,7 @@ import type { PausedStates } from '../model/paused-states.js';
 import { AttemptWatches } from './attempt-watches.js';
 import { revisitableStates } from './revisitable-states.js';
 import type { RunLedger } from '../ledger/run-ledger.js';
+import type { StateMeter } from '../ledger/state-meter.js';
 
 /** What one `processor.exec` call works with. */
 export interface ExecutionContext {
@@ -148,8 +149,6 @@ export class Execution {
   #complete = false;
   /** The clock reading #report took for the ledger, while the outcome it reports is settled. */
   #reportAt: number | undefined = undefined;
-  /** While #free pumps after an attempt whose execs settled as it reported: that reading, still now for the attempts it starts. */
-  #freedAt: number | undefined = undefined;
   /** Whether any state is a join: only then are children counted. */
   readonly #joins: boolean;
   /** Joins: per parent, how many of its children have not settled and how many failed (runs held in memory). */
@@ -216,7 +215,7 @@ export class Execution {
 
   /** The live ledger now (or as of the end, once the execution is over); undefined when it is off. */
   ledger(): RunLedger | undefined {
-    return this.#meter?.ledger(this.#ctx.clock.now());
+    return this.#meter?.ledger(this.#ctx.clock.now(), this.#transitions);
   }
 
   async run(): Promise<ProcessorExecResult> {
@@ -306,13 +305,7 @@ export class Execution {
    */
   #place(job: Job<unknown>, arrival = true, at?: number): void {
     const pool = this.#byName.get(job.state) as StatePool; // states were checked before the execution
-    const meter = pool.meter;
-    const now = meter === undefined ? 0 : (at ?? this.#ctx.clock.now());
-    if (arrival && meter !== undefined) {
-      // Only a state on a cycle of the workflow can be a job's second visit: only there is its history read.
-      meter.arrive(now, !pool.revisitable || firstVisit(job));
-      if (pool.terminal) this.#meter?.jobFinished(now);
-    }
+    const now = pool.meter === undefined ? 0 : this.#meteredArrival(pool, job, arrival, at);
     if (pool.terminal) {
       pool.completed++;
       return;
@@ -332,6 +325,15 @@ export class Execution {
     }
     pool.waiting.push(job, now);
     this.#waiting++;
+  }
+
+  /** The ledger's part of placing a job: its arrival (a visit; in a terminal state, a finished job). Returns when it is ready (where its queue wait starts). */
+  #meteredArrival(pool: StatePool, job: Job<unknown>, arrival: boolean, at: number | undefined): number {
+    const now = at ?? this.#ctx.clock.now();
+    if (!arrival) return now;
+    // Only a state on a cycle of the workflow can be a job's second visit: only there is its history read.
+    (pool.meter as StateMeter).arrive(now, !pool.revisitable || firstVisit(job));
+    return now;
   }
 
   /** Whether a job is settled: it needs no more work (a terminal state, or marked failed). */
@@ -454,15 +456,15 @@ export class Execution {
   #pump(pool: StatePool): void {
     while (!this.#stopping && !this.#yielding && pool.hasFreeSlot() && this.#permitted(pool)) {
       const job = pool.waiting.shift() as Job<unknown>;
-      const readyAt = pool.waiting.shiftedAt;
-      // A reading already taken this instant (an outcome settled, or a slot freed after one): the ledger's start time.
-      const knownNow = this.#reportAt ?? this.#freedAt;
+      // The ledger times every attempt of a state that starts few, one in k of one that starts thousands a second: only those need when the job was ready.
+      const timedAs = pool.meter === undefined ? 0 : pool.meter.startAttempt();
+      const readyAt = timedAs === 0 ? 0 : pool.waiting.shiftedAt;
       this.#waiting--;
       pool.active++;
       pool.executing++;
       pool.started++;
       this.#executing++;
-      void pool.queue.add(() => this.#attempt(pool, job, readyAt, knownNow));
+      void pool.queue.add(() => this.#attempt(pool, job, timedAs, readyAt));
       if (++this.#burst >= ATTEMPTS_PER_TURN) this.#yieldThenPump();
     }
     if (this.#source) this.#refill(pool);
@@ -678,16 +680,16 @@ export class Execution {
    * runs for every transition (no listener per attempt: a shutdown starts the graces of the slots
    * in #slots).
    */
-  #attempt(pool: StatePool, job: Job<unknown>, readyAt: number, knownNow: number | undefined): Promise<void> {
+  #attempt(pool: StatePool, job: Job<unknown>, timedAs: number, readyAt: number): Promise<void> {
     const slot = new Slot(pool, job);
     this.#slots.add(slot);
-    if (pool.meter !== undefined) {
-      // Started while another attempt's outcome is settled (its transition placed this job): that reading is now.
-      slot.startedAt = knownNow ?? this.#ctx.clock.now();
-      pool.meter.started(slot.startedAt, slot.startedAt - readyAt);
+    if (timedAs > 0) {
+      slot.startedAt = this.#ctx.clock.now();
+      slot.timedAs = timedAs;
+      (pool.meter as StateMeter).started(slot.startedAt, slot.startedAt - readyAt, timedAs);
     }
     if (pool.adaptive !== undefined) {
-      if (pool.meter === undefined) slot.startedAt = this.#ctx.clock.now();
+      if (slot.timedAs === 0) slot.startedAt = this.#ctx.clock.now();
       pool.adaptive.started(pool.executing); // execs running: a job's next attempt may start before its last one's slot is freed
     }
     let done: Promise<void>;
@@ -737,13 +739,7 @@ export class Execution {
     if (slot.abandoned || slot.reported) return;
     slot.reported = true;
     const meter = slot.pool.meter;
-    if (meter !== undefined) {
-      const now = this.#ctx.clock.now();
-      meter.finished(now, now - slot.startedAt, outcome.kind === 'timed-out' || (outcome.kind === 'threw' && findRateLimitError(outcome.error) === undefined));
-      // The record made of this outcome is stamped with the same reading (one clock read less per transition).
-      this.#reportAt = now;
-      slot.reportedAt = now;
-    }
+    if (meter !== undefined) this.#meterOutcome(meter, slot, outcome);
     if (slot.pool.adaptive !== undefined) this.#adapt(slot.pool, slot.pool.adaptive, slot.startedAt, outcome);
     if (slot.watches !== undefined) slot.watches.end(outcome, this.#reportAt ?? this.#ctx.clock.now(), kickCount(outcome));
     if (outcome.kind === 'timed-out') this.#startGrace(slot);
@@ -752,6 +748,17 @@ export class Execution {
     } finally {
       this.#reportAt = undefined;
     }
+  }
+
+  /** The ledger's part of an outcome: a timed attempt's service time, a failure's count. */
+  #meterOutcome(meter: StateMeter, slot: Slot, outcome: AttemptOutcome): void {
+    const failed = outcome.kind === 'timed-out' || (outcome.kind === 'threw' && findRateLimitError(outcome.error) === undefined);
+    if (slot.timedAs === 0 && !failed) return;
+    const now = this.#ctx.clock.now();
+    if (slot.timedAs > 0) meter.finished(now, now - slot.startedAt, slot.timedAs);
+    if (failed) meter.failed(now);
+    // The record made of this outcome is stamped with the same reading (one clock read less per transition).
+    this.#reportAt = now;
   }
 
   /** When the outcome being settled happened: the ledger's reading in #report, else now. */
@@ -800,16 +807,7 @@ export class Execution {
     const pool = slot.pool;
     pool.active--;
     slot.release?.();
-    if (!this.#stopping) {
-      // The ledger's start times: without a timeout or hedges, an attempt's execs settled a microtask after it reported.
-      const prompt = slot.reportedAt !== undefined && pool.node.timeout === undefined && pool.node.hedge === undefined;
-      if (prompt) this.#freedAt = slot.reportedAt;
-      try {
-        this.#pump(pool);
-      } finally {
-        this.#freedAt = undefined;
-      }
-    }
+    if (!this.#stopping) this.#pump(pool);
     this.#checkDone();
   }
 
@@ -1055,7 +1053,7 @@ export class Execution {
     if (record.kicks) this.#releaseReservations(job, record.kicks);
     this.#executing--;
     this.#transitions++;
-    if (this.#meter !== undefined) this.#metered(pool, job, record, retryInMs);
+    if (this.#meter !== undefined) this.#metered(pool, record, retryInMs);
     if (this.#source) return this.#applyShared(pool, job, record, children, retryInMs);
     if (this.#joins || this.#own.scopedKeys > 0) this.#settling(job, children);
     if (record.failed) pool.failed++;
@@ -1067,13 +1065,11 @@ export class Execution {
     this.#checkDone();
   }
 
-  /** The ledger's part of a transition: a completion here, the run's count, and a retry's new visit (it waits out its backoff before it is placed). */
-  #metered(pool: StatePool, job: Job<unknown>, record: TransitionRecord<unknown>, retryInMs: number | undefined): void {
+  /** The ledger's part of a transition: a completion here (the run's transitions are the states' completions), a failed job, and a retry's new visit (it waits out its backoff before it is placed). */
+  #metered(pool: StatePool, record: TransitionRecord<unknown>, retryInMs: number | undefined): void {
     pool.meter?.completed(record.at);
-    const meter = this.#meter as RunMeter;
-    meter.transition(record.at);
-    if (record.failed === true) meter.jobFinished(record.at);
-    if (!record.failed && retryInMs !== undefined && retryInMs > 0) pool.meter?.arrive(record.at, false);
+    if (record.failed === true) this.#meter?.jobFailed(record.at);
+    else if (retryInMs !== undefined && retryInMs > 0) pool.meter?.arrive(record.at, false);
   }
 
   /** {@link Execution.#apply} for a shared run: what the commit kept runs here, the rest leaves memory. */
@@ -1303,10 +1299,10 @@ class Slot {
   freed = false;
   graceTimer: unknown = undefined;
   release: (() => void) | undefined = undefined;
-  /** When the attempt started (kept when the ledger is on or the state has an adaptive limit). */
+  /** When the attempt started (kept when the ledger times it or the state has an adaptive limit). */
   startedAt = 0;
-  /** When its outcome was reported, by the ledger's reading (undefined: not yet, or the ledger is off). */
-  reportedAt: number | undefined = undefined;
+  /** 0: the ledger does not time this attempt; else how many attempts its times stand for. */
+  timedAs = 0;
   /** The attempt observers' watches, when the processor has observers. */
   watches: AttemptWatches | undefined = undefined;
 

@@ -74,8 +74,10 @@ export interface ProcessorOptions<OC, JC> {
    * and the second argument of a {@link StatusListener}): per state, arrivals and completions per
    * second, visits per job, service time and queue wait, in flight against the limit, utilisation,
    * rate-limit waits, errors, retries, timeouts, the event loop's delay, and the bottleneck
-   * verdict. It costs a few clock reads and counter updates per attempt (W3: see the README's
-   * figures). `false` turns it off; an object keeps it on with settings of its own.
+   * verdict. It costs a few counter updates per attempt, and two clock reads per attempt it times:
+   * every attempt of a state that starts fewer than a thousand a second, one in k (a power of 2)
+   * above that, each counting as k in the busy time and the durations' totals (counts stay exact;
+   * W3: see the README's figures). `false` turns it off; an object keeps it on with settings of its own.
    * @defaultValue true
    * @example
    * ```ts

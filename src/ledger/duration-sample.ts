@@ -26,13 +26,14 @@ export class RecentDurations {
     this.#ring = new Float64Array(size);
   }
 
-  add(ms: number): void {
+  /** A duration, standing for `weight` durations in the total and the sum (one timed in `weight`). */
+  add(ms: number, weight = 1): void {
     const ring = this.#ring;
     ring[this.#next] = ms;
     this.#next = this.#next + 1 === ring.length ? 0 : this.#next + 1;
     if (this.#filled < ring.length) this.#filled++;
-    this.total++;
-    this.sum += ms;
+    this.total += weight;
+    this.sum += ms * weight;
   }
 
   figures(): DurationFigures | undefined {

@@ -29,7 +29,8 @@ type Family = readonly [name: string, type: 'counter' | 'gauge' | 'summary', hel
  * `jorb_visits_per_job`, `jorb_waiting`, `jorb_in_flight`, `jorb_limit`, `jorb_utilisation_ratio`,
  * `jorb_permit_wait_seconds` (mean per attempt), `jorb_permit_wait_ratio` (gauges);
  * `jorb_service_seconds`, `jorb_wait_seconds`, `jorb_time_in_state_seconds` (summaries with
- * quantiles 0.5 and 0.95 over the recent sample, `_sum` and `_count` over the whole execution);
+ * quantiles 0.5 and 0.95 over the recent sample, `_sum` and `_count` over the whole execution;
+ * above a thousand attempts a second a state's attempts are timed one in k, each counting k);
  * `jorb_verdict{state,kind} 1`, each state's verdict. Per run: `jorb_transitions_total`,
  * `jorb_transitions_per_second`, `jorb_jobs_per_second`, `jorb_elapsed_seconds`,
  * `jorb_event_loop_delay_seconds`, and `jorb_bottleneck{state,kind} 1` (no `state` label when the

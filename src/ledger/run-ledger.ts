@@ -16,7 +16,12 @@ export interface DurationFigures {
   readonly p95: number;
   /** How many durations the figures are over. */
   readonly count: number;
-  /** Every duration since the execution started (the figures above are over the recent `count` of them). Absent means `count`. */
+  /**
+   * Every duration since the execution started (the figures above are over the recent `count` of
+   * them). Absent means `count`. A state starting thousands of attempts a second has one in k of
+   * them timed (k a power of 2, so that some 500 to 1,000 a second are): each timed one then counts
+   * k times here and in `sumMs`, and the figures above are over the timed ones.
+   */
   readonly total?: number;
   /** The sum of those `total` durations, ms (a Prometheus summary's `_sum`). Absent means `mean × count`. */
   readonly sumMs?: number;
