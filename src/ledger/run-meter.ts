@@ -55,8 +55,10 @@ export function loopDelaySource(clock: Clock, given: (() => number) | undefined)
 }
 
 /**
- * The ledger of one execution: per-state meters (kept on the engine's pools), the run's
- * transitions and finished jobs, and the event loop's delay read once a second of activity.
+ * The ledger of one execution: per-state meters (kept on the engine's pools), the jobs that
+ * failed, and the event loop's delay, read when the ledger is read (at most once a second). The
+ * run's figures come from its states' (its transitions are their completions, its finished jobs
+ * the terminal states' arrivals and the failed jobs): nothing more is recorded per transition.
  *
  * @internal
  */
@@ -64,9 +66,8 @@ export class RunMeter {
   readonly #states: readonly MeteredState[];
   readonly #startAt: number;
   readonly #loop: LoopDelaySource;
-  /** Run-wide counts in a state meter's buckets: arrivals are jobs finished, completions transitions. */
-  readonly #run: StateMeter;
-  transitions = 0;
+  /** Jobs that failed, as a state meter's arrivals. */
+  readonly #failed: StateMeter;
   /** The event loop's delay, one reading per second of activity, the last WINDOW_S of them. */
   readonly #delays = new Float64Array(WINDOW_S);
   #delayCount = 0;
@@ -78,20 +79,13 @@ export class RunMeter {
     this.#states = states;
     this.#startAt = startAt;
     this.#loop = loop;
-    this.#run = new StateMeter(startAt);
+    this.#failed = new StateMeter(startAt);
     this.#nextSampleAt = startAt + 1000;
   }
 
-  /** A transition was applied at `at`. */
-  transition(at: number): void {
-    this.transitions++;
-    this.#run.completed(at);
-    if (at >= this.#nextSampleAt) this.#sampleLoop(at);
-  }
-
-  /** A job reached a terminal state, or failed, at `at`. */
-  jobFinished(at: number): void {
-    this.#run.arrive(at, false);
+  /** A job failed at `at` (it is finished, in no terminal state). */
+  jobFailed(at: number): void {
+    this.#failed.arrive(at, false);
   }
 
   /** The execution is over: the ledger keeps its figures as of `at`. */
@@ -102,22 +96,25 @@ export class RunMeter {
     this.#loop.stop();
   }
 
-  ledger(now: number): RunLedger {
+  /** The ledger as of `now`, given the transitions the execution applied. */
+  ledger(now: number, transitions: number): RunLedger {
     const at = this.#endAt ?? now;
     if (this.#endAt === undefined && (at >= this.#nextSampleAt || this.#delayCount === 0)) this.#sampleLoop(at);
     const finished = this.#endAt !== undefined;
     let loopDelay = 0;
     for (let i = 0; i < Math.min(this.#delayCount, WINDOW_S); i++) loopDelay = Math.max(loopDelay, this.#delays[i] as number);
     const states = this.#states.map((s) => stateLedger(s, at, loopDelay, finished && this.#complete));
-    const run = this.#run.window(at);
-    const perSecond = (n: number) => (run.spanMs > 0 ? (n * 1000) / run.spanMs : 0);
+    const failed = this.#failed.window(at);
+    const failedPerSecond = failed.spanMs > 0 ? (failed.arrivals * 1000) / failed.spanMs : 0;
     return {
       at,
       elapsedMs: at - this.#startAt,
-      throughput: perSecond(run.completions),
-      transitions: this.transitions,
+      // Every applied transition is a completion of the state it left, over the same window.
+      throughput: states.reduce((sum, s) => sum + s.completionsPerSecond, 0),
+      transitions,
       eventLoopDelayMs: loopDelay,
-      jobsPerSecond: perSecond(run.arrivals),
+      // A job finishes as it enters a terminal state, or as it fails.
+      jobsPerSecond: states.reduce((sum, s) => sum + (s.terminal ? s.arrivalsPerSecond : 0), failedPerSecond),
       finished,
       states,
       bottleneck: runBottleneck(states, loopDelay, finished && this.#complete),
