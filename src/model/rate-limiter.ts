@@ -29,8 +29,9 @@ export interface RateLimiter {
   onFailure?(): void;
   /**
    * The service said "too many requests"; `retryAfterMs` when it said how long to wait. Return a
-   * number of ms to decide how long the state pauses (0: not at all); return nothing to let the
-   * engine pause it for `retryAfterMs` (as the built-in limiters do).
+   * number of ms to decide how long the state pauses (0: not at all), as `aimd()` does; return
+   * nothing to let the engine pause it for `retryAfterMs`, as `fixedRate()`, `aimd.cubic()` and
+   * `aimd.classic()` do.
    */
   onRateLimited(retryAfterMs?: number): number | void;
   /** The rate in permits per second right now. */

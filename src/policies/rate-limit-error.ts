@@ -2,13 +2,14 @@ import { checkOptions, optionKeys } from '../model/check-option.js';
 
 /**
  * Thrown by an exec when the service it calls said "too many requests": the state's rate limiter
- * backs off (an AIMD limiter halves its rate), the state pauses for `retryAfterMs` when given, and
+ * backs off (`aimd()` measures what the service let through and goes under it; `aimd.classic()`
+ * halves its rate), the state pauses for `retryAfterMs` when given (or as long as the limiter decides), and
  * the job goes back to the front of its state's queue. Not recorded as an error, not a retry.
  *
  * @example
  * ```ts
- * // a precise wait when the service gives one; a whole-second Retry-After is better left to the limiter
- * const ms = Number(res.headers['retry-after-ms']);
+ * // the service's wait when it gives one: a precise one, else whole seconds (aimd() reads them as rounded up)
+ * const ms = Number(res.headers['retry-after-ms'] ?? Number(res.headers['retry-after']) * 1000);
  * if (res.status === 429) throw new RateLimitError(res.statusText, Number.isFinite(ms) ? { retryAfterMs: ms } : {});
  * ```
  * @public
