@@ -37,6 +37,13 @@ const LONG_WINDOW_BLOCK_STREAK = 2;
 /** While blocked, one probe after max(this, one permit's time), the gap doubling up to BLOCK_MAX_GAP_MS. */
 const BLOCK_FIRST_GAP_MS = 25;
 const BLOCK_MAX_GAP_MS = 4000;
+/**
+ * In a long block, the gap is at most this many permits' time at the rate the service allowed (at
+ * least a quarter round): the opening found a gap late costs up to that many calls, a probe one
+ * rejection. Only where the rate is known (a block begun outside slow start, whose rate overshoots):
+ * at 1,000 a second, gaps grown to 4 s found a 10 s window's opening 1.5 s late.
+ */
+const LONG_BLOCK_GAP_PERMITS = 80;
 /** A block longer than this many rounds is a long window's (per minute): what came before it was no rate. */
 const LONG_BLOCK_ROUNDS = 1.5;
 /** Clean rounds at the ceiling before a probe above it: cheap rejections, expensive ones. */
@@ -201,7 +208,7 @@ export class AimdLearner implements AimdLimiter {
       // block is a long window's, or from the first probe where a long window was seen (its blocks
       // last seconds: a probe every quarter second cost a 10/s per-"minute" window 8 calls a block)
       const longBlock = this.#longWindow || now - this.#blockedAt >= LONG_BLOCK_ROUNDS * this.#s.roundMs;
-      this.#probeGapMs = Math.min(longBlock ? BLOCK_MAX_GAP_MS : Math.max(this.#s.roundMs / 4, 1000 / this.#rate), this.#probeGapMs * 2);
+      this.#probeGapMs = Math.min(longBlock ? this.#longGapMs() : Math.max(this.#s.roundMs / 4, 1000 / this.#rate), this.#probeGapMs * 2);
       this.#nextProbeAt = now + this.#probeGapMs;
       this.#sent();
       return 0;
@@ -449,8 +456,11 @@ export class AimdLearner implements AimdLimiter {
     if (this.#phase === 'probe') {
       // clean above the old ceiling: the service allows more now
       this.#ceiling = Math.max(this.#ceiling, delivered);
-      // in a long window a clean round only says the window has not run out yet: no doubling
-      if (!this.#longWindow) this.#probe = Math.min(0.25, this.#probe * 2);
+      // in a long window a clean round only says the window has not run out yet: no doubling, once
+      // a cycle from opening to opening measured it (before, the first cycle, begun part-way into a
+      // window or in slow start, may be far under it: probing fast runs the window out, and the
+      // block measures it)
+      if (!this.#longWindow || !this.#cycleExact) this.#probe = Math.min(0.25, this.#probe * 2);
       return this.#increase(Math.min(max, this.#rate * (1 + this.#probe)), now);
     }
     if (this.#rate < target) return this.#increase(Math.min(max, target, this.#rate * 2), now);
@@ -458,6 +468,13 @@ export class AimdLearner implements AimdLimiter {
     this.#phase = 'probe';
     this.#probe = this.#expensive ? EXPENSIVE_FIRST_PROBE : FIRST_PROBE;
     this.#increase(Math.min(max, this.#rate * (1 + this.#probe)), now);
+  }
+
+  /** The longest gap between a long block's probes (see LONG_BLOCK_GAP_PERMITS). */
+  #longGapMs(): number {
+    if (!this.#longWindow && this.#beforeBlock === 'slow-start') return BLOCK_MAX_GAP_MS;
+    const allowed = Math.min(this.#rateBeforeBlock, this.#ceiling);
+    return Math.min(BLOCK_MAX_GAP_MS, Math.max(this.#s.roundMs / 4, (LONG_BLOCK_GAP_PERMITS * 1000) / allowed));
   }
 
   /** Clean rounds at the ceiling before a probe: enough that a probe's few rejections are a small share of what was delivered. */
