@@ -68,12 +68,14 @@ function runMsFor(shape: ShapeName): number {
 
 /**
  * BENCH_RATELIMIT_ORACLE: instead of the matrix, the 10,000/s concurrency cap (100 in flight, 10 ms
- * each) against settings that know it: the state's concurrency fixed at k with no rate limit, and
- * fixedRate(r) at concurrency 256. Were none to meet the goals, no limiter that knows nothing of
+ * each) against settings that know it: the state's concurrency fixed at k (under a fixedRate far
+ * above the cap's), and fixedRate(r) at concurrency 256; each fixedRate with a bucket of 10 ms. Were none to meet the goals, no limiter that knows nothing of
  * the cap could: the cell would measure this machine, not the limiter.
  */
 const ORACLE_CONCURRENCY = [100, 105, 110, 120, 130, 140] as const;
 const ORACLE_RATES = [8000, 8500, 9000, 9500] as const;
+/** The fixed concurrencies' rate: far above the cap's (a state with no limiter pauses on a RateLimitError; with one, it does not). */
+const ORACLE_UNCAPPED = 50_000;
 interface Oracle {
   readonly label: string;
   readonly concurrency: number;
@@ -221,7 +223,9 @@ interface CellResult {
 async function runCell(port: number, cell: Cell): Promise<CellResult> {
   const { oracle } = cell;
   const learner = oracle === undefined ? LIMITERS[cell.limiter].make() : undefined;
-  const limiter: RateLimiter | undefined = oracle === undefined ? learner : oracle.rate === undefined ? undefined : fixedRate(oracle.rate);
+  // a bucket of 10 ms of permits, as aimd()'s: the state's wake-ups come a whole ms apart at best
+  const oracleRate = oracle?.rate ?? ORACLE_UNCAPPED;
+  const limiter: RateLimiter | undefined = oracle === undefined ? learner : fixedRate(oracleRate, { burst: Math.ceil(oracleRate / 100) });
   const concurrency = oracle?.concurrency ?? CONCURRENCY;
   const measured: Measured = { successes: [], limited: 0, other: 0, started: 0 };
   let t0 = 0;
