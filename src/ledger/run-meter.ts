@@ -68,7 +68,7 @@ export class RunMeter {
   readonly #loop: LoopDelaySource;
   /** Jobs that failed, as a state meter's arrivals. */
   readonly #failed: StateMeter;
-  /** The event loop's delay, one reading per second of activity, the last WINDOW_S of them. */
+  /** The event loop's delay, one reading per read of the ledger (at most one a second), the last WINDOW_S of them. */
   readonly #delays = new Float64Array(WINDOW_S);
   #delayCount = 0;
   #nextSampleAt: number;

@@ -38,7 +38,7 @@ const MAX_TIMED_EVERY = 4096;
  *
  * Counts are exact. Time is measured (the clock read at an attempt's start and end) on every
  * attempt while a state starts fewer than about a thousand a second, and on one in `k` above
- * that (k a power of 2, so that some 250 to 1,000 attempts a second are timed): service and wait
+ * that (k a power of 2, so that some 500 to 1,000 attempts a second are timed): service and wait
  * figures are then over that systematic sample, and busy time counts each timed attempt k times.
  * At a hundred thousand attempts a second, reading the clock and keeping the sums for every
  * attempt costs a few per cent of the engine's throughput; a sample of a thousand a second gives
