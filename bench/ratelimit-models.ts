@@ -1,0 +1,56 @@
+// Issue #21's matrix for aimd() on the two fake-clock models, as the tests run them: the event-loop
+// model (bench/ratelimit-loop.ts, the bench's settings: its "minute" scaled to 10 s, 20 s runs,
+// 10,000/s only for the bench's four cells; test/aimd-learner-loop.test.ts runs seed 1) and the
+// 1 ms step model (bench/ratelimit-sim.ts, 60 s windows, every quota; test/aimd-shapes.test.ts).
+// Prints each cell's figures and the cells met, to compare a change of the learner across seeds
+// before running the real matrix. CPU-heavy (a minute or so a seed): one at a time.
+//   tsx bench/ratelimit-models.ts loop 1 [filter]    the loop model with seed 1
+//   tsx bench/ratelimit-models.ts step [filter]      the step model
+// `filter` keeps the cells whose "shape hint quota" contains it (e.g. "fixed-60s seconds").
+import { aimd } from '../src/index.js';
+import { simulateLoop } from './ratelimit-loop.js';
+import { HINTS, SHAPES } from './ratelimit-shapes.js';
+import type { Hint, ShapeName } from './ratelimit-shapes.js';
+import { measure, simulate } from './ratelimit-sim.js';
+import type { Goals } from './ratelimit-sim.js';
+
+const QUOTAS = [10, 100, 1000, 10_000] as const;
+const LOOP_CELLS_10K = ['fixed-1s none', 'sliding-1s none', 'bucket-burst none', 'concurrency none'];
+const START = 1_000_000;
+
+function loopCell(shape: ShapeName, hint: Hint, quota: number, seed: number): Goals {
+  let now = START;
+  const clock = { now: () => now, setTimeout: () => 0, clearTimeout: () => undefined };
+  const limiter = aimd({ clock });
+  const runMs = shape === 'fixed-60s' ? 40_000 : shape === 'halve-double' ? 30_000 : 20_000;
+  const outcome = simulateLoop({ shape, quota, hint, limiter, setNow: (ms) => (now = ms), start: START, runMs, longWindowMs: 10_000, offsetMs: shape === 'fixed-60s' ? 3000 : 0, seed });
+  return measure(shape, quota, outcome);
+}
+
+function stepCell(shape: ShapeName, hint: Hint, quota: number): Goals {
+  let now = START;
+  const clock = { now: () => now, setTimeout: () => 0, clearTimeout: () => undefined };
+  const limiter = aimd({ clock });
+  const runMs = shape === 'fixed-60s' ? 240_000 : shape === 'halve-double' ? 60_000 : 30_000;
+  const outcome = simulate({ shape, quota, hint, limiter, setNow: (ms) => (now = ms), start: START, runMs, offsetMs: shape === 'fixed-60s' ? 20_000 : 300 });
+  return measure(shape, quota, outcome);
+}
+
+const [model = 'loop', ...rest] = process.argv.slice(2);
+const seed = model === 'loop' ? Number(rest.shift() ?? 1) : 0;
+const filter = rest.join(' ');
+const cells = SHAPES.flatMap((shape) =>
+  HINTS.filter((hint) => shape !== 'concurrency' || hint === 'none').flatMap((hint) =>
+    QUOTAS.filter((quota) => model === 'step' || quota < 10_000 || LOOP_CELLS_10K.includes(`${shape} ${hint}`)).map((quota) => [shape, hint, quota] as const),
+  ),
+).filter(([shape, hint, quota]) => `${shape} ${hint} ${quota}`.includes(filter));
+
+let met = 0;
+for (const [shape, hint, quota] of cells) {
+  const g = model === 'step' ? stepCell(shape, hint, quota) : loopCell(shape, hint, quota, seed);
+  if (g.pass.all) met++;
+  const to90 = g.secondsTo90 === null ? 'never' : `${g.secondsTo90.toFixed(1)}s`;
+  const line = `${g.pass.all ? 'PASS' : 'fail'} ${shape} ${hint} ${quota}: ${to90} / ${(100 * g.goodput).toFixed(1)}% / ${(100 * g.rejected).toFixed(2)}%`;
+  console.log(line);
+}
+console.log(`${model}${model === 'loop' ? ` seed ${seed}` : ''}: ${met} of ${cells.length}`);
