@@ -146,6 +146,8 @@ export class AimdLearner implements AimdLimiter {
   #cleanDelivered = 0;
   #nextProbeAt = 0;
   #probeGapMs = BLOCK_FIRST_GAP_MS;
+  /** Whether the block's probes keep their first gap (the service said when it opens, to a second: no doubling). */
+  #steadyProbes = false;
   /** The service's capacity as last measured in a saturated round (Infinity until then). */
   #ceiling = Infinity;
   /** Clean rounds in a row at the ceiling. */
@@ -208,7 +210,7 @@ export class AimdLearner implements AimdLimiter {
       // block is a long window's, or from the first probe where a long window was seen (its blocks
       // last seconds: a probe every quarter second cost a 10/s per-"minute" window 8 calls a block)
       const longBlock = this.#longWindow || now - this.#blockedAt >= LONG_BLOCK_ROUNDS * this.#s.roundMs;
-      this.#probeGapMs = Math.min(longBlock ? this.#longGapMs() : Math.max(this.#s.roundMs / 4, 1000 / this.#rate), this.#probeGapMs * 2);
+      if (!this.#steadyProbes) this.#probeGapMs = Math.min(longBlock ? this.#longGapMs() : Math.max(this.#s.roundMs / 4, 1000 / this.#rate), this.#probeGapMs * 2);
       this.#nextProbeAt = now + this.#probeGapMs;
       this.#sent();
       return 0;
@@ -352,6 +354,15 @@ export class AimdLearner implements AimdLimiter {
       this.#nextProbeAt = Math.max(this.#nextProbeAt, this.#pausedUntil);
       return;
     }
+    if (costly && this.#s.decidesPause === true) {
+      // deciding the pause, a whole-second Retry-After of N s (N >= 2) says a window ran out and
+      // opens N - 1 to N s from now: a long window's block, begun now (not at the pause's end, after
+      // a second whose recent count measures the pause); its probes start when the pause ends, a
+      // quarter round apart, and its end measures the window's cycle (#unblock)
+      this.#lastCostly = now;
+      if ((wait ?? 0) >= LONG_BLOCK_ROUNDS * this.#s.roundMs) this.#longWindow = true;
+      return this.#block(now, this.#s.roundMs / 4, true);
+    }
     if (this.#round.streak >= (this.#longWindow ? LONG_WINDOW_BLOCK_STREAK : BLOCK_STREAK)) return this.#block(now);
     if (costly && this.#phase === 'slow-start') {
       // the last rate before this doubling drew none
@@ -481,7 +492,10 @@ export class AimdLearner implements AimdLimiter {
   #holdRounds(): number {
     // a long window's cycle, opening to opening, is what it allows: a probe above it runs the window
     // out before its end, a block of rejections and probes (at 10 a second, 10 % of a window's calls)
-    if (this.#expensive || this.#cycleExact) return EXPENSIVE_HOLD_ROUNDS;
+    // (with whole-second hints, too: a probe's rejection pauses the state; but a long window's first
+    // cycle, begun part-way into it or in slow start, may be far under it, and its probes run the
+    // window out, a block, as with a precise wait)
+    if (this.#cycleExact || (this.#expensive && !this.#longWindow)) return EXPENSIVE_HOLD_ROUNDS;
     return Math.min(MAX_HOLD_ROUNDS, Math.max(HOLD_ROUNDS, Math.ceil(HOLD_SUCCESSES / this.#rate)));
   }
 
@@ -542,7 +556,7 @@ export class AimdLearner implements AimdLimiter {
    * what its window allows (a fixed window's cycle is the window; a sliding log's or a drained
    * bucket's is shorter): that is its rate, better than any round cut by the blocks.
    */
-  #block(now: number): void {
+  #block(now: number, firstGapMs = Math.max(BLOCK_FIRST_GAP_MS, 1000 / this.#rate), steady = false): void {
     this.#backoffs++;
     this.#markInFlightStale(now);
     // what came through in the last round is what a short window allows (a sliding log's quota; a
@@ -555,7 +569,8 @@ export class AimdLearner implements AimdLimiter {
     this.#rateBeforeBlock = this.#rate;
     this.#phase = 'blocked';
     this.#blockedAt = now;
-    this.#probeGapMs = Math.max(BLOCK_FIRST_GAP_MS, 1000 / this.#rate);
+    this.#probeGapMs = firstGapMs;
+    this.#steadyProbes = steady;
     this.#nextProbeAt = Math.max(now + this.#probeGapMs, this.#pausedUntil);
   }
 
