@@ -6,6 +6,7 @@
 // before running the real matrix. CPU-heavy (a minute or so a seed): one at a time.
 //   tsx bench/ratelimit-models.ts loop 1 [filter]    the loop model with seed 1
 //   tsx bench/ratelimit-models.ts step [filter]      the step model
+//   tsx bench/ratelimit-models.ts loop 1 --lag 4     the loop model with wake-ups 4 ms late (1 by default: a busy client's are later)
 // `filter` keeps the cells whose "shape hint quota" contains it (e.g. "fixed-60s seconds").
 import { aimd } from '../src/index.js';
 import { simulateLoop } from './ratelimit-loop.js';
@@ -18,12 +19,12 @@ const QUOTAS = [10, 100, 1000, 10_000] as const;
 const LOOP_CELLS_10K = ['fixed-1s none', 'sliding-1s none', 'bucket-burst none', 'concurrency none'];
 const START = 1_000_000;
 
-function loopCell(shape: ShapeName, hint: Hint, quota: number, seed: number): Goals {
+function loopCell(shape: ShapeName, hint: Hint, quota: number, seed: number, timerLagMs: number): Goals {
   let now = START;
   const clock = { now: () => now, setTimeout: () => 0, clearTimeout: () => undefined };
   const limiter = aimd({ clock });
   const runMs = shape === 'fixed-60s' ? 40_000 : shape === 'halve-double' ? 30_000 : 20_000;
-  const outcome = simulateLoop({ shape, quota, hint, limiter, setNow: (ms) => (now = ms), start: START, runMs, longWindowMs: 10_000, offsetMs: shape === 'fixed-60s' ? 3000 : 0, seed });
+  const outcome = simulateLoop({ shape, quota, hint, limiter, setNow: (ms) => (now = ms), start: START, runMs, longWindowMs: 10_000, offsetMs: shape === 'fixed-60s' ? 3000 : 0, seed, timerLagMs });
   return measure(shape, quota, outcome);
 }
 
@@ -36,7 +37,10 @@ function stepCell(shape: ShapeName, hint: Hint, quota: number): Goals {
   return measure(shape, quota, outcome);
 }
 
-const [model = 'loop', ...rest] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const lagAt = args.indexOf('--lag');
+const timerLagMs = lagAt < 0 ? 1 : Number(args.splice(lagAt, 2)[1]);
+const [model = 'loop', ...rest] = args;
 const seed = model === 'loop' ? Number(rest.shift() ?? 1) : 0;
 const filter = rest.join(' ');
 const cells = SHAPES.flatMap((shape) =>
@@ -47,10 +51,10 @@ const cells = SHAPES.flatMap((shape) =>
 
 let met = 0;
 for (const [shape, hint, quota] of cells) {
-  const g = model === 'step' ? stepCell(shape, hint, quota) : loopCell(shape, hint, quota, seed);
+  const g = model === 'step' ? stepCell(shape, hint, quota) : loopCell(shape, hint, quota, seed, timerLagMs);
   if (g.pass.all) met++;
   const to90 = g.secondsTo90 === null ? 'never' : `${g.secondsTo90.toFixed(1)}s`;
   const line = `${g.pass.all ? 'PASS' : 'fail'} ${shape} ${hint} ${quota}: ${to90} / ${(100 * g.goodput).toFixed(1)}% / ${(100 * g.rejected).toFixed(2)}%`;
   console.log(line);
 }
-console.log(`${model}${model === 'loop' ? ` seed ${seed}` : ''}: ${met} of ${cells.length}`);
+console.log(`${model}${model === 'loop' ? ` seed ${seed}${lagAt < 0 ? '' : `, wake-ups ${timerLagMs} ms late`}` : ''}: ${met} of ${cells.length}`);
