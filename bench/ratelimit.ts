@@ -27,7 +27,7 @@
 // cap (a fixed concurrency, a fixed rate): see oracleCells.
 // Env BENCH_RATELIMIT_QUOTAS (e.g. "10,1000"), BENCH_RATELIMIT_SHAPES (e.g. "fixed-1s,concurrency"),
 // BENCH_RATELIMIT_HINTS (e.g. "none") and BENCH_RATELIMIT_LIMITERS (e.g. "aimd,cubic") narrow it for
-// development; BENCH_RATELIMIT_TRACE=1 prints each run's limiter snapshot and its last 250 ms
+// development, and BENCH_RATELIMIT_BATCHES (e.g. "12") runs only those batches of the plan, by number; BENCH_RATELIMIT_TRACE=1 prints each run's limiter snapshot and its last 250 ms
 // every 250 ms (successes, rejections, calls started; the event loop's lag; aimd()'s cap).
 // aimd()'s lines say the concurrency cap it ended with, if it learned one; the concurrency
 // cap's, how late the server's timers answered (its own lag, not the service's).
@@ -220,7 +220,15 @@ interface CellResult {
   readonly cap?: number;
 }
 
-async function runCell(port: number, cell: Cell): Promise<CellResult> {
+/**
+ * Makes a cell's run ready (its workflow, its jobs, its client) and returns what starts it. A batch
+ * makes all its cells ready before it starts any: adding a cell's jobs (up to 40,000) blocks the
+ * event loop, and made one after another as each started, the later cells' jobs held up the earlier
+ * ones' first calls while their clocks ran (in the matrix's batch of 76 runs, 3.1 s: every 100/s
+ * cell's 90 % came after 7.5-8 s, not 4.5, and the concurrency cap at 1,000/s, first in it, never
+ * got there).
+ */
+function prepareCell(port: number, cell: Cell): () => Promise<CellResult> {
   const { oracle } = cell;
   const learner = oracle === undefined ? LIMITERS[cell.limiter].make() : undefined;
   // a bucket of 10 ms of permits, as aimd()'s: the state's wake-ups come a whole ms apart at best
@@ -235,24 +243,27 @@ async function runCell(port: number, cell: Cell): Promise<CellResult> {
   const jobs = Math.ceil((cell.quota * runMs) / 1000 * 2) + 2 * CONCURRENCY;
   for (let i = 0; i < jobs; i++) run.add({ n: i }, 'call');
   const agent = new Agent({ keepAlive: true, maxSockets: Math.max(CONCURRENCY, concurrency) });
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new Error('the run is over')), runMs);
-  t0 = performance.now();
-  const trace = process.env['BENCH_RATELIMIT_TRACE'] && learner !== undefined ? traceRun(cell, learner, measured, t0) : undefined;
-  try {
-    const result = await new Processor(wf, httpClient(port, `/${cell.id}`, agent, cell.hint)).exec(run, { signal: controller.signal });
-    if (result.outcome !== 'aborted') throw new Error(`ratelimit: ${cell.id} ran out of jobs (${JSON.stringify(result)})`);
-    if (measured.other > 0 || result.failed > 0) throw new Error(`ratelimit: ${cell.id}: ${measured.other} unexpected responses, ${result.failed} failed jobs`);
-  } finally {
-    clearTimeout(timer);
-    if (trace !== undefined) clearInterval(trace);
-    agent.destroy();
-  }
-  const successes = measured.successes.filter((t) => t <= runMs);
-  const goals = measure(cell.shape, cell.quota, { successes, rejected: measured.limited, runMs });
-  const cap = learner instanceof AimdLearner ? learner.capSnapshot().limit : Infinity;
-  const finalRate = learner?.current() ?? oracle?.rate ?? Infinity;
-  return { cell, goals, calls: measured.successes.length + measured.limited, finalRate, ...(cap < Infinity ? { cap } : {}) };
+  const processor = new Processor(wf, httpClient(port, `/${cell.id}`, agent, cell.hint));
+  return async () => {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new Error('the run is over')), runMs);
+    t0 = performance.now();
+    const trace = process.env['BENCH_RATELIMIT_TRACE'] && learner !== undefined ? traceRun(cell, learner, measured, t0) : undefined;
+    try {
+      const result = await processor.exec(run, { signal: controller.signal });
+      if (result.outcome !== 'aborted') throw new Error(`ratelimit: ${cell.id} ran out of jobs (${JSON.stringify(result)})`);
+      if (measured.other > 0 || result.failed > 0) throw new Error(`ratelimit: ${cell.id}: ${measured.other} unexpected responses, ${result.failed} failed jobs`);
+    } finally {
+      clearTimeout(timer);
+      if (trace !== undefined) clearInterval(trace);
+      agent.destroy();
+    }
+    const successes = measured.successes.filter((t) => t <= runMs);
+    const goals = measure(cell.shape, cell.quota, { successes, rejected: measured.limited, runMs });
+    const cap = learner instanceof AimdLearner ? learner.capSnapshot().limit : Infinity;
+    const finalRate = learner?.current() ?? oracle?.rate ?? Infinity;
+    return { cell, goals, calls: measured.successes.length + measured.limited, finalRate, ...(cap < Infinity ? { cap } : {}) };
+  };
 }
 
 /** BENCH_RATELIMIT_TRACE: every TRACE_MS, the limiter's snapshot and what the last TRACE_MS saw. */
@@ -353,20 +364,26 @@ export async function rateLimit(log: (line: string) => void): Promise<Record<str
   const oracle = process.env['BENCH_RATELIMIT_ORACLE'] ? oracleCells() : undefined;
   const cells = oracle ?? cellsFor(quotas, shapes, hints, limiters);
   // the oracle's runs one at a time: each has the machine to itself
-  const plan = oracle === undefined ? batches(cells) : oracle.map((c) => [c]);
+  const planned = oracle === undefined ? batches(cells) : oracle.map((c) => [c]);
+  // BENCH_RATELIMIT_BATCHES (e.g. "12"): only those batches of the plan, by number from 1 (to trace one as the matrix runs it)
+  const only = envList('BENCH_RATELIMIT_BATCHES')?.map(Number);
+  const plan = only === undefined ? planned : planned.filter((_, i) => only.includes(i + 1));
   const seconds = plan.reduce((sum, b) => sum + (b[0]?.settings.runMs ?? 0) / 1000, 0);
   log(
     `RATELIMIT real HTTP on 127.0.0.1, issue #21's quota shapes (the per-minute window SCALED DOWN to ${LONG_WINDOW_MS / 1000} s here), ` +
       `every limiter from its defaults (1/s), concurrency ${CONCURRENCY}, keep-alive; ${cells.length} runs in ${plan.length} batches side by side, about ${Math.round(seconds)} s; ` +
       `a concurrency cap of k in flight at latency L: ${[10, 100, 1000, 10_000].map((q) => `${fmt(q)}/s k ${concurrencyCap(q).k} L ${concurrencyCap(q).latencyMs} ms`).join(', ')}`,
   );
+  if (only !== undefined) log(`RATELIMIT the plan's batches: ${planned.map((b, i) => `${i + 1}: ${b.length} runs (${b[0]?.id ?? ''}…)`).join(', ')}; only ${only.join(', ')}: ${plan.map((b) => b.map((c) => c.id).join(' ')).join(' | ')}`);
   const figures: Record<string, number | boolean | null> = { ratelimit_runs: cells.length };
   const server = await Server.start();
   const results: CellResult[] = [];
   try {
     for (const batch of plan) {
+      // every run made ready first, then the services (their windows and phases start now), then the runs
+      const starts = batch.map((cell) => prepareCell(server.port, cell));
       await server.setServices(batch);
-      const done = await Promise.all(batch.map((cell) => runCell(server.port, cell)));
+      const done = await Promise.all(starts.map((start) => start()));
       const stats = await server.stats();
       for (const r of done) {
         const late = stats[r.cell.id]?.lateMs;
