@@ -305,7 +305,13 @@ export class Execution {
    */
   #place(job: Job<unknown>, arrival = true, at?: number): void {
     const pool = this.#byName.get(job.state) as StatePool; // states were checked before the execution
-    const now = pool.meter === undefined ? 0 : this.#meteredArrival(pool, job, arrival, at);
+    const meter = pool.meter;
+    let now = 0;
+    if (meter !== undefined) {
+      now = at ?? this.#ctx.clock.now();
+      // Only a state on a cycle of the workflow can be a job's second visit: only there is its history read.
+      if (arrival) meter.arrive(now, !pool.revisitable || firstVisit(job));
+    }
     if (pool.terminal) {
       pool.completed++;
       return;
@@ -325,15 +331,6 @@ export class Execution {
     }
     pool.waiting.push(job, now);
     this.#waiting++;
-  }
-
-  /** The ledger's part of placing a job: its arrival (a visit; in a terminal state, a finished job). Returns when it is ready (where its queue wait starts). */
-  #meteredArrival(pool: StatePool, job: Job<unknown>, arrival: boolean, at: number | undefined): number {
-    const now = at ?? this.#ctx.clock.now();
-    if (!arrival) return now;
-    // Only a state on a cycle of the workflow can be a job's second visit: only there is its history read.
-    (pool.meter as StateMeter).arrive(now, !pool.revisitable || firstVisit(job));
-    return now;
   }
 
   /** Whether a job is settled: it needs no more work (a terminal state, or marked failed). */
@@ -457,7 +454,8 @@ export class Execution {
     while (!this.#stopping && !this.#yielding && pool.hasFreeSlot() && this.#permitted(pool)) {
       const job = pool.waiting.shift() as Job<unknown>;
       // The ledger times every attempt of a state that starts few, one in k of one that starts thousands a second: only those need when the job was ready.
-      const timedAs = pool.meter === undefined ? 0 : pool.meter.startAttempt();
+      const meter = pool.meter;
+      const timedAs = meter !== undefined && (pool.started & meter.timingMask) === 0 ? meter.timingMask + 1 : 0;
       const readyAt = timedAs === 0 ? 0 : pool.waiting.shiftedAt;
       this.#waiting--;
       pool.active++;
@@ -683,13 +681,9 @@ export class Execution {
   #attempt(pool: StatePool, job: Job<unknown>, timedAs: number, readyAt: number): Promise<void> {
     const slot = new Slot(pool, job);
     this.#slots.add(slot);
-    if (timedAs > 0) {
-      slot.startedAt = this.#ctx.clock.now();
-      slot.timedAs = timedAs;
-      (pool.meter as StateMeter).started(slot.startedAt, slot.startedAt - readyAt, timedAs);
-    }
+    if (timedAs > 0) this.#timeStart(slot, timedAs, readyAt);
     if (pool.adaptive !== undefined) {
-      if (slot.timedAs === 0) slot.startedAt = this.#ctx.clock.now();
+      slot.start ??= { at: this.#ctx.clock.now(), weight: 0 };
       pool.adaptive.started(pool.executing); // execs running: a job's next attempt may start before its last one's slot is freed
     }
     let done: Promise<void>;
@@ -727,6 +721,13 @@ export class Execution {
     });
   }
 
+  /** The ledger times this attempt: when it starts, after how long it waited (readyAt: when it was ready), standing for `timedAs` attempts. */
+  #timeStart(slot: Slot, timedAs: number, readyAt: number): void {
+    const at = this.#ctx.clock.now();
+    slot.start = { at, weight: timedAs };
+    (slot.pool.meter as StateMeter).started(at, at - readyAt, timedAs);
+  }
+
   /** What attempts of this state need besides their arguments: made once per state. */
   #attemptContext(pool: StatePool): AttemptContext {
     const limiter = pool.node.rateLimit;
@@ -738,9 +739,8 @@ export class Execution {
   #report(slot: Slot, outcome: AttemptOutcome): void {
     if (slot.abandoned || slot.reported) return;
     slot.reported = true;
-    const meter = slot.pool.meter;
-    if (meter !== undefined) this.#meterOutcome(meter, slot, outcome);
-    if (slot.pool.adaptive !== undefined) this.#adapt(slot.pool, slot.pool.adaptive, slot.startedAt, outcome);
+    if (slot.start !== undefined || (outcome.kind !== 'returned' && slot.pool.meter !== undefined)) this.#meterOutcome(slot, outcome);
+    if (slot.pool.adaptive !== undefined) this.#adapt(slot.pool, slot.pool.adaptive, (slot.start as AttemptStart).at, outcome);
     if (slot.watches !== undefined) slot.watches.end(outcome, this.#reportAt ?? this.#ctx.clock.now(), kickCount(outcome));
     if (outcome.kind === 'timed-out') this.#startGrace(slot);
     try {
@@ -751,11 +751,14 @@ export class Execution {
   }
 
   /** The ledger's part of an outcome: a timed attempt's service time, a failure's count. */
-  #meterOutcome(meter: StateMeter, slot: Slot, outcome: AttemptOutcome): void {
+  #meterOutcome(slot: Slot, outcome: AttemptOutcome): void {
+    const meter = slot.pool.meter;
+    if (meter === undefined) return; // an adaptive limit's start, the ledger off
     const failed = outcome.kind === 'timed-out' || (outcome.kind === 'threw' && findRateLimitError(outcome.error) === undefined);
-    if (slot.timedAs === 0 && !failed) return;
+    const weight = slot.start?.weight ?? 0;
+    if (weight === 0 && !failed) return;
     const now = this.#ctx.clock.now();
-    if (slot.timedAs > 0) meter.finished(now, now - slot.startedAt, slot.timedAs);
+    if (weight > 0) meter.finished(now, now - (slot.start as AttemptStart).at, weight);
     if (failed) meter.failed(now);
     // The record made of this outcome is stamped with the same reading (one clock read less per transition).
     this.#reportAt = now;
@@ -1053,7 +1056,8 @@ export class Execution {
     if (record.kicks) this.#releaseReservations(job, record.kicks);
     this.#executing--;
     this.#transitions++;
-    if (this.#meter !== undefined) this.#metered(pool, record, retryInMs);
+    if (pool.meter !== undefined) pool.meter.completed(record.at);
+    if (this.#meter !== undefined && (record.failed === true || retryInMs !== undefined)) this.#metered(pool, record, retryInMs);
     if (this.#source) return this.#applyShared(pool, job, record, children, retryInMs);
     if (this.#joins || this.#own.scopedKeys > 0) this.#settling(job, children);
     if (record.failed) pool.failed++;
@@ -1067,7 +1071,6 @@ export class Execution {
 
   /** The ledger's part of a transition: a completion here (the run's transitions are the states' completions), a failed job, and a retry's new visit (it waits out its backoff before it is placed). */
   #metered(pool: StatePool, record: TransitionRecord<unknown>, retryInMs: number | undefined): void {
-    pool.meter?.completed(record.at);
     if (record.failed === true) this.#meter?.jobFailed(record.at);
     else if (retryInMs !== undefined && retryInMs > 0) pool.meter?.arrive(record.at, false);
   }
@@ -1292,6 +1295,12 @@ function warnOnce(pool: StatePool, method: string, error: unknown): void {
   process.emitWarning(`jorb-ts: state "${pool.name}": its rate limiter's ${method}() threw (${messageOf(error)}); the state runs as if it had no rate limit`, 'JorbWarning');
 }
 
+/** When an attempt started; `weight`: how many attempts the ledger's times of it stand for (0: the ledger does not time it). */
+interface AttemptStart {
+  readonly at: number;
+  readonly weight: number;
+}
+
 /** One attempt's hold on a slot of its state. */
 class Slot {
   reported = false;
@@ -1299,10 +1308,12 @@ class Slot {
   freed = false;
   graceTimer: unknown = undefined;
   release: (() => void) | undefined = undefined;
-  /** When the attempt started (kept when the ledger times it or the state has an adaptive limit). */
-  startedAt = 0;
-  /** 0: the ledger does not time this attempt; else how many attempts its times stand for. */
-  timedAs = 0;
+  /**
+   * When the attempt started, kept when the ledger times it or the state has an adaptive limit. An
+   * object of its own, made only then: a number field holding a time (beyond the engine's small
+   * integers) would cost every slot an allocation (the engine boxes it), timed or not.
+   */
+  start: AttemptStart | undefined = undefined;
   /** The attempt observers' watches, when the processor has observers. */
   watches: AttemptWatches | undefined = undefined;
 

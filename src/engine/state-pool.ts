@@ -82,7 +82,7 @@ export class StatePool implements StateCounts, MeteredState {
 
   constructor(node: StateNode, maxUndurable: number, ledgerStartAt?: number) {
     this.node = node;
-    this.meter = ledgerStartAt === undefined ? undefined : new StateMeter(ledgerStartAt);
+    this.meter = ledgerStartAt === undefined ? undefined : new StateMeter(ledgerStartAt, this);
     this.maxUndurable = maxUndurable;
     this.queue = new PQueue({ concurrency: Math.max(1, node.concurrency) });
     this.adaptive = node.adaptive as AdaptiveLimit | undefined;

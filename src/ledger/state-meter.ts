@@ -16,6 +16,14 @@ const BLOCKED_MS = 5;
 const RATE_LIMITED = 6;
 const SLOTS = 7;
 
+/** Where each time sum sits in StateMeter's #t. */
+const BUSY_DONE = 0;
+const RUNNING_STARTS = 1;
+const BLOCKED_DONE = 2;
+const BLOCKED_SINCE = 3;
+const BUSY_BASE = 4;
+const BLOCKED_BASE = 5;
+
 /** How many recent durations the service and wait figures are over. */
 const SAMPLE = 512;
 
@@ -23,11 +31,14 @@ const SAMPLE = 512;
  * How many attempts a second the ledger times (reads the clock at their start and end): all of
  * them up to TIMED_PER_S_HIGH; above that one in k (a power of 2, at most MAX_TIMED_EVERY), set
  * as each second is left from the attempts it started, and raised within a second every
- * TIMING_CHECK timed attempts when they start faster than TIMED_PER_S_HIGH.
+ * TIMING_CHECK timed attempts when they start faster than TIMED_PER_S_HIGH. TIMING_CHECK is
+ * small so that a state starting a hundred thousand attempts a second reaches its k within a few
+ * thousand: the engine's hot code is compiled early, and compiled with the timed path inlined
+ * while every attempt is timed.
  */
 const TIMED_PER_S_HIGH = 1000;
 const TIMED_PER_S_TARGET = 500;
-const TIMING_CHECK = 128;
+const TIMING_CHECK = 16;
 const MAX_TIMED_EVERY = 4096;
 
 /**
@@ -46,9 +57,12 @@ const MAX_TIMED_EVERY = 4096;
  *
  * @example
  * ```ts
- * const meter = new StateMeter(0);
+ * const attempts = { started: 0 };
+ * const meter = new StateMeter(0, attempts);
  * meter.arrive(0, true);
- * const weight = meter.startAttempt(); // 1: time it (a state starting few attempts times them all)
+ * // The engine times an attempt whose number has the mask's bits clear (all of them while the mask is 0).
+ * const weight = (attempts.started & meter.timingMask) === 0 ? meter.timingMask + 1 : 0; // 1
+ * attempts.started++;
  * meter.started(5, 5, weight);
  * meter.finished(105, 100, weight);
  * meter.completed(105);
@@ -71,11 +85,14 @@ export class StateMeter {
   #inFlight = 0;
   /** Whether ready jobs and a free slot wait for a rate-limit permit now. */
   blocked = false;
-  /** Attempts started. */
-  starts = 0;
-  /** One attempt in #every is timed; #countdown starts to the next one. */
+  /** Attempts started: the engine's count (the state's pool), which the meter reads. */
+  readonly #attempts: { readonly started: number };
+  /**
+   * One attempt in #every is timed: the engine times the attempts whose number (counted from 0)
+   * has the bits of `timingMask` (#every − 1) clear, and each stands for #every attempts.
+   */
   #every = 1;
-  #countdown = 1;
+  timingMask = 0;
   /** Timed starts since the last look at their pace, and the time of that look. */
   #timedSinceCheck = 0;
   #checkedAt: number;
@@ -87,23 +104,22 @@ export class StateMeter {
   #failures = 0;
   /**
    * Busy slot time without integrating it at every event: all of it up to t (ms since the start)
-   * is #busyDone + #inFlight × t − #runningStarts, the service time of the attempts that finished
-   * plus the time so far of those running (the sum of their start times). Blocked time likewise.
+   * is BUSY_DONE + #inFlight × t − RUNNING_STARTS, the service time of the attempts that finished
+   * plus the time so far of those running (the sum of their start times). Blocked time likewise
+   * (BLOCKED_DONE, BLOCKED_SINCE), and both up to the start of the current second (BUSY_BASE,
+   * BLOCKED_BASE). In a typed array: a field that holds a small integer and later a larger or
+   * fractional number changes the meter's hidden class, which throws away the engine's compiled
+   * code that counts into the meter.
    */
-  #busyDone = 0;
-  #runningStarts = 0;
-  #blockedDone = 0;
-  #blockedSince = 0;
-  /** Busy and blocked time up to the start of the current second. */
-  #busyBase = 0;
-  #blockedBase = 0;
+  readonly #t = new Float64Array(6);
   /** The second (since the start) the current bucket holds. */
   #second = 0;
   /** The current bucket's end, and its row in #buckets: the hot path's test is one comparison. */
   #secondEnd: number;
   #row = 0;
 
-  constructor(startAt: number) {
+  constructor(startAt: number, attempts: { readonly started: number } = { started: 0 }) {
+    this.#attempts = attempts;
     this.#startAt = startAt;
     this.#secondEnd = startAt + 1000;
     this.#checkedAt = startAt;
@@ -115,25 +131,16 @@ export class StateMeter {
     if (first) this.firstVisits++;
   }
 
-  /**
-   * An attempt is about to start: whether to time it. 0: not timed (it is counted here); else the
-   * number of attempts it stands for, and the caller reads the clock and calls {@link started}.
-   */
-  startAttempt(): number {
-    if (--this.#countdown > 0) {
-      this.starts++;
-      return 0;
-    }
-    this.#countdown = this.#every;
-    return this.#every;
+  /** Attempts started. */
+  get starts(): number {
+    return this.#attempts.started;
   }
 
   /** A timed attempt starts at `at`, after `waitMs` in the queue, standing for `weight` attempts. */
   started(at: number, waitMs: number, weight: number): void {
     if (at >= this.#secondEnd) this.#roll(at);
     this.#inFlight += weight;
-    this.#runningStarts += weight * (at - this.#startAt);
-    this.starts++;
+    this.#t[RUNNING_STARTS] = (this.#t[RUNNING_STARTS] as number) + weight * (at - this.#startAt);
     this.wait.add(waitMs, weight);
     if (++this.#timedSinceCheck === TIMING_CHECK) this.#pace(at);
   }
@@ -143,8 +150,8 @@ export class StateMeter {
     if (at >= this.#secondEnd) this.#roll(at);
     if (this.#inFlight >= weight) {
       this.#inFlight -= weight;
-      this.#runningStarts -= weight * (at - serviceMs - this.#startAt);
-      this.#busyDone += weight * serviceMs;
+      this.#t[RUNNING_STARTS] = (this.#t[RUNNING_STARTS] as number) - weight * (at - serviceMs - this.#startAt);
+      this.#t[BUSY_DONE] = (this.#t[BUSY_DONE] as number) + weight * serviceMs;
     }
     this.service.add(serviceMs, weight);
   }
@@ -171,8 +178,8 @@ export class StateMeter {
     if (blocked === this.blocked) return;
     if (at >= this.#secondEnd) this.#roll(at);
     const t = at - this.#startAt;
-    if (blocked) this.#blockedSince = t;
-    else this.#blockedDone += t - this.#blockedSince;
+    if (blocked) this.#t[BLOCKED_SINCE] = t;
+    else this.#t[BLOCKED_DONE] = (this.#t[BLOCKED_DONE] as number) + t - (this.#t[BLOCKED_SINCE] as number);
     this.blocked = blocked;
   }
 
@@ -209,7 +216,7 @@ export class StateMeter {
   }
 
   #busyUntil(t: number): number {
-    return this.#busyDone + this.#inFlight * t - this.#runningStarts;
+    return (this.#t[BUSY_DONE] as number) + this.#inFlight * t - (this.#t[RUNNING_STARTS] as number);
   }
 
   /** Within a second: times fewer attempts when the last TIMING_CHECK timed ones started faster than TIMED_PER_S_HIGH a second. */
@@ -230,11 +237,11 @@ export class StateMeter {
 
   #timeOneIn(every: number): void {
     this.#every = Math.min(MAX_TIMED_EVERY, every);
-    this.#countdown = Math.min(this.#countdown, this.#every);
+    this.timingMask = this.#every - 1;
   }
 
   #blockedUntil(t: number): number {
-    return this.#blockedDone + (this.blocked ? t - this.#blockedSince : 0);
+    return (this.#t[BLOCKED_DONE] as number) + (this.blocked ? t - (this.#t[BLOCKED_SINCE] as number) : 0);
   }
 
   /**
@@ -251,8 +258,8 @@ export class StateMeter {
     b[row + STARTS] = this.starts - (base[2] as number);
     b[row + FAILURES] = this.#failures - (base[3] as number);
     b[row + RATE_LIMITED] = this.rateLimited - (base[4] as number);
-    b[row + BUSY_MS] = this.#busyUntil(t) - this.#busyBase;
-    b[row + BLOCKED_MS] = this.#blockedUntil(t) - this.#blockedBase;
+    b[row + BUSY_MS] = this.#busyUntil(t) - (this.#t[BUSY_BASE] as number);
+    b[row + BLOCKED_MS] = this.#blockedUntil(t) - (this.#t[BLOCKED_BASE] as number);
   }
 
   /** Moves the current bucket to the second of `at`, closing the one left and filling the seconds passed with no event. */
@@ -282,8 +289,8 @@ export class StateMeter {
     this.#second = second;
     this.#secondEnd = this.#startAt + (second + 1) * 1000;
     this.#row = (second % BUCKETS) * SLOTS;
-    this.#busyBase = this.#busyUntil(second * 1000);
-    this.#blockedBase = this.#blockedUntil(second * 1000);
+    this.#t[BUSY_BASE] = this.#busyUntil(second * 1000);
+    this.#t[BLOCKED_BASE] = this.#blockedUntil(second * 1000);
   }
 }
 
