@@ -14,12 +14,13 @@ import { fmt, round2 } from './report.js';
  * each timing one exec of W3 after a warm-up. Apart, because in one process the two modes share
  * compiled code, and taking work out of one path changes how fast the other runs. One exec per
  * process, because the execs after the first run slower and slower in the same process (508 ms
- * to 780 ms over six on this machine, ledger off), and a process's first exec varies by ±10–20 %
- * from one process to the next, with the same code and the same seeds: many pairs, and their
- * median (the median of 16 pairs moved by ±5 % from one bench run to the next; 48 pairs should
- * narrow that to about ±2–3 %).
+ * to 780 ms over six on this machine, ledger off), and a process's first exec varies by about
+ * ±8 % from one process to the next (466-544 ms in ten, ledger off), with the same code and the
+ * same seeds, with garbage collection on one thread or a larger young generation: many pairs, and
+ * their median (the median of 16 pairs moved by ±5 % from one bench run to the next, of 48 pairs
+ * by ±3 %: 0.98, 0.94, 0.97 and 1.01 in four runs of the same code; 96 pairs narrow that by √2).
  */
-const PROCESS_PAIRS = 48;
+const PROCESS_PAIRS = 96;
 const ROUNDS_PER_PROCESS = 1;
 
 export interface LedgerFigures {
