@@ -78,12 +78,8 @@ describe('the learner against a long fixed window with whole-second Retry-After'
   // the last second before one opens (the run began 2.5 s into a window)
   it('at 1,000 a second, a block begun by a whole-second pause keeps the rate: every window after the first is served (it fell to 1 a second, and served none)', () => {
     const { okAt } = wholeSecondWindow(50, 10_000, 2500);
-    // at 97 % of the window's rate, found by probes a quarter second apart after the pause: at least
-    // 970 × (10 - 0.25) = 9,457 a window, wherever the probes fall (at this phase, 9,918 with the
-    // first probe 13 ms after the opening; with the first short block's ceiling measured again at its
-    // end, the next window ran out later, and 9,484 with the first probe 234 ms after it)
     for (const opens of [17_500, 27_500, 37_500]) {
-      expect(okAt.filter((t) => t >= opens && t < opens + WINDOW_MS).length).toBeGreaterThanOrEqual(9450);
+      expect(okAt.filter((t) => t >= opens && t < opens + WINDOW_MS).length).toBeGreaterThanOrEqual(9500);
     }
   });
 

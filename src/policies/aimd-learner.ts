@@ -41,13 +41,7 @@ const EARLY_FLOOR = 0.5;
 const BLOCK_STREAK = 4;
 /** ...or this many where a long window was seen: its blocks last seconds, and what comes before them is no noise. */
 const LONG_WINDOW_BLOCK_STREAK = 2;
-/**
- * While blocked, one probe after max(this, one permit's time), the gap doubling up to
- * BLOCK_MAX_GAP_MS. In slow start, a permit's time at the rate before the last doubling (the rate
- * that drew the block is twice the last that drew none): at 10 a second, a 1 s window run out at
- * 32/s was probed 31, 62, 125 and 250 ms apart, 3-4 refusals a block where the refusal budget of a
- * 20 s run is 10.
- */
+/** While blocked, one probe after max(this, one permit's time), the gap doubling up to BLOCK_MAX_GAP_MS. */
 const BLOCK_FIRST_GAP_MS = 25;
 const BLOCK_MAX_GAP_MS = 4000;
 /**
@@ -139,8 +133,6 @@ export class AimdLearner implements AimdLimiter {
   /** The rate when the block began. */
   #rateBeforeBlock = 0;
   #blockedAt = 0;
-  /** When the last rejection of the block came (the window was still full then: it opened after). */
-  #lastRefusedAt = 0;
   /** When the last short block ended (its window's memory of the calls before it lasts a round). */
   #unblockedAt = -Infinity;
   /**
@@ -405,7 +397,6 @@ export class AimdLearner implements AimdLimiter {
     }
     if (this.#phase === 'blocked') {
       this.#merged++;
-      this.#lastRefusedAt = now;
       this.#nextProbeAt = Math.max(this.#nextProbeAt, this.#pausedUntil);
       return;
     }
@@ -611,7 +602,7 @@ export class AimdLearner implements AimdLimiter {
    * what its window allows (a fixed window's cycle is the window; a sliding log's or a drained
    * bucket's is shorter): that is its rate, better than any round cut by the blocks.
    */
-  #block(now: number, firstGapMs = Math.max(BLOCK_FIRST_GAP_MS, 1000 / (this.#phase === 'slow-start' ? this.#rate / 2 : this.#rate)), steady = false): void {
+  #block(now: number, firstGapMs = Math.max(BLOCK_FIRST_GAP_MS, 1000 / this.#rate), steady = false): void {
     this.#backoffs++;
     this.#markInFlightStale(now);
     // what came through in the last round is what a short window allows (a sliding log's quota; a
@@ -625,7 +616,6 @@ export class AimdLearner implements AimdLimiter {
     this.#phase = 'blocked';
     this.#wakeDueAt = Infinity;
     this.#blockedAt = now;
-    this.#lastRefusedAt = now;
     this.#probeGapMs = firstGapMs;
     this.#steadyProbes = steady;
     this.#nextProbeAt = Math.max(now + this.#probeGapMs, this.#pausedUntil);
@@ -639,8 +629,6 @@ export class AimdLearner implements AimdLimiter {
       this.#measureCycle(now, now);
     }
     else {
-      // (not where a long window was seen: its block may end soon after it began, at the window's end)
-      if (!this.#longWindow && now - this.#blockedAt < this.#s.roundMs) this.#remeasureShortBlock(now);
       this.#openedAt = now;
       this.#sinceOpened = 0;
       this.#opened = true;
@@ -654,20 +642,6 @@ export class AimdLearner implements AimdLimiter {
     // a round measures the service at one rate: a lower one starts a new round
     if (rate < this.#rate) this.#resetRound(now);
     this.#setRate(rate, now);
-  }
-
-  /**
-   * A block shorter than a round ended: a window of a round that ran out opened less than a round
-   * before the block's last rejection (it was still full then, and it ends at this opening), so the
-   * successes since then, this probe's aside, are what it let through. The measure taken at the
-   * block (the round before it, or in slow start a clean half round's rate) also counted the
-   * window before's tail: at 10 a second, 16 for 10, and the next window ran out too (3-5 refusals
-   * more). Lower only: a sliding log's count is the same either way (its quota is all in the
-   * round before the rejection), and the tail counted is at most the last probe gap's.
-   */
-  #remeasureShortBlock(now: number): void {
-    const since = this.#recent.countSince(this.#lastRefusedAt - this.#s.roundMs, now) - 1;
-    if (since > 0) this.#setCeiling(Math.min(this.#ceiling, (since * 1000) / this.#s.roundMs));
   }
 
   /** The service's capacity as measured; `exact` for a long window's cycle from one opening to the next. */
@@ -709,7 +683,6 @@ export class AimdLearner implements AimdLimiter {
     if (delta === 0) return;
     this.#pausedUntil += delta;
     this.#blockedAt += delta;
-    this.#lastRefusedAt += delta;
     this.#unblockedAt += delta;
     this.#openedAt += delta;
     this.#nextProbeAt += delta;

@@ -67,26 +67,23 @@ export class AimdRound {
 
 /** Slots a {@link RecentCount} splits its span into. */
 const RECENT_SLOTS = 100;
-/** Spans of history it keeps, for `countSince` (a block's measure, taken when the block ends). */
-const RECENT_HISTORY_SPANS = 2;
 
 /**
  * Successes within about the last `spanMs` (to a hundredth of it), for the learning limiter: what
- * the service let through in the last window before it refused everything; and, for up to two
- * spans back, since a given time. Not part of the public API.
+ * the service let through in the last window before it refused everything. Not part of the
+ * public API.
  *
  * @example
  * ```ts
  * const recent = new RecentCount(1000);
  * recent.add(0); recent.add(400);
  * recent.count(1050); // 2
- * recent.countSince(300, 1050); // 1
  * ```
  * @internal
  */
 export class RecentCount {
   readonly #slotMs: number;
-  readonly #counts = new Float64Array(RECENT_SLOTS * RECENT_HISTORY_SPANS);
+  readonly #counts = new Float64Array(RECENT_SLOTS);
   #slot = -Infinity;
 
   constructor(spanMs: number) {
@@ -95,21 +92,16 @@ export class RecentCount {
 
   add(now: number): void {
     this.#advance(now);
-    const i = this.#slot % this.#counts.length;
+    const i = this.#slot % RECENT_SLOTS;
     this.#counts[i] = (this.#counts[i] ?? 0) + 1;
   }
 
   /** The count over the last span, up to `now`. */
   count(now: number): number {
     this.#advance(now);
-    return this.#sum(RECENT_SLOTS);
-  }
-
-  /** The count from `from` (to the slot: the slot holding it counts) up to `now`, at most two spans back. */
-  countSince(from: number, now: number): number {
-    this.#advance(now);
-    const slots = this.#slot - Math.floor(from / this.#slotMs) + 1;
-    return this.#sum(Math.max(0, Math.min(this.#counts.length, slots)));
+    let sum = 0;
+    for (const c of this.#counts) sum += c;
+    return sum;
   }
 
   /** Moves the time base by `deltaMs` (when its owner changes clocks). */
@@ -117,20 +109,11 @@ export class RecentCount {
     this.#slot += Math.round(deltaMs / this.#slotMs);
   }
 
-  /** The newest `slots` slots' sum. */
-  #sum(slots: number): number {
-    const n = this.#counts.length;
-    let sum = 0;
-    for (let i = 0; i < slots; i++) sum += this.#counts[(((this.#slot - i) % n) + n) % n] ?? 0;
-    return sum;
-  }
-
   #advance(now: number): void {
     const slot = Math.floor(now / this.#slotMs);
     if (slot <= this.#slot) return;
-    const n = this.#counts.length;
-    const steps = Math.min(n, slot - this.#slot);
-    for (let i = 1; i <= steps; i++) this.#counts[(this.#slot + i) % n] = 0;
+    const steps = Math.min(RECENT_SLOTS, slot - this.#slot);
+    for (let i = 1; i <= steps; i++) this.#counts[(this.#slot + i) % RECENT_SLOTS] = 0;
     this.#slot = slot;
   }
 }
