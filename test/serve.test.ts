@@ -85,9 +85,16 @@ describe('jorb serve, in a browser', () => {
     // The bottleneck the ledger names is marked on the diagram and in the table, and its verdict said.
     const marked = () => page.locator('#diagram g.node.bottleneck title').allTextContents();
     await expect.poll(marked, { timeout: 10_000 }).toHaveLength(1);
-    const [bottleneck] = await marked();
-    expect(await page.locator('#verdict').innerText()).toMatch(new RegExp(`^Bottleneck: ${bottleneck ?? ''} — [a-z-]+: `));
-    expect(await page.locator('#ledger tr.bottleneck').getAttribute('data-state')).toBe(bottleneck);
+    // Read in one go: an update between two reads may name another state (fetch, then parse).
+    const seen = await page.evaluate(() => ({
+      marked: [...document.querySelectorAll('#diagram g.node.bottleneck title')].map((t) => t.textContent),
+      verdict: document.querySelector<HTMLElement>('#verdict')?.innerText ?? '',
+      row: document.querySelector('#ledger tr.bottleneck')?.getAttribute('data-state'),
+    }));
+    const [bottleneck] = seen.marked;
+    expect(seen.marked).toHaveLength(1);
+    expect(seen.verdict).toMatch(new RegExp(`^Bottleneck: ${bottleneck ?? ''} — [a-z-]+: `));
+    expect(seen.row).toBe(bottleneck);
     expect(await page.locator('#live').innerText()).toBe('live');
     expect(errors).toEqual([]);
   }, 30_000);
