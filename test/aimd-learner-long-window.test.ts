@@ -7,40 +7,14 @@
 // window, it holds that rate 20 rounds before probing above it (each probe runs the window out: a
 // block); before that, its probes double as elsewhere. Deterministic (a hand-moved clock).
 import { describe, expect, it } from 'vitest';
-import { aimd } from '../src/policies/aimd.js';
-import { manualClock } from './support/aimd-workloads.js';
+import { LONG_WINDOW_MS as WINDOW_MS, longFixedWindow } from './support/aimd-workloads.js';
 
-const WINDOW_MS = 10_000;
 const PER_WINDOW = 100;
 const OFFSET_MS = 3000;
 
-/** Runs the window (`perWindow` calls a window) for `seconds`: the ms of each success and each rejection, from the start. */
+/** Runs the window (`perWindow` calls a window) for `seconds`, no retry hint: the ms of each success and each rejection, from the start. */
 function longWindow(seconds: number, perWindow = PER_WINDOW) {
-  const clock = manualClock();
-  const limiter = aimd({ clock });
-  const okAt: number[] = [];
-  const rejectedAt: number[] = [];
-  let window = -1;
-  let served = 0;
-  for (let ms = 0; ms < seconds * 1000; ms++) {
-    const w = Math.floor((ms + OFFSET_MS) / WINDOW_MS);
-    if (w !== window) {
-      window = w;
-      served = 0;
-    }
-    while (limiter.tryAcquire() === 0) {
-      if (served < perWindow) {
-        served++;
-        okAt.push(ms);
-        limiter.onSuccess();
-      } else {
-        rejectedAt.push(ms);
-        limiter.onRateLimited();
-      }
-    }
-    clock.add(1);
-  }
-  return { okAt, rejectedAt };
+  return longFixedWindow(seconds, perWindow, OFFSET_MS, 'none');
 }
 
 /** Rejections less than 2.5 s apart: a block (the rejections that began it and its probes). */

@@ -12,45 +12,12 @@ import { describe, expect, it } from 'vitest';
 import { aimd } from '../src/policies/aimd.js';
 import { measure } from '../bench/ratelimit-sim.js';
 import { simulateLoop } from '../bench/ratelimit-loop.js';
-import { manualClock } from './support/aimd-workloads.js';
+import { LONG_WINDOW_MS as WINDOW_MS, longFixedWindow } from './support/aimd-workloads.js';
 
-const WINDOW_MS = 10_000;
 
-/**
- * Callers take every permit each millisecond while the state is not paused; the service allows
- * `perWindow` calls a window of 10 s, the run starting `offsetMs` into one, and answers a refusal
- * with the wait to the window's end in whole seconds, rounded up; the state pauses for what the
- * limiter's onRateLimited returns (as the engine does). The ms of each success and rejection.
- */
+/** The window allowing `perWindow` calls, the run starting `offsetMs` into one, refusals answered with whole-second waits. */
 function wholeSecondWindow(seconds: number, perWindow: number, offsetMs: number) {
-  const clock = manualClock();
-  const limiter = aimd({ clock });
-  const okAt: number[] = [];
-  const rejectedAt: number[] = [];
-  let window = -1;
-  let served = 0;
-  let pausedUntil = 0;
-  for (let ms = 0; ms < seconds * 1000; ms++) {
-    const w = Math.floor((ms + offsetMs) / WINDOW_MS);
-    if (w !== window) {
-      window = w;
-      served = 0;
-    }
-    while (ms >= pausedUntil && limiter.tryAcquire() === 0) {
-      if (served < perWindow) {
-        served++;
-        okAt.push(ms);
-        limiter.onSuccess();
-      } else {
-        rejectedAt.push(ms);
-        const toEnd = (w + 1) * WINDOW_MS - (ms + offsetMs);
-        const pause = limiter.onRateLimited(Math.ceil(toEnd / 1000) * 1000);
-        if (typeof pause === 'number') pausedUntil = ms + pause;
-      }
-    }
-    clock.add(1);
-  }
-  return { okAt, rejectedAt };
+  return longFixedWindow(seconds, perWindow, offsetMs, 'seconds');
 }
 
 /** The bench's cell on the event-loop model: 1,000 a second, a 40 s run starting `offsetMs` into a window. */

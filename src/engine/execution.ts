@@ -1056,6 +1056,7 @@ export class Execution {
     if (record.kicks) this.#releaseReservations(job, record.kicks);
     this.#executing--;
     this.#transitions++;
+    // a completion of the state it left: the run's transitions are its states' completions
     if (pool.meter !== undefined) pool.meter.completed(record.at);
     if (this.#meter !== undefined && (record.failed === true || retryInMs !== undefined)) this.#metered(pool, record, retryInMs);
     if (this.#source) return this.#applyShared(pool, job, record, children, retryInMs);
@@ -1069,7 +1070,7 @@ export class Execution {
     this.#checkDone();
   }
 
-  /** The ledger's part of a transition: a completion here (the run's transitions are the states' completions), a failed job, and a retry's new visit (it waits out its backoff before it is placed). */
+  /** The ledger's rare part of a transition (its completion is counted in #apply): a failed job, and a retry's new visit (it waits out its backoff before it is placed). */
   #metered(pool: StatePool, record: TransitionRecord<unknown>, retryInMs: number | undefined): void {
     if (record.failed === true) this.#meter?.jobFailed(record.at);
     else if (retryInMs !== undefined && retryInMs > 0) pool.meter?.arrive(record.at, false);

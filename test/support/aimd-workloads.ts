@@ -1,6 +1,7 @@
 // The rate limiter workloads test/aimd-scenarios.test.ts runs for aimd.cubic() and aimd.classic()
-// and test/aimd-learner-scenarios.test.ts for aimd(), the learner: a clock moved by hand, and two
-// services the callers hammer a millisecond at a time. Deterministic.
+// and test/aimd-learner-*.test.ts for aimd(), the learner: a clock moved by hand, and services
+// the callers hammer a millisecond at a time. Deterministic.
+import { aimd } from '../../src/policies/aimd.js';
 import type { AimdLimiter } from '../../src/policies/aimd.js';
 import type { Clock } from '../../src/model/clock.js';
 
@@ -87,4 +88,49 @@ export function tokenBucketService(limiter: AimdLimiter, clock: ManualClock, quo
   }
   const steady = successes.filter((t) => t >= (seconds * 1000) / 2).length / (seconds / 2) / quota;
   return { secondsTo90, steady, share429: throttled / (throttled + successes.length) };
+}
+
+/** The window of {@link longFixedWindow}: a "minute" scaled to 10 s, as in the bench. */
+export const LONG_WINDOW_MS = 10_000;
+
+/**
+ * aimd() from its defaults against a fixed window of LONG_WINDOW_MS allowing `perWindow` calls,
+ * the run starting `offsetMs` into a window, for `seconds`. Callers take every permit each
+ * millisecond. With `hint: 'none'` a refusal carries no wait; with `'seconds'` it carries the wait
+ * to the window's end in whole seconds, rounded up, and the state pauses for what the limiter's
+ * onRateLimited returns (as the engine does). The ms of each success and rejection.
+ */
+export function longFixedWindow(seconds: number, perWindow: number, offsetMs: number, hint: 'none' | 'seconds') {
+  const clock = manualClock();
+  const limiter = aimd({ clock });
+  const okAt: number[] = [];
+  const rejectedAt: number[] = [];
+  let window = -1;
+  let served = 0;
+  let pausedUntil = 0;
+  for (let ms = 0; ms < seconds * 1000; ms++) {
+    const w = Math.floor((ms + offsetMs) / LONG_WINDOW_MS);
+    if (w !== window) {
+      window = w;
+      served = 0;
+    }
+    while (ms >= pausedUntil && limiter.tryAcquire() === 0) {
+      if (served < perWindow) {
+        served++;
+        okAt.push(ms);
+        limiter.onSuccess();
+        continue;
+      }
+      rejectedAt.push(ms);
+      if (hint === 'none') {
+        limiter.onRateLimited();
+        continue;
+      }
+      const toEnd = (w + 1) * LONG_WINDOW_MS - (ms + offsetMs);
+      const pause = limiter.onRateLimited(Math.ceil(toEnd / 1000) * 1000);
+      if (typeof pause === 'number') pausedUntil = ms + pause;
+    }
+    clock.add(1);
+  }
+  return { okAt, rejectedAt };
 }
