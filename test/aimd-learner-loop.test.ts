@@ -40,15 +40,15 @@ function run(shape: ShapeName, hint: Hint, quota: number, decidesPause = true): 
 
 /** Cells the learner misses on the model, measured; why. */
 const MISSES: Record<string, string> = {
-  // at 10 a second a round is 10 answers: the cut after one rejection measures a round that lost
-  // that call and its pause (10.3 -> 8.0/s), and a probe waits 10 rounds
-  'sliding-1s precise 10': 'goodput 85 %',
-  // halved then doubled at 10 a second: the halving's cuts measure rounds of 5-9 answers and go under
-  // the 5/s (9 -> 6.8 -> 4.6 -> 3.5/s), and with probes 10 rounds apart the doubling is found late
-  'halve-double none 10': 'goodput 74 %, rejections 5.2 %',
-  'halve-double seconds 10': 'goodput 74 %, rejections 5.2 %',
-  // since the model brings a wake-up forward as the engine does: 91 -> 88 %
-  'halve-double precise 10': 'goodput 88 %',
+  // at 10 a second a round is 10 answers: the state cruises at 95 % of a ceiling measured a call
+  // or so low, and 89 % goodput is one call a second short of the goal (seeds 4-8 and other timer
+  // lags mostly meet: test/aimd-learner-low-rate.test.ts)
+  'sliding-1s precise 10': 'goodput 89 %',
+  // halved then doubled at 10 a second: the halving's cuts measure rounds of 5-9 answers, and with
+  // probes 10 rounds apart at 5/s the doubling is found late (README: close to impossible)
+  'halve-double none 10': 'goodput 83 %, rejections 5.3 %',
+  'halve-double seconds 10': 'goodput 83 %, rejections 5.3 %',
+  'halve-double precise 10': 'goodput 87 %',
 };
 
 const cells = SHAPES.flatMap((shape) =>
