@@ -7,6 +7,10 @@
 //   tsx bench/ratelimit-models.ts loop 1 [filter]    the loop model with seed 1
 //   tsx bench/ratelimit-models.ts step [filter]      the step model
 //   tsx bench/ratelimit-models.ts loop 1 --lag 4     the loop model with wake-ups 4 ms late (1 by default: a busy client's are later)
+//   tsx bench/ratelimit-models.ts sweep [filter]     the loop model over seeds 1-4, wake-ups 1 and 3 ms late and, for the 1 s
+//                                                    fixed window, runs starting 0, 150, 400, 650 and 900 ms into a window,
+//                                                    plus the step model: each cell's runs met, and all of them (SWEEP_SEEDS,
+//                                                    SWEEP_LAGS and SWEEP_PHASES, comma-separated, change them)
 // `filter` keeps the cells whose "shape hint quota" contains it (e.g. "fixed-60s seconds").
 import { aimd } from '../src/index.js';
 import { simulateLoop } from './ratelimit-loop.js';
@@ -19,12 +23,12 @@ const QUOTAS = [10, 100, 1000, 10_000] as const;
 const LOOP_CELLS_10K = ['fixed-1s none', 'sliding-1s none', 'bucket-burst none', 'concurrency none'];
 const START = 1_000_000;
 
-function loopCell(shape: ShapeName, hint: Hint, quota: number, seed: number, timerLagMs: number): Goals {
+function loopCell(shape: ShapeName, hint: Hint, quota: number, seed: number, timerLagMs: number, phaseMs = 0): Goals {
   let now = START;
   const clock = { now: () => now, setTimeout: () => 0, clearTimeout: () => undefined };
   const limiter = aimd({ clock });
   const runMs = shape === 'fixed-60s' ? 40_000 : shape === 'halve-double' ? 30_000 : 20_000;
-  const outcome = simulateLoop({ shape, quota, hint, limiter, setNow: (ms) => (now = ms), start: START, runMs, longWindowMs: 10_000, offsetMs: shape === 'fixed-60s' ? 3000 : 0, seed, timerLagMs });
+  const outcome = simulateLoop({ shape, quota, hint, limiter, setNow: (ms) => (now = ms), start: START, runMs, longWindowMs: 10_000, offsetMs: shape === 'fixed-60s' ? 3000 : phaseMs, seed, timerLagMs });
   return measure(shape, quota, outcome);
 }
 
@@ -42,6 +46,7 @@ const lagAt = args.indexOf('--lag');
 const timerLagMs = lagAt < 0 ? 1 : Number(args.splice(lagAt, 2)[1]);
 const [model = 'loop', ...rest] = args;
 const seed = model === 'loop' ? Number(rest.shift() ?? 1) : 0;
+if (!['loop', 'step', 'sweep'].includes(model)) throw new Error(`ratelimit-models: the model is loop, step or sweep, got ${model}`);
 const filter = rest.join(' ');
 const cells = SHAPES.flatMap((shape) =>
   HINTS.filter((hint) => shape !== 'concurrency' || hint === 'none').flatMap((hint) =>
@@ -49,7 +54,37 @@ const cells = SHAPES.flatMap((shape) =>
   ),
 ).filter(([shape, hint, quota]) => `${shape} ${hint} ${quota}`.includes(filter));
 
+/** `sweep`: where in a window a run starts, the seed and the timer lag decide a 10/s cell: one run each says little. */
+function sweep(): void {
+  const list = (name: string, fallback: string) => (process.env[name] ?? fallback).split(',').map(Number);
+  const seeds = list('SWEEP_SEEDS', '1,2,3,4');
+  const lags = list('SWEEP_LAGS', '1,3');
+  const fixedPhases = list('SWEEP_PHASES', '0,150,400,650,900');
+  let runs = 0;
+  let all = 0;
+  const all3 = SHAPES.flatMap((shape) => HINTS.filter((hint) => shape !== 'concurrency' || hint === 'none').flatMap((hint) => QUOTAS.map((quota) => [shape, hint, quota] as const)));
+  for (const [shape, hint, quota] of all3.filter(([shape, hint, quota]) => `${shape} ${hint} ${quota}`.includes(filter))) {
+    const report = (model: string, gs: Goals[]) => {
+      const met = gs.filter((g) => g.pass.all).length;
+      runs += gs.length;
+      all += met;
+      const mean = (f: (g: Goals) => number) => gs.reduce((sum, g) => sum + f(g), 0) / gs.length;
+      console.log(`${met === gs.length ? 'PASS' : 'fail'} ${model} ${shape} ${hint} ${quota}: ${met} of ${gs.length}, mean goodput ${(100 * mean((g) => g.goodput)).toFixed(1)}%, rejected ${(100 * mean((g) => g.rejected)).toFixed(2)}%`);
+    };
+    if (quota < 10_000 || LOOP_CELLS_10K.includes(`${shape} ${hint}`)) {
+      const phasesMs = shape === 'fixed-1s' ? fixedPhases : [0];
+      report('loop', seeds.flatMap((seed) => lags.flatMap((lag) => phasesMs.map((phase) => loopCell(shape, hint, quota, seed, lag, phase)))));
+    }
+    report('step', [stepCell(shape, hint, quota)]);
+  }
+  console.log(`sweep (loop seeds ${seeds.join(', ')}, wake-ups ${lags.join(', ')} ms late, 1 s window phases ${fixedPhases.join(', ')} ms; and the step model): ${all} of ${runs} runs met`);
+}
+
 let met = 0;
+if (model === 'sweep') {
+  sweep();
+  process.exit(0);
+}
 for (const [shape, hint, quota] of cells) {
   const g = model === 'step' ? stepCell(shape, hint, quota) : loopCell(shape, hint, quota, seed, timerLagMs);
   if (g.pass.all) met++;
