@@ -13,7 +13,10 @@
 //     the last second when it came (up to 90 % of the rate), a sliding log's quota exactly;
 //   - a rejection that came when the last second let through more than the rate (was: 5 % more) is
 //     a sliding log's echo of a faster second, not a measure;
-//   - probing at fewer than 20 answers a round, the first rejection ends the probe.
+//   - probing at fewer than 20 answers a round, the first rejection ends the probe;
+//   - in slow start, a round whose first rejection came a quarter round or more before its end
+//     measures what came through since that rejection, not what the last second let through (what a
+//     bucket held before slow start drained it).
 // Deterministic (seeded).
 import { describe, expect, it } from 'vitest';
 import { aimd } from '../src/index.js';
@@ -111,6 +114,14 @@ describe('aimd() at 10 calls a second: the quota found for few rejections (issue
     // before: 4.8 % and 4.3 %
     expect(mean('halve-double', 30_000)).toBeLessThan(0.046);
     expect(mean('sliding-1s', RUN_MS)).toBeLessThan(0.041);
+  });
+
+  it('halved then doubled: the first cut from slow start measures what came through since its first rejection', () => {
+    // before: 6, 6 and 18 of these 24 runs met (a cut that counted the bucket's calls before slow start drained it)
+    for (const hint of ['none', 'seconds', 'precise'] as const) {
+      const runs = [1, 2, 3, 4, 5, 6, 7, 8].flatMap((seed) => [1, 2, 3].map((lag) => run('halve-double', hint, seed, 0, lag, 30_000)));
+      expect(runs.filter((r) => r.goals.pass.all).length, hint).toBeGreaterThanOrEqual(22);
+    }
   });
 
   it('a sliding window with a precise hint: a round cut by one rejection no longer measures the quota low', () => {

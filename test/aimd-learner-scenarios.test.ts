@@ -18,12 +18,12 @@ describe('aimd() on the token-bucket workload aimd.cubic() meets (simulated time
     expect(r.share429).toBeLessThanOrEqual(0.025);
   });
 
-  it('at 10/s misses the share refused (5.6 %; aimd.cubic(): 3.0 %): slow start from 50 is 5 times the quota, and each probe rejected is a tenth of a second of it', () => {
+  it('at 10/s meets the share refused too (3.7 %; it was 5.6 %, aimd.cubic(): 3.0 %): slow start from 50 is 5 times the quota, and the first cut measures what came through since its first rejection', () => {
     const clock = manualClock();
     const r = tokenBucketService(aimd({ initial: 50, clock }), clock, 10, 20);
     expect(r.secondsTo90).toBeLessThanOrEqual(1);
     expect(r.steady).toBeGreaterThanOrEqual(0.9);
-    expect(r.share429).toBeGreaterThan(0.05);
+    expect(r.share429).toBeLessThanOrEqual(0.05);
     const clock2 = manualClock();
     expect(tokenBucketService(aimd.cubic({ initial: 50, clock: clock2 }), clock2, 10, 20).share429).toBeLessThan(r.share429);
   });

@@ -22,6 +22,9 @@ export class AimdRound {
   limited = false;
   /** ms of this round the state was paused by a retry-after. */
   pausedMs = 0;
+  /** When the round's first rejection came, and the successes since. */
+  firstRejectionAt: number | undefined = undefined;
+  successesSinceRejection = 0;
 
   constructor(now: number) {
     this.start = now;
@@ -34,16 +37,20 @@ export class AimdRound {
     this.rejections = 0;
     this.limited = false;
     this.pausedMs = 0;
+    this.firstRejectionAt = undefined;
+    this.successesSinceRejection = 0;
   }
 
   success(): void {
     this.successes++;
     this.streak = 0;
+    if (this.firstRejectionAt !== undefined) this.successesSinceRejection++;
   }
 
-  rejection(): void {
+  rejection(now?: number): void {
     this.rejections++;
     this.streak++;
+    if (this.firstRejectionAt === undefined && now !== undefined) this.firstRejectionAt = now;
   }
 
   /** The share of this round's answers that were rejections (0 with none). */
