@@ -3,7 +3,7 @@
 // 10,000/s only for the bench's four cells; test/aimd-learner-loop.test.ts runs seed 1) and the
 // 1 ms step model (bench/ratelimit-sim.ts, 60 s windows, every quota; test/aimd-shapes.test.ts).
 // Prints each cell's figures and the cells met, to compare a change of the learner across seeds
-// before running the real matrix. CPU-heavy (a minute or so a seed): one at a time.
+// before running the real matrix. CPU-bound (about a second a matrix, a few for sweep): one at a time.
 //   tsx bench/ratelimit-models.ts loop 1 [filter]    the loop model with seed 1
 //   tsx bench/ratelimit-models.ts step [filter]      the step model
 //   tsx bench/ratelimit-models.ts loop 1 --lag 4     the loop model with wake-ups 4 ms late (1 by default: a busy client's are later)
@@ -48,11 +48,13 @@ const [model = 'loop', ...rest] = args;
 const seed = model === 'loop' ? Number(rest.shift() ?? 1) : 0;
 if (!['loop', 'step', 'sweep'].includes(model)) throw new Error(`ratelimit-models: the model is loop, step or sweep, got ${model}`);
 const filter = rest.join(' ');
-const cells = SHAPES.flatMap((shape) =>
-  HINTS.filter((hint) => shape !== 'concurrency' || hint === 'none').flatMap((hint) =>
-    QUOTAS.filter((quota) => model === 'step' || quota < 10_000 || LOOP_CELLS_10K.includes(`${shape} ${hint}`)).map((quota) => [shape, hint, quota] as const),
-  ),
+/** Every cell of the matrix the filter keeps: shape × hint × quota (the concurrency cap with no hint only). */
+const allCells = SHAPES.flatMap((shape) =>
+  HINTS.filter((hint) => shape !== 'concurrency' || hint === 'none').flatMap((hint) => QUOTAS.map((quota) => [shape, hint, quota] as const)),
 ).filter(([shape, hint, quota]) => `${shape} ${hint} ${quota}`.includes(filter));
+/** Whether the loop model runs a cell: 10,000/s only for the bench's four. */
+const inLoop = (shape: ShapeName, hint: Hint, quota: number) => quota < 10_000 || LOOP_CELLS_10K.includes(`${shape} ${hint}`);
+const cells = allCells.filter(([shape, hint, quota]) => model === 'step' || inLoop(shape, hint, quota));
 
 /** `sweep`: where in a window a run starts, the seed and the timer lag decide a 10/s cell: one run each says little. */
 function sweep(): void {
@@ -62,8 +64,7 @@ function sweep(): void {
   const fixedPhases = list('SWEEP_PHASES', '0,150,400,650,900');
   let runs = 0;
   let all = 0;
-  const all3 = SHAPES.flatMap((shape) => HINTS.filter((hint) => shape !== 'concurrency' || hint === 'none').flatMap((hint) => QUOTAS.map((quota) => [shape, hint, quota] as const)));
-  for (const [shape, hint, quota] of all3.filter(([shape, hint, quota]) => `${shape} ${hint} ${quota}`.includes(filter))) {
+  for (const [shape, hint, quota] of allCells) {
     const report = (model: string, gs: Goals[]) => {
       const met = gs.filter((g) => g.pass.all).length;
       runs += gs.length;
@@ -71,7 +72,7 @@ function sweep(): void {
       const mean = (f: (g: Goals) => number) => gs.reduce((sum, g) => sum + f(g), 0) / gs.length;
       console.log(`${met === gs.length ? 'PASS' : 'fail'} ${model} ${shape} ${hint} ${quota}: ${met} of ${gs.length}, mean goodput ${(100 * mean((g) => g.goodput)).toFixed(1)}%, rejected ${(100 * mean((g) => g.rejected)).toFixed(2)}%`);
     };
-    if (quota < 10_000 || LOOP_CELLS_10K.includes(`${shape} ${hint}`)) {
+    if (inLoop(shape, hint, quota)) {
       const phasesMs = shape === 'fixed-1s' ? fixedPhases : [0];
       report('loop', seeds.flatMap((seed) => lags.flatMap((lag) => phasesMs.map((phase) => loopCell(shape, hint, quota, seed, lag, phase)))));
     }

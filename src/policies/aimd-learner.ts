@@ -585,7 +585,7 @@ export class AimdLearner implements AimdLimiter {
     // then the measure is what came through since the round's first rejection (before it, a bucket's
     // burst), one more counted so that a few answers do not measure low
     const since = ((this.#round.successesSinceRejection + 1) * 1000) / span;
-    return Math.min(since, Math.max(measured, this.#cleanDelivered, recent, sending));
+    return Math.min(since, Math.max(measured, this.#cleanDelivered, sending));
   }
 
   #cleanRound(now: number, limited: boolean, delivered: number): void {
