@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { aimd } from '../src/policies/aimd.js';
 import type { AimdOptions } from '../src/policies/aimd.js';
 import { aimdSettings } from '../src/policies/aimd-options.js';
+import { AimdRound, RecentCount } from '../src/policies/aimd-round.js';
 import { DeliveryMeter } from '../src/policies/delivery-meter.js';
 
 describe('DeliveryMeter', () => {
@@ -92,5 +93,36 @@ describe('aimd options', () => {
   it('checks the options of aimd.classic as an object, as aimd does', () => {
     expect(() => aimd.classic(5 as unknown as AimdOptions)).toThrow(new TypeError('aimd.classic: options must be an object such as { initial: 10 }, got 5'));
     expect(() => aimd.classic(null as unknown as AimdOptions)).toThrow('aimd.classic: options must be an object such as { initial: 10 }, got null');
+  });
+});
+
+describe('RecentCount', () => {
+  it('counts the successes of the last span exactly while they are few: one 998 ms ago is in, one 1000 ms ago is out', () => {
+    const recent = new RecentCount(1000);
+    recent.add(1003);
+    recent.add(1500);
+    expect(recent.count(2001)).toBe(2); // by 10 ms slots, 1003 fell out with its slot
+    expect(recent.count(2003)).toBe(1); // as a sliding log forgets a call exactly a second on
+    expect(recent.count(2500)).toBe(0);
+  });
+
+  it('counts by slots, to a hundredth of the span, past 64 in it', () => {
+    const recent = new RecentCount(1000);
+    for (let t = 0; t < 1000; t += 5) recent.add(t);
+    expect(recent.count(999)).toBe(200);
+    expect(recent.count(1499)).toBe(100);
+  });
+});
+
+describe('AimdRound', () => {
+  it('measures over its length, or to its last success if later, with its paused time in it', () => {
+    const round = new AimdRound(0);
+    for (let t = 50; t <= 950; t += 100) round.success(t);
+    round.pausedMs = 300;
+    // the call after the round's second came at 1100: 10 over 1 s, not over 1.1 s less the pause
+    expect(round.measured(1100, 1000)).toBe(10);
+    round.success(1050);
+    expect(round.measured(1100, 1000)).toBeCloseTo(11 / 1.05);
+    expect(round.measured(500, 1000)).toBe(22); // never past now
   });
 });

@@ -7,7 +7,7 @@
  * @example
  * ```ts
  * const round = new AimdRound(0);
- * round.success(); round.success();
+ * round.success(100); round.success(400);
  * round.delivered(500); // 4 a second
  * ```
  * @internal
@@ -25,9 +25,12 @@ export class AimdRound {
   /** When the round's first rejection came, and the successes since. */
   firstRejectionAt: number | undefined = undefined;
   successesSinceRejection = 0;
+  /** When the round's last success came (its start until one does). */
+  lastSuccessAt: number;
 
   constructor(now: number) {
     this.start = now;
+    this.lastSuccessAt = now;
   }
 
   /** Starts a new round at `now`, keeping the streak (it spans rounds). */
@@ -39,9 +42,11 @@ export class AimdRound {
     this.pausedMs = 0;
     this.firstRejectionAt = undefined;
     this.successesSinceRejection = 0;
+    this.lastSuccessAt = now;
   }
 
-  success(): void {
+  success(now: number): void {
+    this.lastSuccessAt = now;
     this.successes++;
     this.streak = 0;
     if (this.firstRejectionAt !== undefined) this.successesSinceRejection++;
@@ -66,34 +71,60 @@ export class AimdRound {
     return active > 0 ? (this.successes * 1000) / active : 0;
   }
 
+  /**
+   * Successes a second over the round's `lengthMs`, or up to its last success if that came later
+   * (never past `now`): what the service let through in the round's time. Not up to `now`: the
+   * round ends at the first call after its length, which at 10 a second comes up to a tenth of a
+   * second late, and a sliding log of 10 measured 9.5. Its paused time counts: a service that says
+   * how long to wait is full for that long (against a sliding log of 10 with precise waits, a slow
+   * start's half round of 6 successes measured 16 over the 375 ms it was not paused).
+   */
+  measured(now: number, lengthMs: number): number {
+    const elapsed = Math.min(now, Math.max(this.start + lengthMs, this.lastSuccessAt)) - this.start;
+    return elapsed > 0 ? (this.successes * 1000) / elapsed : 0;
+  }
+
   /** Moves the round's time base by `deltaMs` (when its owner changes clocks). */
   shift(deltaMs: number): void {
     this.start += deltaMs;
+    this.lastSuccessAt += deltaMs;
   }
 }
 
 /** Slots a {@link RecentCount} splits its span into. */
 const RECENT_SLOTS = 100;
+/**
+ * Up to this many successes in the span, a {@link RecentCount} counts them exactly, by time: at 10
+ * a second one slot's rounding is a whole call, and against a sliding log of 10 the count at a
+ * rejection read 9 when the oldest call fell in the slot the span's edge cut (then an echo of a
+ * higher rate read as a measure of the log, and cut the rate to 9 for the rest of the run).
+ */
+const RECENT_EXACT = 64;
 
 /**
- * Successes within about the last `spanMs` (to a hundredth of it), for the learning limiter: what
- * the service let through in the last window before it refused everything. Not part of the
- * public API.
+ * Successes within the last `spanMs` (exactly up to RECENT_EXACT of them, then to a hundredth of
+ * the span), for the learning limiter: what the service let through in the last window before it
+ * refused everything. Not part of the public API.
  *
  * @example
  * ```ts
  * const recent = new RecentCount(1000);
  * recent.add(0); recent.add(400);
- * recent.count(1050); // 2
+ * recent.count(1050); // 1
  * ```
  * @internal
  */
 export class RecentCount {
+  readonly #spanMs: number;
   readonly #slotMs: number;
   readonly #counts = new Float64Array(RECENT_SLOTS);
   #slot = -Infinity;
+  /** The last RECENT_EXACT successes' times, a ring: #next is where the next one goes. */
+  readonly #times = new Float64Array(RECENT_EXACT).fill(-Infinity);
+  #next = 0;
 
   constructor(spanMs: number) {
+    this.#spanMs = spanMs;
     this.#slotMs = spanMs / RECENT_SLOTS;
   }
 
@@ -101,10 +132,24 @@ export class RecentCount {
     this.#advance(now);
     const i = this.#slot % RECENT_SLOTS;
     this.#counts[i] = (this.#counts[i] ?? 0) + 1;
+    this.#times[this.#next] = now;
+    this.#next = (this.#next + 1) % RECENT_EXACT;
   }
 
-  /** The count over the last span, up to `now`. */
+  /** The count over the last span, up to `now` (a success exactly a span ago is out of it, as a sliding log's call is). */
   count(now: number): number {
+    const after = now - this.#spanMs;
+    // the oldest time kept still in the span: more than RECENT_EXACT came in it, count by slots
+    if ((this.#times[this.#next] as number) > after) return this.#slotCount(now);
+    let n = 0;
+    for (let i = 1; i <= RECENT_EXACT; i++) {
+      if ((this.#times[(this.#next - i + RECENT_EXACT) % RECENT_EXACT] as number) <= after) break;
+      n++;
+    }
+    return n;
+  }
+
+  #slotCount(now: number): number {
     this.#advance(now);
     let sum = 0;
     for (const c of this.#counts) sum += c;
@@ -114,6 +159,7 @@ export class RecentCount {
   /** Moves the time base by `deltaMs` (when its owner changes clocks). */
   shift(deltaMs: number): void {
     this.#slot += Math.round(deltaMs / this.#slotMs);
+    for (let i = 0; i < RECENT_EXACT; i++) this.#times[i] = (this.#times[i] as number) + deltaMs;
   }
 
   #advance(now: number): void {
