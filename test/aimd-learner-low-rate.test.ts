@@ -20,7 +20,11 @@
 //   - a saturated round measures what came through over its length (to its last success, if later),
 //     not up to the call after it, and with its paused time in it: a service that says how long to
 //     wait is full that long;
-//   - what came through in the last second is counted exactly, not by 10 ms slots, while it is few.
+//   - what came through in the last second is counted exactly, not by 10 ms slots, while it is few;
+//   - in slow start at fewer than 40 answers a round, the first rejection of a call alone in flight
+//     halves the rate at once, under a ceiling of what the last second let through; a rejection in
+//     the 2 rounds after it cuts to what came through since (a drained bucket's rate), and clean
+//     rounds probe above that ceiling after 3, not 10.
 // Deterministic (seeded).
 import { describe, expect, it } from 'vitest';
 import { aimd } from '../src/index.js';
@@ -166,5 +170,15 @@ describe('aimd() at 10 calls a second: the quota found for few rejections (issue
     // rejection every 3 s took 5 of these 40 runs over 5 %
     const runs = PHASES.flatMap((phase) => [1, 2].map((seed) => run('fixed-1s', 'precise', seed, phase)));
     for (const r of runs) expect(r.goals.pass.all, JSON.stringify(r.goals)).toBe(true);
+  });
+
+  it('a token bucket holding a second, no hint: slow start halves at its first rejection and measures the drained bucket after it', () => {
+    // before: 9 rejections on every run (4.5 %): 4 at 32 a second, 4 more at 22 after a cut that
+    // counted the burst, then one; now 6
+    const runs = [1, 2, 3, 4, 5, 6, 7, 8].flatMap((seed) => [1, 2, 3].map((lag) => run('bucket-burst', 'none', seed, 0, lag)));
+    for (const r of runs) {
+      expect(r.goals.pass.all, JSON.stringify(r.goals)).toBe(true);
+      expect(r.rejections.length).toBeLessThanOrEqual(7);
+    }
   });
 });
