@@ -529,7 +529,7 @@ export class AimdLearner implements AimdLimiter {
       this.#setCeiling(Math.min(this.#ceiling, this.#rate));
       return this.#backOff(Math.max(this.#s.min, this.#rate * factor), now);
     }
-    if (this.#phase === 'probe' && (this.#rate * this.#s.roundMs) / 1000 < PROBE_ENDS_AT_FIRST_ANSWERS) {
+    if (this.#phase === 'probe' && this.#answersPerRound() < PROBE_ENDS_AT_FIRST_ANSWERS) {
       // few answers a round: the probe's first rejection ends it (see PROBE_ENDS_AT_FIRST_ANSWERS)
       return this.#backOff(Math.max(this.#s.min, Math.min(this.#rate, this.#ceiling * this.#margin())), now);
     }
@@ -607,6 +607,12 @@ export class AimdLearner implements AimdLimiter {
     this.#resetRound(now);
   }
 
+  /** What came through in the last round's time, a second. */
+  #recentRate(now: number): number {
+    return (this.#recent.count(now) * 1000) / this.#s.roundMs;
+  }
+
+  /** Answers a round holds at the rate. */
   #answersPerRound(): number {
     return (this.#rate * this.#s.roundMs) / 1000;
   }
@@ -618,7 +624,7 @@ export class AimdLearner implements AimdLimiter {
   #halve(now: number): void {
     this.#halvedAt = now;
     this.#sinceHalved = 0;
-    const recent = (this.#recent.count(now) * 1000) / this.#s.roundMs;
+    const recent = this.#recentRate(now);
     this.#setCeiling(Math.max(this.#rate / 2, Math.min(this.#rate, recent)));
     this.#provisional = true;
     this.#backOff(Math.max(this.#s.min, Math.min(this.#rate / 2, this.#ceiling * this.#margin())), now);
@@ -658,7 +664,7 @@ export class AimdLearner implements AimdLimiter {
    */
   #saturated(now: number, measured: number, sending: number): number {
     if (this.#phase !== 'slow-start') return measured;
-    const recent = Math.min(sending, (this.#recent.count(now) * 1000) / this.#s.roundMs);
+    const recent = Math.min(sending, this.#recentRate(now));
     const first = this.#round.firstRejectionAt;
     const span = first === undefined ? 0 : now - first;
     if (span < SINCE_REJECTION_ROUNDS * this.#s.roundMs) return Math.max(measured, this.#cleanDelivered, recent);
@@ -757,7 +763,7 @@ export class AimdLearner implements AimdLimiter {
     // the first cycle, from the first call, may span short windows that did not run out (slow
     // start's): then what came through in the last round says more (a long window's first cycle,
     // begun part-way into it, errs high, and the next one corrects it)
-    if (!this.#opened && !this.#longWindow) this.#setCeiling(Math.max(cycle, (this.#recent.count(now) * 1000) / this.#s.roundMs));
+    if (!this.#opened && !this.#longWindow) this.#setCeiling(Math.max(cycle, this.#recentRate(now)));
     else if (cycle > 0) this.#setCeiling(cycle, this.#opened && this.#longWindow);
     this.#opened = true;
     this.#cleanDelivered = 0;
@@ -776,7 +782,7 @@ export class AimdLearner implements AimdLimiter {
     // what came through in the last round is what a short window allows (a sliding log's quota; a
     // fixed window's, plus the window before's tail if that one did not run out: high, and the next
     // block corrects it); a long window's block measures its cycle when it ends (#unblock)
-    this.#setCeiling(Math.max(this.#cleanDelivered, (this.#recent.count(now) * 1000) / this.#s.roundMs), false, this.#phase !== 'slow-start');
+    this.#setCeiling(Math.max(this.#cleanDelivered, this.#recentRate(now)), false, this.#phase !== 'slow-start');
     this.#cleanDelivered = 0;
     this.#blockInRound = true;
     this.#beforeBlock = this.#phase === 'slow-start' ? 'slow-start' : 'cruise';
