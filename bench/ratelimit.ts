@@ -25,7 +25,7 @@
 //   - rejected: 429s and 503s over all calls.
 // Goals (issue #21): 90 % within 10 s, steady goodput >= 90 %, rejected <= 5 %.
 // BENCH_RATELIMIT_ORACLE=1 runs instead the 10,000/s concurrency cap against settings that know the
-// cap (a fixed concurrency, a fixed rate): see oracleCells.
+// cap (a fixed concurrency, a fixed rate), BENCH_RATELIMIT_ORACLE=1000 the 1,000/s one: see oracleCells.
 // Env BENCH_RATELIMIT_QUOTAS (e.g. "10,1000"), BENCH_RATELIMIT_SHAPES (e.g. "fixed-1s,concurrency"),
 // BENCH_RATELIMIT_HINTS (e.g. "none") and BENCH_RATELIMIT_LIMITERS (e.g. "aimd,cubic") narrow it for
 // development, BENCH_RATELIMIT_BATCHES (e.g. "12") runs only those batches of the plan, by number,
@@ -69,13 +69,15 @@ function runMsFor(shape: ShapeName): number {
 }
 
 /**
- * BENCH_RATELIMIT_ORACLE: instead of the matrix, the 10,000/s concurrency cap (100 in flight, 10 ms
- * each) against settings that know it: the state's concurrency fixed at k (under a fixedRate far
- * above the cap's), and fixedRate(r) at concurrency 256; each fixedRate with a bucket of 10 ms. Were none to meet the goals, no limiter that knows nothing of
- * the cap could: the cell would measure this machine, not the limiter.
+ * BENCH_RATELIMIT_ORACLE: instead of the matrix, a concurrency cap (1: the 10,000/s one, 100 in
+ * flight, 10 ms each; 1000: the 1,000/s one, 10 in flight) against settings that know it: the
+ * state's concurrency fixed at k and a little over (under a fixedRate far above the cap's), and
+ * fixedRate(r) at concurrency 256 for r from 80 to 95 % of the cap's rate; each fixedRate with a
+ * bucket of 10 ms. Were none to meet the goals, no limiter that knows nothing of the cap could: the
+ * cell would measure this machine, not the limiter. Each runs with the machine to itself.
  */
-const ORACLE_CONCURRENCY = [100, 105, 110, 120, 130, 140] as const;
-const ORACLE_RATES = [8000, 8500, 9000, 9500] as const;
+const ORACLE_CONCURRENCY_OVER = [1, 1.05, 1.1, 1.2, 1.3, 1.4] as const;
+const ORACLE_RATE_SHARES = [0.8, 0.85, 0.9, 0.95] as const;
 /** The fixed concurrencies' rate: far above the cap's (a state with no limiter pauses on a RateLimitError; with one, it does not). */
 const ORACLE_UNCAPPED = 50_000;
 interface Oracle {
@@ -342,15 +344,17 @@ function alone(c: Cell): boolean {
   return c.shape === 'concurrency' && c.quota >= 1000 && c.limiter !== 'classic';
 }
 
-/** BENCH_RATELIMIT_ORACLE's runs: the 10,000/s concurrency cap against settings that know it. */
-function oracleCells(): Cell[] {
+/** BENCH_RATELIMIT_ORACLE's runs: the concurrency cap of `quota` a second against settings that know it. */
+function oracleCells(quota: number): Cell[] {
+  const { k } = concurrencyCap(quota);
+  const ks = [...new Set(ORACLE_CONCURRENCY_OVER.map((over) => Math.round(k * over)))];
   const oracles: Oracle[] = [
-    ...ORACLE_CONCURRENCY.map((k) => ({ label: `concurrency ${k}`, concurrency: k })),
-    ...ORACLE_RATES.map((r) => ({ label: `fixedRate(${r})`, concurrency: CONCURRENCY, rate: r })),
+    ...ks.map((n) => ({ label: `concurrency ${n}`, concurrency: n })),
+    ...ORACLE_RATE_SHARES.map((share) => ({ label: `fixedRate(${quota * share})`, concurrency: CONCURRENCY, rate: quota * share })),
   ];
   const shape = 'concurrency';
-  const settings = { shape, quota: 10_000, runMs: runMsFor(shape), longWindowMs: LONG_WINDOW_MS, offsetMs: 0 } as const;
-  return oracles.map((o, i) => ({ id: `oracle-${i}`, shape, hint: 'none', quota: 10_000, limiter: 'aimd', settings, oracle: o }));
+  const settings = { shape, quota, runMs: runMsFor(shape), longWindowMs: LONG_WINDOW_MS, offsetMs: 0 } as const;
+  return oracles.map((o, i) => ({ id: `oracle-${i}`, shape, hint: 'none', quota, limiter: 'aimd', settings, oracle: o }));
 }
 
 /** Packs cells into batches of at most BATCH_LOAD (see cellLoad), longest first. */
@@ -378,7 +382,11 @@ export async function rateLimit(log: (line: string) => void): Promise<Record<str
   const limiters = (envList('BENCH_RATELIMIT_LIMITERS') ?? [...LIMITER_ORDER]) as LimiterName[];
   if (hints.some((h) => !(HINTS as readonly string[]).includes(h))) throw new Error(`bench: BENCH_RATELIMIT_HINTS takes ${HINTS.join(', ')}`);
   if (limiters.some((l) => !LIMITER_ORDER.includes(l))) throw new Error(`bench: BENCH_RATELIMIT_LIMITERS takes ${LIMITER_ORDER.join(', ')}`);
-  const oracle = process.env['BENCH_RATELIMIT_ORACLE'] ? oracleCells() : undefined;
+  const oracleQuota = process.env['BENCH_RATELIMIT_ORACLE'] ? Number(process.env['BENCH_RATELIMIT_ORACLE']) : undefined;
+  if (oracleQuota !== undefined && oracleQuota !== 1 && oracleQuota !== 1000 && oracleQuota !== 10_000) {
+    throw new Error(`bench: BENCH_RATELIMIT_ORACLE takes 1 (the 10,000/s concurrency cap), 1000 or 10000, got ${process.env['BENCH_RATELIMIT_ORACLE']}`);
+  }
+  const oracle = oracleQuota === undefined ? undefined : oracleCells(oracleQuota === 1 ? 10_000 : oracleQuota);
   const cells = oracle ?? cellsFor(quotas, shapes, hints, limiters);
   // the oracle's runs one at a time: each has the machine to itself
   const planned = oracle === undefined ? batches(cells) : oracle.map((c) => [c]);
