@@ -10,7 +10,8 @@
 //   tsx bench/ratelimit-models.ts sweep [filter]     the loop model over seeds 1-4, wake-ups 1 and 3 ms late and, for the 1 s
 //                                                    fixed window, runs starting 0, 150, 400, 650 and 900 ms into a window,
 //                                                    plus the step model: each cell's runs met, and all of them (SWEEP_SEEDS,
-//                                                    SWEEP_LAGS and SWEEP_PHASES, comma-separated, change them)
+//                                                    SWEEP_LAGS and SWEEP_PHASES, comma-separated, change them; SWEEP_SPREAD=8
+//                                                    makes every loop run's wake-ups up to 8 ms later still, at random)
 // `filter` keeps the cells whose "shape hint quota" contains it (e.g. "fixed-60s seconds").
 import { aimd } from '../src/index.js';
 import { simulateLoop } from './ratelimit-loop.js';
@@ -23,12 +24,15 @@ const QUOTAS = [10, 100, 1000, 10_000] as const;
 const LOOP_CELLS_10K = ['fixed-1s none', 'sliding-1s none', 'bucket-burst none', 'concurrency none'];
 const START = 1_000_000;
 
+/** Every loop run's wake-ups come up to this much later than `timerLagMs`, at random: SWEEP_SPREAD (ms; 0 by default). */
+const timerLagSpreadMs = Number(process.env['SWEEP_SPREAD'] ?? 0);
+
 function loopCell(shape: ShapeName, hint: Hint, quota: number, seed: number, timerLagMs: number, phaseMs = 0): Goals {
   let now = START;
   const clock = { now: () => now, setTimeout: () => 0, clearTimeout: () => undefined };
   const limiter = aimd({ clock });
   const runMs = shape === 'fixed-60s' ? 40_000 : shape === 'halve-double' ? 30_000 : 20_000;
-  const outcome = simulateLoop({ shape, quota, hint, limiter, setNow: (ms) => (now = ms), start: START, runMs, longWindowMs: 10_000, offsetMs: shape === 'fixed-60s' ? 3000 : phaseMs, seed, timerLagMs });
+  const outcome = simulateLoop({ shape, quota, hint, limiter, setNow: (ms) => (now = ms), start: START, runMs, longWindowMs: 10_000, offsetMs: shape === 'fixed-60s' ? 3000 : phaseMs, seed, timerLagMs, timerLagSpreadMs });
   return measure(shape, quota, outcome);
 }
 
@@ -78,7 +82,7 @@ function sweep(): void {
     }
     report('step', [stepCell(shape, hint, quota)]);
   }
-  console.log(`sweep (loop seeds ${seeds.join(', ')}, wake-ups ${lags.join(', ')} ms late, 1 s window phases ${fixedPhases.join(', ')} ms; and the step model): ${all} of ${runs} runs met`);
+  console.log(`sweep (loop seeds ${seeds.join(', ')}, wake-ups ${lags.join(', ')} ms late${timerLagSpreadMs > 0 ? ` and up to ${timerLagSpreadMs} more` : ''}, 1 s window phases ${fixedPhases.join(', ')} ms; and the step model): ${all} of ${runs} runs met`);
 }
 
 let met = 0;
