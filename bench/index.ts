@@ -14,7 +14,7 @@
 //             (bench/restart.ts, bench/restart-child.ts)
 //   ratelimit issue #21's matrix: quota shapes x retry hints x quotas of 10 to 10,000 a second on a
 //             real HTTP server on 127.0.0.1, for aimd() (the learning limiter), aimd.cubic() and
-//             aimd.classic(); the per-minute window scaled to 10 s (bench/ratelimit*.ts; about 5 min)
+//             aimd.classic(); the per-minute window scaled to 10 s (bench/ratelimit*.ts; about 10 min)
 //   kill      W3 with 10,000 jobs on a JsonlStore killed with SIGKILL at about 40 % and restarted,
 //             5 kill points for the default maxUndurable and for 'strict': execs run twice and
 //             jobs lost, against the bound Σ (concurrency + maxUndurable); then durable W3 against
