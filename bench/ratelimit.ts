@@ -336,7 +336,7 @@ function cellLoad(c: Cell): number {
  * in flight over the client's round trip, and the client's own event loop is part of that round
  * trip: a fixed concurrency of 10 against the cap of 10 in flight at 10 ms (knowing the cap, so no
  * limiter could do better) was served 87.2 % and 86.9 % beside the 75 runs of the 10 and 100/s
- * cells, and aimd(), which learned the cap exactly, 85.6-87.4 % in three runs there, against 93-96 %
+ * cells, and aimd(), which learned the cap exactly, 85.6-87.4 % in three runs there, against 90-96 %
  * alone. BENCH_RATELIMIT_BESIDE=1 runs them beside the others again.
  */
 function alone(c: Cell): boolean {
