@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../src/index.js';
 import { FakeClock } from '../src/testing/index.js';
 import { useTempDir } from './support/temp-dir.js';
+import { runBackfill } from '../examples/backfill.js';
 import { DEFAULT_REQUESTS, runChainedCalls } from '../examples/chained-calls.js';
 import { runWalk, sampleTree } from '../examples/kicks.js';
 import { runQuickstart } from '../examples/quickstart.js';
@@ -302,5 +303,33 @@ describe('examples/scheduled.ts', () => {
       (e: unknown) => e as { code: number; stderr: string },
     );
     expect(failed).toMatchObject({ code: 2, stderr: 'scheduled: --every must be a whole number of ms from 1 up, got "0" (--help lists the flags)\n' });
+  });
+});
+
+describe('examples/backfill.ts', () => {
+  it('on a FakeClock: every id looked up, the quota learned from 1 a second with few 429s, no more calls in flight than the rate needs', async () => {
+    const clock = new FakeClock();
+    const r = await onFakeClock(clock, runBackfill({ jobs: 400, quota: 50, clock }));
+    expect(r.done).toBe(400);
+    // aimd() cruises at 95 % of the quota it measured; a 429 costs a call, not a job
+    expect(r.rate).toBeGreaterThan(0.85 * 50);
+    expect(r.rate).toBeLessThanOrEqual(1.1 * 50);
+    expect(r.refused / r.calls).toBeLessThanOrEqual(0.05);
+    // 50 a second at 20 ms is one call in flight: adaptive() stays far under the API's knee of 8
+    expect(r.highestLimit).toBeGreaterThanOrEqual(1);
+    expect(r.highestLimit).toBeLessThan(8);
+    // 400 calls at 50 a second take 8 s; finding the quota from 1 a second costs about 3 more
+    expect(r.seconds).toBeLessThan(14);
+  });
+
+  it('runs from the command line and says what each policy learned; a bad flag gets one line and exit 2', async () => {
+    const { stdout } = await run('npx', ['tsx', 'examples/backfill.ts', '--jobs', '60', '--quota', '20']);
+    expect(stdout).toMatch(/^Looking up 60 ids against an API of 20 calls a second/);
+    expect(stdout).toMatch(/60 done in [\d.]+ s; the API refused \d+ of \d+ calls .*; aimd\(\) ended at [\d.]+ calls a second, adaptive\(\) allowed at most \d+ in flight\./);
+    const failed = await run('npx', ['tsx', 'examples/backfill.ts', '--quota', 'x']).then(
+      () => ({ code: 0, stderr: '' }),
+      (e: unknown) => e as { code: number; stderr: string },
+    );
+    expect(failed).toMatchObject({ code: 2, stderr: 'backfill: --quota must be a whole number from 1 up, got "x" (--help lists the flags)\n' });
   });
 });
